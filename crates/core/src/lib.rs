@@ -1,0 +1,24 @@
+//! duban's domain, free of I/O: the words of DESIGN.md as types.
+//!
+//! A [`Plan`](plan::Plan) is one government's numbered targets for one year; each
+//! [`Target`](plan::Target) has one or more [`Entry`](plan::Entry) groups of leaders and units.
+//! A round (调度) collects a report per entry for a [`Period`], moving through [`RoundState`] and
+//! [`ReportState`];
+//! publishing a round freezes it into a [`Table`](table::Table), the 一览表 the public reads.
+//! Values are parsed once at the edge (`parse`/`TryFrom`) so the rest of the code can trust them.
+
+pub mod deadline;
+pub mod ids;
+pub mod names;
+pub mod period;
+pub mod plan;
+pub mod round;
+pub mod table;
+
+pub use deadline::Deadline;
+pub use ids::*;
+pub use names::{Leader, Unit};
+pub use period::Period;
+pub use plan::{Entry, Plan, Target, TargetNo};
+pub use round::{ReportState, RoundState};
+pub use table::{Table, TableEntry, TableTarget};

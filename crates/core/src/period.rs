@@ -1,0 +1,255 @@
+//! Reporting periods: `2023Q3`, `2023M09`, `2023H1` or `2023` (the year end), and the Chinese
+//! words governments use for them in titles and column headers.
+
+use serde::{Deserialize, Serialize};
+use std::{fmt, str::FromStr};
+
+/// The span a round (调度) reports on. Ordered by year, then by where the span ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Period {
+    /// `2023Q3`: a quarter, 1–4.
+    Quarter { year: i16, quarter: u8 },
+    /// `2023M09`: a month, 1–12.
+    Month { year: i16, month: u8 },
+    /// `2023H1`: a half year, 1–2.
+    Half { year: i16, half: u8 },
+    /// `2023`: the whole year, reported at its end.
+    Year { year: i16 },
+}
+
+/// Why a period could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    #[error("“{0}” is not a period: write 2023Q3, 2023M09, 2023H1 or 2023")]
+    Syntax(String),
+    #[error("“{0}” is not a period word this program knows (一季度, 二季度, 三季度, 四季度, 上半年, 下半年, 全年, 年底, 1-9月 …)")]
+    UnknownWord(String),
+}
+
+impl Period {
+    pub fn year(self) -> i16 {
+        match self {
+            Period::Quarter { year, .. }
+            | Period::Month { year, .. }
+            | Period::Half { year, .. }
+            | Period::Year { year } => year,
+        }
+    }
+
+    /// The last month the period covers (1–12).
+    pub fn end_month(self) -> u8 {
+        match self {
+            Period::Quarter { quarter, .. } => quarter * 3,
+            Period::Month { month, .. } => month,
+            Period::Half { half, .. } => half * 6,
+            Period::Year { .. } => 12,
+        }
+    }
+
+    /// The share of the year elapsed when the period ends, as twelfths (Q3 → 9).
+    pub fn elapsed_twelfths(self) -> u8 {
+        self.end_month()
+    }
+
+    /// Reads a period word as it appears in a title or a column header, for `year`:
+    /// 三季度 / 第三季度 / 前三季度 → Q3, 上半年 → H1, 全年 / 年底 / 年度 → the year, 1-9月 / 9月 → M09.
+    pub fn from_word(year: i16, word: &str) -> Result<Period, PeriodError> {
+        let w: String = word.chars().filter(|c| !c.is_whitespace()).collect();
+        let w = w
+            .trim_start_matches('第')
+            .trim_start_matches('前')
+            .trim_end_matches('份');
+        let quarter = match w {
+            "一季度" | "1季度" => Some(1),
+            "二季度" | "2季度" => Some(2),
+            "三季度" | "3季度" => Some(3),
+            "四季度" | "4季度" => Some(4),
+            _ => None,
+        };
+        if let Some(quarter) = quarter {
+            return Ok(Period::Quarter { year, quarter });
+        }
+        match w {
+            "上半年" => return Ok(Period::Half { year, half: 1 }),
+            "下半年" => return Ok(Period::Half { year, half: 2 }),
+            "全年" | "年底" | "年度" | "年终" => return Ok(Period::Year { year }),
+            _ => {}
+        }
+        // Months: "9月", "1-9月", "1—9月", "1至9月", "九月".
+        if let Some(body) = w.strip_suffix('月') {
+            let last = body
+                .rsplit(['-', '—', '–', '~', '至', '到'])
+                .next()
+                .unwrap_or(body);
+            let month = last.parse::<u8>().ok().or_else(|| chinese_month(last));
+            if let Some(month @ 1..=12) = month {
+                return Ok(Period::Month { year, month });
+            }
+        }
+        Err(PeriodError::UnknownWord(word.to_owned()))
+    }
+
+    /// The words a narrative uses for this period (for the reader; checks use them too).
+    pub fn label_zh(self) -> String {
+        match self {
+            Period::Quarter { year, quarter } => {
+                format!("{year}年{}季度", ["一", "二", "三", "四"][usize::from(quarter - 1)])
+            }
+            Period::Month { year, month } => format!("{year}年{month}月"),
+            Period::Half { year, half } => {
+                format!("{year}年{}", if half == 1 { "上半年" } else { "下半年" })
+            }
+            Period::Year { year } => format!("{year}年全年"),
+        }
+    }
+
+    pub fn label_en(self) -> String {
+        match self {
+            Period::Quarter { year, quarter } => format!("Q{quarter} {year}"),
+            Period::Month { year, month } => format!("{year}-{month:02}"),
+            Period::Half { year, half } => format!("H{half} {year}"),
+            Period::Year { year } => format!("year {year}"),
+        }
+    }
+
+    fn sort_key(self) -> (i16, u8, u8) {
+        let rank = match self {
+            Period::Month { .. } => 0,
+            Period::Quarter { .. } => 1,
+            Period::Half { .. } => 2,
+            Period::Year { .. } => 3,
+        };
+        (self.year(), self.end_month(), rank)
+    }
+}
+
+fn chinese_month(s: &str) -> Option<u8> {
+    const DIGITS: [&str; 12] = [
+        "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二",
+    ];
+    DIGITS
+        .iter()
+        .position(|d| *d == s)
+        .map(|i| u8::try_from(i + 1).unwrap_or(0))
+}
+
+impl Ord for Period {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.sort_key().cmp(&other.sort_key())
+    }
+}
+
+impl PartialOrd for Period {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Period::Quarter { year, quarter } => write!(f, "{year}Q{quarter}"),
+            Period::Month { year, month } => write!(f, "{year}M{month:02}"),
+            Period::Half { year, half } => write!(f, "{year}H{half}"),
+            Period::Year { year } => write!(f, "{year}"),
+        }
+    }
+}
+
+impl FromStr for Period {
+    type Err = PeriodError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || PeriodError::Syntax(s.to_owned());
+        let s = s.trim();
+        if s.len() < 4 || !s.is_char_boundary(4) {
+            return Err(err());
+        }
+        let (y, rest) = s.split_at(4);
+        let year: i16 = y.parse().map_err(|_| err())?;
+        if !(1949..=2999).contains(&year) {
+            return Err(err());
+        }
+        let num = |t: &str, max: u8| -> Result<u8, PeriodError> {
+            match t.parse::<u8>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(err()),
+            }
+        };
+        let upper = rest.to_ascii_uppercase();
+        match upper.as_bytes().first() {
+            None => Ok(Period::Year { year }),
+            Some(b'Q') if upper.len() == 2 => Ok(Period::Quarter {
+                year,
+                quarter: num(&upper[1..], 4)?,
+            }),
+            Some(b'M') if upper.len() == 3 => Ok(Period::Month {
+                year,
+                month: num(&upper[1..], 12)?,
+            }),
+            Some(b'H') if upper.len() == 2 => Ok(Period::Half {
+                year,
+                half: num(&upper[1..], 2)?,
+            }),
+            _ => Err(err()),
+        }
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_form() {
+        for s in ["2023Q3", "2023M09", "2023H1", "2023"] {
+            assert_eq!(s.parse::<Period>().unwrap().to_string(), s);
+        }
+        assert_eq!("2023q4".parse::<Period>().unwrap().to_string(), "2023Q4");
+    }
+
+    #[test]
+    fn rejects_nonsense() {
+        for s in ["", "23Q3", "2023Q5", "2023M13", "2023M9", "2023H3", "2023X1", "二〇二三"] {
+            assert!(s.parse::<Period>().is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn reads_words() {
+        let q = |w| Period::from_word(2023, w).map(|p| p.to_string());
+        assert_eq!(q("三季度").unwrap(), "2023Q3");
+        assert_eq!(q("前三季度").unwrap(), "2023Q3");
+        assert_eq!(q("第一季度").unwrap(), "2023Q1");
+        assert_eq!(q("上半年").unwrap(), "2023H1");
+        assert_eq!(q("全年").unwrap(), "2023");
+        assert_eq!(q("年底").unwrap(), "2023");
+        assert_eq!(q("1-9月").unwrap(), "2023M09");
+        assert_eq!(q("十一月份").unwrap(), "2023M11");
+        assert!(matches!(q("五季度"), Err(PeriodError::UnknownWord(_))));
+    }
+
+    #[test]
+    fn orders_by_end_of_span() {
+        let mut v: Vec<Period> = ["2023", "2023Q3", "2022Q4", "2023M09", "2023H1"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        v.sort();
+        let s: Vec<String> = v.iter().map(ToString::to_string).collect();
+        assert_eq!(s, ["2022Q4", "2023H1", "2023M09", "2023Q3", "2023"]);
+    }
+}
