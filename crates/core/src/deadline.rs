@@ -16,7 +16,9 @@ pub enum Deadline {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("“{0}” is not a deadline: expected 年底, 长期坚持 or a date such as 2023年6月底 or 2023-06-30")]
+#[error(
+    "“{0}” is not a deadline: expected 年底, 长期坚持 or a date such as 2023年6月底 or 2023-06-30"
+)]
 pub struct DeadlineError(pub String);
 
 impl Deadline {
@@ -37,7 +39,26 @@ impl Deadline {
         if let Ok(d) = w.parse::<Date>() {
             return Ok(Deadline::Date(d));
         }
-        // 2023年6月底 / 2023年6月30日 / 6月底 / 2023.6.30 / 2023年年底
+        // 2023.6.30 / 2023/6 — dotted forms, read as year, month and an optional day.
+        let dotted: Vec<&str> = w.split(['.', '/']).collect();
+        if dotted.len() >= 2
+            && dotted
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            let num = |i: usize| dotted.get(i).map(|p| p.parse::<i16>().map_err(|_| err()));
+            let y = num(0).ok_or_else(err)??;
+            let m = i8::try_from(num(1).ok_or_else(err)??).map_err(|_| err())?;
+            let first = Date::new(y, m, 1).map_err(|_| err())?;
+            return match num(2) {
+                None => Ok(Deadline::Date(first.last_of_month())),
+                Some(d) => {
+                    let d = i8::try_from(d?).map_err(|_| err())?;
+                    Date::new(y, m, d).map(Deadline::Date).map_err(|_| err())
+                }
+            };
+        }
+        // 2023年6月底 / 2023年6月30日 / 6月底 / 2023年年底
         let (y, rest) = match w.split_once('年') {
             Some((y, rest)) => (y.parse::<i16>().map_err(|_| err())?, rest),
             None => (year, w),
@@ -45,7 +66,6 @@ impl Deadline {
         if matches!(rest, "底" | "年底" | "末") {
             return Date::new(y, 12, 31).map(Deadline::Date).map_err(|_| err());
         }
-        let rest = rest.replace(['.', '/'], "月");
         let (m, day) = rest.split_once('月').ok_or_else(err)?;
         let m: i8 = m.parse().map_err(|_| err())?;
         let first = Date::new(y, m, 1).map_err(|_| err())?;

@@ -22,7 +22,9 @@ pub enum Period {
 pub enum PeriodError {
     #[error("“{0}” is not a period: write 2023Q3, 2023M09, 2023H1 or 2023")]
     Syntax(String),
-    #[error("“{0}” is not a period word this program knows (一季度, 二季度, 三季度, 四季度, 上半年, 下半年, 全年, 年底, 1-9月 …)")]
+    #[error(
+        "“{0}” is not a period word this program knows (一季度, 二季度, 三季度, 四季度, 上半年, 下半年, 全年, 年底, 1-9月 …)"
+    )]
     UnknownWord(String),
 }
 
@@ -93,7 +95,10 @@ impl Period {
     pub fn label_zh(self) -> String {
         match self {
             Period::Quarter { year, quarter } => {
-                format!("{year}年{}季度", ["一", "二", "三", "四"][usize::from(quarter - 1)])
+                format!(
+                    "{year}年{}季度",
+                    ["一", "二", "三", "四"][usize::from(quarter - 1)]
+                )
             }
             Period::Month { year, month } => format!("{year}年{month}月"),
             Period::Half { year, half } => {
@@ -223,7 +228,16 @@ mod tests {
 
     #[test]
     fn rejects_nonsense() {
-        for s in ["", "23Q3", "2023Q5", "2023M13", "2023M9", "2023H3", "2023X1", "二〇二三"] {
+        for s in [
+            "",
+            "23Q3",
+            "2023Q5",
+            "2023M13",
+            "2023M9",
+            "2023H3",
+            "2023X1",
+            "二〇二三",
+        ] {
             assert!(s.parse::<Period>().is_err(), "{s}");
         }
     }

@@ -32,14 +32,20 @@ impl TargetNo {
             .trim_end_matches(['.', '、', '．'])
             .chars()
             .map(|c| match c {
-                '０'..='９' => char::from_u32(u32::from(c) - 0xFF10 + u32::from('0')).unwrap_or(c),
+                '０'..='９' => {
+                    char::from_u32(u32::from(c) - 0xFF10 + u32::from('0')).unwrap_or(c)
+                }
                 c => c,
             })
             .collect();
         if ascii.is_empty() || !ascii.bytes().all(|b| b.is_ascii_digit()) {
             return Err(err());
         }
-        ascii.parse().ok().and_then(|n| TargetNo::new(n).ok()).ok_or_else(err)
+        ascii
+            .parse()
+            .ok()
+            .and_then(|n| TargetNo::new(n).ok())
+            .ok_or_else(err)
     }
 
     pub fn get(self) -> u32 {

@@ -1,0 +1,115 @@
+//! The columns of a progress table and the words offices write in their headers.
+//!
+//! Every importer recognises a header row through [`Role::of_header`], so that one list of
+//! synonyms serves text, CSV and XLSX alike.
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// 序号
+    No,
+    /// 市政府领导
+    Leaders,
+    /// 责任目标内容
+    Content,
+    /// 完成时限
+    Deadline,
+    /// X季度完成情况
+    Progress,
+    /// 是否按计划完成进度
+    OnSchedule,
+    /// 责任单位
+    Units,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::No,
+        Role::Leaders,
+        Role::Content,
+        Role::Deadline,
+        Role::Progress,
+        Role::OnSchedule,
+        Role::Units,
+    ];
+
+    /// The official header word, as the 菏泽 table writes it.
+    pub fn official(self) -> &'static str {
+        match self {
+            Role::No => "序号",
+            Role::Leaders => "市政府领导",
+            Role::Content => "责任目标内容",
+            Role::Deadline => "完成时限",
+            Role::Progress => "完成情况",
+            Role::OnSchedule => "是否按计划完成进度",
+            Role::Units => "责任单位",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::No => "No.",
+            Role::Leaders => "City leaders",
+            Role::Content => "Target",
+            Role::Deadline => "Deadline",
+            Role::Progress => "Progress",
+            Role::OnSchedule => "On schedule",
+            Role::Units => "Responsible units",
+        }
+    }
+
+    /// Recognises a header cell. For the progress column it also returns the period word that
+    /// precedes 完成情况 ("三季度" in 三季度完成情况), which may be empty.
+    pub fn of_header(cell: &str) -> Option<(Role, Option<String>)> {
+        let w: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+        let role = match w.as_str() {
+            "序号" | "编号" => Role::No,
+            "市政府领导" | "分管市领导" | "责任领导" | "分管领导" | "市领导" | "责任市领导" => {
+                Role::Leaders
+            }
+            "责任目标内容" | "目标任务" | "工作任务" | "目标内容" | "项目内容" | "责任目标" => {
+                Role::Content
+            }
+            "完成时限" | "时限" | "完成时间" => Role::Deadline,
+            "是否按计划完成进度" | "是否按时序推进" | "是否按期" | "是否按计划推进" => {
+                Role::OnSchedule
+            }
+            "责任单位" | "牵头单位" | "责任部门" | "承办单位" => Role::Units,
+            "当前进度" => return Some((Role::Progress, None)),
+            _ => {
+                for suffix in ["完成情况", "进展情况", "落实情况", "推进情况"] {
+                    if let Some(word) = w.strip_suffix(suffix) {
+                        let word = word.trim_start_matches(['（', '(']);
+                        return Some((Role::Progress, (!word.is_empty()).then(|| word.to_owned())));
+                    }
+                }
+                return None;
+            }
+        };
+        Some((role, None))
+    }
+}
+
+/// The roles a header must have for the table to be read at all.
+pub const REQUIRED: [Role; 4] = [Role::No, Role::Content, Role::Progress, Role::Units];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_synonyms_and_the_period_word() {
+        assert_eq!(Role::of_header("序号"), Some((Role::No, None)));
+        assert_eq!(Role::of_header("分管市领导"), Some((Role::Leaders, None)));
+        assert_eq!(
+            Role::of_header("三季度完成情况"),
+            Some((Role::Progress, Some("三季度".into())))
+        );
+        assert_eq!(Role::of_header("完成情况"), Some((Role::Progress, None)));
+        assert_eq!(
+            Role::of_header("是否按计划完成 进度"),
+            Some((Role::OnSchedule, None))
+        );
+        assert_eq!(Role::of_header("备注"), None);
+    }
+}

@@ -1,0 +1,139 @@
+//! The one error every importer returns: what went wrong, and where (line, side, column).
+
+use std::fmt;
+
+/// Which of the two tables printed side by side a problem is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+impl Side {
+    pub fn from_index(i: usize) -> Side {
+        if i == 0 { Side::Left } else { Side::Right }
+    }
+}
+
+/// Where in the input a problem sits. Lines are 1-based, as an editor shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    pub line: Option<usize>,
+    /// Only for two-up layouts.
+    pub side: Option<Side>,
+    /// The column's header as the file writes it.
+    pub column: Option<String>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(line) = self.line {
+            parts.push(format!("line {line}"));
+        }
+        match self.side {
+            Some(Side::Left) => parts.push("left table".to_owned()),
+            Some(Side::Right) => parts.push("right table".to_owned()),
+            None => {}
+        }
+        if let Some(c) = &self.column {
+            parts.push(format!("column {c}"));
+        }
+        f.write_str(&parts.join(", "))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportErrorKind {
+    #[error(
+        "no header row found: expected 序号, 市政府领导, 责任目标内容, 完成时限, …完成情况, 是否按计划完成进度, 责任单位 in one row"
+    )]
+    NoHeader,
+    #[error("{found} fields, expected {expected}{detail}")]
+    FieldCount {
+        found: usize,
+        expected: usize,
+        detail: String,
+    },
+    #[error("{0}")]
+    NotANumber(String),
+    #[error("{0}")]
+    BadDeadline(String),
+    #[error("“{0}” is not an answer to 是否按计划完成进度: expected 是 or 否 (or nothing)")]
+    BadOnSchedule(String),
+    #[error("{0}")]
+    BadPeriod(String),
+    #[error("cannot tell the period from the title or the header; pass --period (e.g. 2023Q3)")]
+    NoPeriod,
+    #[error("cannot tell the year from the title; pass --period (e.g. 2023Q3)")]
+    NoYear,
+    #[error("cannot tell the government from the title; pass --government (e.g. 菏泽市人民政府)")]
+    NoGovernment,
+    #[error(
+        "a row without 序号 continues the target above it, but there is none above it on this side"
+    )]
+    OrphanContinuation,
+    #[error(
+        "a row without 序号 continues the target above it, so its 责任目标内容 must be empty; found “{0}”"
+    )]
+    ContinuationWithContent(String),
+    #[error("the row continues target {no}, whose deadline is {target}, but gives {row}")]
+    ContinuationDeadline {
+        no: u32,
+        target: String,
+        row: String,
+    },
+    #[error("the leader is written both in 序号 (“{0}”) and in the leader column (“{1}”)")]
+    AmbiguousLeader(String, String),
+    #[error("target {no} appears twice: first at {first}")]
+    DuplicateTarget { no: u32, first: String },
+    #[error("no targets found under the header")]
+    NoTargets,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A problem in an input, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportError {
+    pub at: Location,
+    pub kind: ImportErrorKind,
+}
+
+impl ImportError {
+    pub fn new(kind: ImportErrorKind) -> ImportError {
+        ImportError {
+            at: Location::default(),
+            kind,
+        }
+    }
+
+    pub fn at(
+        line: usize,
+        side: Option<Side>,
+        column: Option<&str>,
+        kind: ImportErrorKind,
+    ) -> Self {
+        ImportError {
+            at: Location {
+                line: Some(line),
+                side,
+                column: column.map(str::to_owned),
+            },
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = self.at.to_string();
+        if at.is_empty() {
+            write!(f, "{}", self.kind)
+        } else {
+            write!(f, "{at}: {}", self.kind)
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
