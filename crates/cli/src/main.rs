@@ -1,1 +1,287 @@
-fn main() {}
+//! `duban`: the one binary. Thin on purpose: it parses the command line, opens storage and
+//! hands over to the library crates.
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use duban_core::Period;
+use duban_formats::twoup;
+use duban_store::Store;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// The real 菏泽 2023 Q3 table, bundled for `duban demo`.
+const HEZE_2023_Q3: &str = include_str!("../../../fixtures/heze-2023-q3.txt");
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "duban",
+    version,
+    about = "督办 duban：责任目标调度、核查与公开 / register targets, collect progress, publish the table",
+    long_about = None
+)]
+struct Cli {
+    /// 数据库地址 / database URL (sqlite://FILE; created on first use)
+    #[arg(
+        long,
+        env = "DUBAN_DB",
+        default_value = "sqlite://duban.db",
+        global = true
+    )]
+    db: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// 演示：用内置的菏泽市2023年三季度一览表启动一个临时站点 / serve a throw-away database preloaded with the bundled 菏泽 2023 Q3 table
+    Demo {
+        /// 监听地址 / address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// 启动网站与接口 / serve the public site and the API
+    Serve {
+        /// 监听地址 / address to listen on
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// 导入一览表（PDF 提取的文本）/ import a progress table (text extracted from the PDF)
+    Import {
+        /// 文件 / the file to read
+        file: PathBuf,
+        /// 调度期次，如 2023Q3（覆盖文件中的期次）/ the period, e.g. 2023Q3 (overrides the file)
+        #[arg(long)]
+        period: Option<Period>,
+        /// 政府名称（覆盖标题中的名称）/ the government (overrides the title)
+        #[arg(long)]
+        government: Option<String>,
+        /// 只检查不写入 / validate and show, write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// 导出一轮调度的一览表 / export a round's table
+    Export {
+        /// 调度期次，如 2023Q3 / the period, e.g. 2023Q3
+        #[arg(long)]
+        period: Period,
+        /// 格式 / format
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// 输出文件（默认标准输出）/ output file (default: standard output)
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
+    /// 重新核验所有公开版本的哈希链 / recheck every publication's hash chain
+    Verify,
+    /// 在运行中备份数据库 / a consistent copy of the database while it runs
+    Backup {
+        /// 备份文件（不得已存在）/ the copy to write (must not exist)
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("DUBAN_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误 / error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误 / error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Demo { bind } => demo(&bind).await,
+        Command::Serve { bind } => {
+            let store = open(&cli.db).await?;
+            serve(store, &bind, None).await
+        }
+        Command::Import {
+            file,
+            period,
+            government,
+            dry_run,
+        } => import(&cli.db, &file, period, government, dry_run).await,
+        Command::Export {
+            period,
+            format: ExportFormat::Json,
+            output,
+        } => {
+            let store = open(&cli.db).await?;
+            let json = match store.latest_publication(period).await? {
+                Some(p) => p.content,
+                None => match store.round_table(period).await? {
+                    Some(t) => {
+                        eprintln!(
+                            "注意 / note: {period} 尚未公开，导出当前状态 / not published; exporting the round as it stands"
+                        );
+                        t.to_canonical_json()
+                    }
+                    None => bail!("no round for {period} in {}", cli.db),
+                },
+            };
+            write_out(output.as_deref(), json.as_bytes())
+        }
+        Command::Verify => {
+            let store = open(&cli.db).await?;
+            let report = store.verify().await?;
+            for p in &report.problems {
+                eprintln!("✗ {p}");
+            }
+            if report.problems.is_empty() {
+                println!(
+                    "✓ {} 个公开版本核验无误 / {} publications verified",
+                    report.checked, report.checked
+                );
+                Ok(())
+            } else {
+                bail!(
+                    "{} of {} publications failed verification",
+                    report.problems.len(),
+                    report.checked
+                )
+            }
+        }
+        Command::Backup { file } => {
+            let store = open(&cli.db).await?;
+            store.backup(&file).await?;
+            println!("已备份到 / backed up to {}", file.display());
+            Ok(())
+        }
+    }
+}
+
+async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    duban_store::open(url)
+        .await
+        .with_context(|| format!("cannot open the database {url}"))
+}
+
+fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    match path {
+        Some(p) => {
+            // Write beside the target and rename, so a reader never sees half a file.
+            let dir = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("cannot write in {}", dir.display()))?;
+            tmp.write_all(bytes)?;
+            tmp.persist(p)
+                .with_context(|| format!("cannot write {}", p.display()))?;
+            Ok(())
+        }
+        None => {
+            std::io::stdout().write_all(bytes)?;
+            Ok(())
+        }
+    }
+}
+
+async fn import(
+    db: &str,
+    file: &Path,
+    period: Option<Period>,
+    government: Option<String>,
+    dry_run: bool,
+) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not UTF-8 text (byte {})",
+            file.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let opts = twoup::ReadOptions { period, government };
+    let table = twoup::read(&text, &opts).with_context(|| format!("{}", file.display()))?;
+    let counts = table.schedule_counts();
+    println!(
+        "{}：{} {}，{} 项目标（文件称共 {} 项），{} 个承办条目；是 {}，否 {}，未报送 {}",
+        file.display(),
+        table.government,
+        table.period,
+        table.targets.len(),
+        table
+            .declared_total
+            .map_or("—".to_owned(), |d| d.to_string()),
+        table.entry_count(),
+        counts.yes,
+        counts.no,
+        counts.missing,
+    );
+    if dry_run {
+        println!("试运行，未写入 / dry run: nothing written");
+        return Ok(());
+    }
+    let store = open(db).await?;
+    let actor = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    );
+    let outcome = store.import_table(&table, &actor).await?;
+    println!(
+        "已导入 / imported: 新增目标 {}，修改目标 {}，更新报告 {}",
+        outcome.targets_added, outcome.targets_changed, outcome.reports_changed
+    );
+    match outcome.published {
+        Some(p) => println!("已公开 / published {} sha256 {}", p.period, p.sha256),
+        None => println!("内容未变，未产生新的公开版本 / unchanged: no new publication"),
+    }
+    Ok(())
+}
+
+async fn serve(store: Arc<dyn Store>, bind: &str, banner: Option<String>) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    if let Some(b) = banner {
+        println!("{b}");
+    }
+    println!("督办 duban 已启动 / serving on http://{addr}/  (Ctrl-C 停止 / to stop)");
+    duban_web::serve(listener, duban_web::AppState::new(store)).await?;
+    Ok(())
+}
+
+async fn demo(bind: &str) -> Result<()> {
+    let dir = tempfile::tempdir().context("cannot make a temporary directory")?;
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let store = open(&url).await?;
+    let table = twoup::read(HEZE_2023_Q3, &twoup::ReadOptions::default())
+        .context("the bundled table does not read")?;
+    store.import_table(&table, "demo").await?;
+    let period = table.period;
+    let banner = format!(
+        "演示数据库 / demo database: {} (退出后删除 / deleted on exit)\n已载入并公开 / loaded and published: {}\n  一览表 / the table:  http://{bind}/tables/{period}\n  English:            http://{bind}/tables/{period}?lang=en\n  JSON:               http://{bind}/api/v1/tables/{period}",
+        dir.path().display(),
+        table.title,
+    );
+    serve(store, bind, Some(banner)).await
+}

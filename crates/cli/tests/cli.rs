@@ -1,0 +1,191 @@
+//! The `duban` binary as a user runs it: real files, real SQLite, exit codes and messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const HEZE: &str = include_str!("../../../fixtures/heze-2023-q3.txt");
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn db_path(&self) -> PathBuf {
+        self.dir.path().join("duban.db")
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_duban"))
+            .args(args)
+            .env("DUBAN_DB", format!("sqlite://{}", self.db_path().display()))
+            .env_remove("DUBAN_LOG")
+            .output()
+            .unwrap()
+    }
+
+    fn file(&self, name: &str, text: &str) -> String {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    }
+
+    fn export(&self) -> String {
+        let out = self.run(&["export", "--period", "2023Q3", "--format", "json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn heze_json() -> String {
+    duban_formats_json()
+}
+
+/// The fixture's JSON as the snapshot in the formats crate records it.
+fn duban_formats_json() -> String {
+    let snap = include_str!(
+        "../../formats/tests/snapshots/heze__the_json_is_what_a_citizen_downloads.snap"
+    );
+    // insta stores a YAML-ish header, then the value after the second `---` line.
+    let body = snap.splitn(3, "---\n").nth(2).unwrap();
+    format!("{}\n", body.trim_end())
+}
+
+#[test]
+fn import_then_export_gives_back_the_same_json() {
+    let env = Env::new();
+    let file = env.file("heze.txt", HEZE);
+    let out = env.run(&["import", &file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("菏泽市人民政府 2023Q3，39 项目标（文件称共 200 项），40 个承办条目"),
+        "{said}"
+    );
+    assert!(said.contains("已公开 / published 2023Q3 sha256 "), "{said}");
+    assert_eq!(env.export(), heze_json());
+
+    // Again: nothing changes, nothing is published twice.
+    let out = env.run(&["import", &file]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("新增目标 0，修改目标 0，更新报告 0"));
+    let out = env.run(&["verify"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 publications verified"));
+
+    let target = env.dir.path().join("out.json");
+    let out = env.run(&[
+        "export",
+        "--period",
+        "2023Q3",
+        "-o",
+        target.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_to_string(target).unwrap(), heze_json());
+}
+
+#[test]
+fn a_dry_run_writes_nothing_not_even_the_database_file() {
+    let env = Env::new();
+    let out = env.run(&["import", "--dry-run", &env.file("heze.txt", HEZE)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("dry run: nothing written"));
+    assert!(!env.db_path().exists());
+}
+
+/// Each bad file: a non-zero exit, a message naming where, and the database as it was.
+#[test]
+fn bad_files_are_refused_and_change_nothing() {
+    let env = Env::new();
+    assert!(
+        env.run(&["import", &env.file("heze.txt", HEZE)])
+            .status
+            .success()
+    );
+    let before = env.export();
+    let db_before = std::fs::read(env.db_path()).unwrap();
+
+    let lines: Vec<&str> = HEZE.lines().collect();
+    let with_line = |i: usize, new: String| {
+        let mut v: Vec<String> = lines.iter().map(|s| (*s).to_owned()).collect();
+        v[i] = new;
+        // Every bad file also changes a good row, to show that nothing of it is written.
+        v[9] = v[9].replace("依法接受", "不该写入");
+        v.join("\n")
+    };
+    let no_header = HEZE.replace("序号", "编 码");
+    let short = with_line(11, lines[11].splitn(2, '\t').nth(1).unwrap().to_owned());
+    let not_a_number = with_line(12, lines[12].replacen("4\t", "4x\t", 1));
+    let bad_period = with_line(8, lines[8].replace("三季度完成情况", "五季度完成情况"));
+    let cases = [
+        (
+            no_header,
+            "no header row found: expected 序号, 市政府领导, 责任目标内容",
+        ),
+        (
+            short,
+            "line 12, left table: 13 fields, expected 14 (left table has 6 cells, expected 7)",
+        ),
+        (
+            not_a_number,
+            "line 13, left table, column 序号: “4x” is not a target number",
+        ),
+        (
+            bad_period,
+            "line 9, column 五季度完成情况: “五季度” is not a period word",
+        ),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let out = env.run(&["import", &env.file(&format!("bad{i}.txt"), text)]);
+        assert!(!out.status.success(), "case {i} should fail");
+        let err = stderr(&out);
+        assert!(err.contains(want), "case {i}: {err}\nwanted: {want}");
+        assert!(err.starts_with("错误 / error: "), "{err}");
+    }
+    assert_eq!(env.export(), before);
+    // Not a byte of the database changed (the WAL is checkpointed on close).
+    assert_eq!(std::fs::read(env.db_path()).unwrap(), db_before);
+}
+
+#[test]
+fn overrides_and_helpful_errors() {
+    let env = Env::new();
+    let file = env.file("heze.txt", HEZE);
+    let out = env.run(&[
+        "import",
+        "--dry-run",
+        "--period",
+        "2023M09",
+        "--government",
+        "某市人民政府",
+        &file,
+    ]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("某市人民政府 2023M09"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["import", "--period", "2023Q5", &file]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("“2023Q5” is not a period"));
+    let out = env.run(&["export", "--period", "2023Q3"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no round for 2023Q3"));
+    let out = env.run(&[
+        "import",
+        &Path::new("/nonexistent/x.txt").display().to_string(),
+    ]);
+    assert!(stderr(&out).contains("cannot read /nonexistent/x.txt"));
+    let help = env.run(&["--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("导入一览表") && help.contains("import a progress table"));
+}

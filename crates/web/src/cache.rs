@@ -1,0 +1,259 @@
+//! Published pages are immutable, so each is rendered once and kept as bytes: plain, gzip and
+//! brotli, with a strong ETag per encoding. Requests then cost a map lookup and a copy of an
+//! `Arc`, and a repeat visitor gets `304 Not Modified`.
+//!
+//! A page for "the latest publication of 2023Q3" can change when a correction is published,
+//! possibly by another process sharing the database. So each cached page remembers the hash it
+//! was rendered from and re-asks storage for the latest hash at most once per
+//! [`REVALIDATE_AFTER`]; a permalink (`/publications/{sha256}`) never changes and is never
+//! re-asked.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, RwLock};
+use std::time::{Duration, Instant};
+
+/// How stale "the latest" may be when another process publishes a correction.
+pub const REVALIDATE_AFTER: Duration = Duration::from_secs(2);
+
+static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
+
+fn now_ms() -> u64 {
+    u64::try_from(EPOCH.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// One resource in every encoding we serve.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The publication hash the bytes were made from.
+    pub source_sha256: String,
+    content_type: &'static str,
+    cache_control: &'static str,
+    etag: String,
+    identity: Bytes,
+    gzip: Bytes,
+    brotli: Bytes,
+    checked_ms: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Rendered {
+    /// Compresses `body` once, at the highest settings: the cost is paid once per publication.
+    /// CPU-heavy (brotli at quality 11): call it through `spawn_blocking`.
+    pub fn new(
+        source_sha256: String,
+        content_type: &'static str,
+        cache_control: &'static str,
+        body: Vec<u8>,
+    ) -> Rendered {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        // Writing to a Vec cannot fail.
+        let _ = gz.write_all(&body);
+        let gzip = gz.finish().unwrap_or_default();
+        let mut br = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        };
+        let _ = brotli::BrotliCompress(&mut &body[..], &mut br, &params);
+        let etag = format!("{}", &source_sha256.get(..20).unwrap_or(&source_sha256));
+        Rendered {
+            source_sha256,
+            content_type,
+            cache_control,
+            etag,
+            identity: Bytes::from(body),
+            gzip: Bytes::from(gzip),
+            brotli: Bytes::from(br),
+            checked_ms: AtomicU64::new(now_ms()),
+        }
+    }
+
+    /// Whether storage should be asked again if this page is still the latest.
+    pub fn due_for_check(&self, after: Duration) -> bool {
+        now_ms().saturating_sub(self.checked_ms.load(Ordering::Relaxed))
+            >= u64::try_from(after.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    pub fn mark_checked(&self) {
+        self.checked_ms.store(now_ms(), Ordering::Relaxed);
+    }
+
+    pub fn identity(&self) -> &Bytes {
+        &self.identity
+    }
+
+    /// The response for a request with these headers: the best encoding the client accepts,
+    /// or 304 when its `If-None-Match` already names that representation.
+    pub fn respond(&self, req: &HeaderMap) -> Response {
+        let enc = negotiate(req.get(header::ACCEPT_ENCODING));
+        let (body, suffix, coding) = match enc {
+            Encoding::Brotli => (&self.brotli, "-br", Some("br")),
+            Encoding::Gzip => (&self.gzip, "-gz", Some("gzip")),
+            Encoding::Identity => (&self.identity, "", None),
+        };
+        // A strong validator must differ between encodings of the same resource (RFC 9110 8.8.3).
+        let etag = format!("\"{}{suffix}\"", self.etag);
+        let mut headers = HeaderMap::new();
+        let mut put = |name, value: &str| {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                headers.insert(name, v);
+            }
+        };
+        put(header::ETAG, &etag);
+        put(header::CACHE_CONTROL, self.cache_control);
+        put(header::VARY, "accept-encoding");
+        if let Some(inm) = req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+            if if_none_match_hits(inm, &etag) {
+                return (StatusCode::NOT_MODIFIED, headers).into_response();
+            }
+        }
+        put(header::CONTENT_TYPE, self.content_type);
+        put(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+        if let Some(c) = coding {
+            put(header::CONTENT_ENCODING, c);
+        }
+        (headers, Body::from(body.clone())).into_response()
+    }
+}
+
+/// `If-None-Match` uses weak comparison (RFC 9110 13.1.2): `W/` prefixes are ignored.
+fn if_none_match_hits(header: &str, etag: &str) -> bool {
+    header
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+/// Picks brotli, then gzip, then identity, honouring `q=0`. Hand-written because tower-http's
+/// negotiation lives inside its compression middleware and is not exposed for bytes we
+/// compressed ahead of time.
+fn negotiate(accept: Option<&HeaderValue>) -> Encoding {
+    let Some(accept) = accept.and_then(|v| v.to_str().ok()) else {
+        return Encoding::Identity;
+    };
+    let q_of = |name: &str| -> Option<f32> {
+        let mut star = None;
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let token = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            if token == name {
+                return Some(q);
+            }
+            if token == "*" {
+                star = Some(q);
+            }
+        }
+        star
+    };
+    let br = q_of("br").unwrap_or(0.0);
+    let gz = q_of("gzip").unwrap_or(0.0);
+    if br > 0.0 && br >= gz {
+        Encoding::Brotli
+    } else if gz > 0.0 {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+/// What a cached resource is: a page in a language, or a JSON document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// The latest publication of a period, as HTML in a language.
+    LatestPage(String, &'static str),
+    /// The latest publication of a period, as JSON.
+    LatestJson(String),
+    /// A publication by hash, as HTML in a language.
+    Permalink(String, &'static str),
+}
+
+/// The rendered resources, by key.
+#[derive(Debug)]
+pub struct PageCache {
+    map: RwLock<HashMap<Key, Arc<Rendered>>>,
+    /// How long a "latest" page is trusted before storage is asked again.
+    pub revalidate_after: Duration,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        PageCache::new(REVALIDATE_AFTER)
+    }
+}
+
+impl PageCache {
+    pub fn new(revalidate_after: Duration) -> PageCache {
+        PageCache {
+            map: RwLock::default(),
+            revalidate_after,
+        }
+    }
+
+    pub fn get(&self, key: &Key) -> Option<Arc<Rendered>> {
+        self.map.read().ok()?.get(key).cloned()
+    }
+
+    pub fn put(&self, key: Key, value: Arc<Rendered>) {
+        if let Ok(mut m) = self.map.write() {
+            m.insert(key, value);
+        }
+    }
+
+    /// Forgets every "latest" resource of a period (after this process publishes).
+    pub fn forget_period(&self, period: &str) {
+        if let Ok(mut m) = self.map.write() {
+            m.retain(|k, _| match k {
+                Key::LatestPage(p, _) | Key::LatestJson(p) => p != period,
+                Key::Permalink(..) => true,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hv(s: &str) -> HeaderValue {
+        HeaderValue::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn negotiates() {
+        assert_eq!(negotiate(None), Encoding::Identity);
+        assert_eq!(negotiate(Some(&hv("gzip"))), Encoding::Gzip);
+        assert_eq!(negotiate(Some(&hv("gzip, deflate, br"))), Encoding::Brotli);
+        assert_eq!(negotiate(Some(&hv("br;q=0, gzip"))), Encoding::Gzip);
+        assert_eq!(negotiate(Some(&hv("gzip;q=0"))), Encoding::Identity);
+        assert_eq!(negotiate(Some(&hv("*"))), Encoding::Brotli);
+        assert_eq!(negotiate(Some(&hv("identity"))), Encoding::Identity);
+    }
+
+    #[test]
+    fn if_none_match() {
+        assert!(if_none_match_hits("\"a-gz\"", "\"a-gz\""));
+        assert!(if_none_match_hits("\"x\", W/\"a-gz\"", "\"a-gz\""));
+        assert!(if_none_match_hits("*", "\"a\""));
+        assert!(!if_none_match_hits("\"a\"", "\"a-gz\""));
+    }
+}

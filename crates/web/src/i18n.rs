@@ -1,0 +1,164 @@
+//! The words pages show, in Chinese first and English on request (`?lang=en`).
+//!
+//! Data (target texts, narratives, names) is never translated: it is shown exactly as published.
+//! The language is chosen by the URL rather than `Accept-Language`, so every rendered page is
+//! one immutable resource that caches and links cleanly.
+
+use duban_core::Period;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn from_query(q: Option<&str>) -> Lang {
+        match q {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// The query string that keeps this language on links (empty for the default).
+    pub fn query(self) -> &'static str {
+        match self {
+            Lang::Zh => "",
+            Lang::En => "?lang=en",
+        }
+    }
+
+    pub fn period_label(self, p: Period) -> String {
+        match self {
+            Lang::Zh => p.label_zh(),
+            Lang::En => p.label_en(),
+        }
+    }
+}
+
+/// The page chrome and column labels for one language.
+#[derive(Debug, Clone)]
+pub struct Labels {
+    pub html_lang: &'static str,
+    pub query: &'static str,
+    pub other_lang_href: String,
+    pub other_lang_code: &'static str,
+    pub other_lang_name: &'static str,
+    pub site: &'static str,
+    pub home: &'static str,
+    pub home_title: &'static str,
+    pub home_intro: &'static str,
+    pub nothing_published: &'static str,
+    pub published_at: &'static str,
+    pub hash: &'static str,
+    pub previous: &'static str,
+    pub permalink: &'static str,
+    pub superseded_note: &'static str,
+    pub see_latest: &'static str,
+    pub col_no: &'static str,
+    pub col_leaders: &'static str,
+    pub col_content: &'static str,
+    pub col_deadline: &'static str,
+    pub col_on_schedule: &'static str,
+    pub col_units: &'static str,
+    pub empty_content: &'static str,
+    pub not_reported: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub footer: &'static str,
+}
+
+impl Labels {
+    /// Labels for `lang`, on the page at `path` (for the link to the other language).
+    pub fn new(lang: Lang, path: &str) -> Labels {
+        let other = match lang {
+            Lang::Zh => format!("{path}?lang=en"),
+            Lang::En => path.to_owned(),
+        };
+        match lang {
+            Lang::Zh => Labels {
+                html_lang: "zh-CN",
+                query: lang.query(),
+                other_lang_href: other,
+                other_lang_code: "en",
+                other_lang_name: "English",
+                site: "督办 · 责任目标公开",
+                home: "首页",
+                home_title: "责任目标工作推进情况公开",
+                home_intro: "以下为已公开的各轮调度一览表。每次公开均不可更改，并以 SHA-256 哈希链相连，可供核验。",
+                nothing_published: "尚无公开的一览表。",
+                published_at: "公开于",
+                hash: "SHA-256",
+                previous: "上一公开",
+                permalink: "本版本固定链接",
+                superseded_note: "本版本已被更正后的版本取代。",
+                see_latest: "查看最新版本",
+                col_no: "序号",
+                col_leaders: "市政府领导",
+                col_content: "责任目标内容",
+                col_deadline: "完成时限",
+                col_on_schedule: "是否按计划完成进度",
+                col_units: "责任单位",
+                empty_content: "（原表此处无内容）",
+                not_reported: "未报送",
+                yes: "是",
+                no: "否",
+                footer: "督办 duban · 数据按原样公开，接受群众监督",
+            },
+            Lang::En => Labels {
+                html_lang: "en",
+                query: lang.query(),
+                other_lang_href: other,
+                other_lang_code: "zh-CN",
+                other_lang_name: "中文",
+                site: "duban · Government targets, in public",
+                home: "Home",
+                home_title: "Progress on government targets",
+                home_intro: "Published progress tables, one per reporting round. Each publication is immutable and linked to the previous one by a SHA-256 hash chain.",
+                nothing_published: "Nothing has been published yet.",
+                published_at: "Published",
+                hash: "SHA-256",
+                previous: "previous",
+                permalink: "permanent link to this version",
+                superseded_note: "This version was superseded by a correction.",
+                see_latest: "See the latest version",
+                col_no: "No.",
+                col_leaders: "City leaders",
+                col_content: "Target",
+                col_deadline: "Deadline",
+                col_on_schedule: "On schedule",
+                col_units: "Responsible units",
+                empty_content: "(no text in the original)",
+                not_reported: "not reported",
+                yes: "是 (yes)",
+                no: "否 (no)",
+                footer: "duban · data shown exactly as published by the government",
+            },
+        }
+    }
+}
+
+/// The progress column's header for a period, as governments write it (三季度完成情况).
+pub fn progress_header(lang: Lang, p: Period) -> String {
+    match (lang, p) {
+        (Lang::Zh, Period::Quarter { quarter, .. }) => {
+            format!(
+                "{}季度完成情况",
+                ["一", "二", "三", "四"][usize::from(quarter - 1)]
+            )
+        }
+        (Lang::Zh, Period::Month { month, .. }) => format!("1-{month}月完成情况"),
+        (Lang::Zh, Period::Half { half: 1, .. }) => "上半年完成情况".into(),
+        (Lang::Zh, Period::Half { .. }) => "下半年完成情况".into(),
+        (Lang::Zh, Period::Year { .. }) => "全年完成情况".into(),
+        (Lang::En, p) => format!("Progress ({})", p.label_en()),
+    }
+}

@@ -1,0 +1,168 @@
+//! What anyone may read without logging in: the home page, each round's published table (as a
+//! page and as JSON), permalinks to every publication, and the list of published periods.
+//! Only publications are read here, so nothing unpublished can leak through these routes.
+
+use crate::cache::{Key, Rendered};
+use crate::error::{ApiError, PageError};
+use crate::i18n::Lang;
+use crate::{AppState, render};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use duban_core::{Period, Table};
+use duban_store::{Publication, PublicationSummary};
+use std::sync::Arc;
+
+#[derive(Debug, serde::Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+impl LangQuery {
+    fn lang(&self) -> Lang {
+        Lang::from_query(self.lang.as_deref())
+    }
+}
+
+const HTML: &str = "text/html; charset=utf-8";
+const JSON: &str = "application/json";
+/// "The latest of a period" may be corrected, so caches must revalidate (cheaply, by ETag).
+const LATEST: &str = "public, max-age=60, must-revalidate";
+/// A publication by hash never changes.
+const FOREVER: &str = "public, max-age=31536000, immutable";
+
+fn parse_period(s: &str) -> Result<Period, ApiError> {
+    s.parse().map_err(|e: duban_core::period::PeriodError| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_period",
+            e.to_string(),
+        )
+    })
+}
+
+fn table_of(p: &Publication) -> Result<Table, ApiError> {
+    serde_json::from_str(&p.content).map_err(|e| ApiError::internal(&e))
+}
+
+/// Compresses off the async threads: brotli at its best setting takes a while on big tables.
+async fn compress(
+    sha: String,
+    content_type: &'static str,
+    cache_control: &'static str,
+    body: Vec<u8>,
+) -> Result<Arc<Rendered>, ApiError> {
+    tokio::task::spawn_blocking(move || Rendered::new(sha, content_type, cache_control, body))
+        .await
+        .map(Arc::new)
+        .map_err(|e| ApiError::internal(&e))
+}
+
+/// The cached rendering of a period's latest publication, re-rendered when a newer one exists.
+async fn latest(
+    state: &AppState,
+    key: Key,
+    period: Period,
+    content_type: &'static str,
+    render: impl FnOnce(&Publication) -> Result<Vec<u8>, ApiError>,
+) -> Result<Arc<Rendered>, ApiError> {
+    if let Some(r) = state.cache.get(&key) {
+        if !r.due_for_check(state.cache.revalidate_after) {
+            return Ok(r);
+        }
+        if state.store.latest_sha256(period).await?.as_deref() == Some(r.source_sha256.as_str()) {
+            r.mark_checked();
+            return Ok(r);
+        }
+    }
+    let p = state
+        .store
+        .latest_publication(period)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no publication for {period}")))?;
+    let body = render(&p)?;
+    let r = compress(p.summary.sha256.clone(), content_type, LATEST, body).await?;
+    state.cache.put(key, r.clone());
+    Ok(r)
+}
+
+fn table_html(lang: Lang, path: &str, p: &Publication) -> Result<Vec<u8>, ApiError> {
+    let table = table_of(p)?;
+    render::table_page(lang, path, &table, &p.summary)
+        .map(String::into_bytes)
+        .map_err(|e| ApiError::internal(&e))
+}
+
+pub async fn home(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+) -> Result<Html<String>, PageError> {
+    let published = state.store.published().await?;
+    render::home(q.lang(), &published)
+        .map(Html)
+        .map_err(|e| PageError(ApiError::internal(&e)))
+}
+
+pub async fn table_page(
+    State(state): State<AppState>,
+    Path(period): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let period = parse_period(&period).map_err(|_| ApiError::not_found("period"))?;
+    let lang = q.lang();
+    let path = format!("/tables/{period}");
+    let key = Key::LatestPage(period.to_string(), lang.code());
+    let r = latest(&state, key, period, HTML, |p| table_html(lang, &path, p)).await?;
+    Ok(r.respond(&headers))
+}
+
+pub async fn permalink(
+    State(state): State<AppState>,
+    Path(sha256): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let lang = q.lang();
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::not_found("publication").into());
+    }
+    let key = Key::Permalink(sha256.clone(), lang.code());
+    if let Some(r) = state.cache.get(&key) {
+        return Ok(r.respond(&headers));
+    }
+    let p = state
+        .store
+        .publication(&sha256)
+        .await?
+        .ok_or_else(|| ApiError::not_found("publication"))?;
+    let body = table_html(lang, &format!("/publications/{sha256}"), &p)?;
+    let r = compress(sha256, HTML, FOREVER, body).await?;
+    state.cache.put(key, r.clone());
+    Ok(r.respond(&headers))
+}
+
+pub async fn api_periods(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<PublicationSummary>>, ApiError> {
+    Ok(Json(state.store.published().await?))
+}
+
+pub async fn api_table(
+    State(state): State<AppState>,
+    Path(period): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let period = parse_period(&period)?;
+    let key = Key::LatestJson(period.to_string());
+    let r = latest(&state, key, period, JSON, |p| {
+        Ok(p.content.clone().into_bytes())
+    })
+    .await?;
+    Ok(r.respond(&headers))
+}
+
+pub async fn not_found() -> impl IntoResponse {
+    PageError(ApiError::not_found("page"))
+}

@@ -1,0 +1,149 @@
+//! Renders pages to HTML strings (askama templates in `templates/`). No I/O here: handlers
+//! fetch, this module formats.
+
+use crate::i18n::{Labels, Lang, progress_header};
+use askama::Template;
+use duban_core::Table;
+use duban_store::PublicationSummary;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home<'a> {
+    l: Labels,
+    items: Vec<HomeItem<'a>>,
+}
+
+struct HomeItem<'a> {
+    period: String,
+    period_label: String,
+    title: &'a str,
+    published_at: String,
+    sha_short: &'a str,
+}
+
+/// The home page: every published round, newest first.
+pub fn home(lang: Lang, published: &[PublicationSummary]) -> Result<String, askama::Error> {
+    Home {
+        l: Labels::new(lang, "/"),
+        items: published
+            .iter()
+            .map(|p| HomeItem {
+                period: p.period.to_string(),
+                period_label: lang.period_label(p.period),
+                title: &p.title,
+                published_at: display_time(&p.published_at),
+                sha_short: p.sha256.get(..16).unwrap_or(&p.sha256),
+            })
+            .collect(),
+    }
+    .render()
+}
+
+#[derive(Template)]
+#[template(path = "table.html")]
+struct TablePage<'a> {
+    l: Labels,
+    t: &'a Table,
+    period: String,
+    facts: String,
+    progress_header: String,
+    rows: Vec<Row<'a>>,
+    published_at: String,
+    sha256: &'a str,
+    previous: Option<&'a str>,
+    superseded: bool,
+    json_href: String,
+}
+
+/// One `<tr>`: an entry; the first entry of a target also carries the target's cells.
+struct Row<'a> {
+    no: u32,
+    entry: usize,
+    first: bool,
+    span: usize,
+    content: &'a str,
+    deadline: String,
+    leaders: Vec<&'a str>,
+    units: Vec<&'a str>,
+    progress: &'a str,
+    on_schedule: &'static str,
+    on_schedule_class: &'static str,
+}
+
+/// A published table as the 一览表 page. `path` is the page's own path (for language links).
+pub fn table_page(
+    lang: Lang,
+    path: &str,
+    table: &Table,
+    publication: &PublicationSummary,
+) -> Result<String, askama::Error> {
+    let l = Labels::new(lang, path);
+    let mut rows = Vec::with_capacity(table.entry_count());
+    for t in &table.targets {
+        for (i, e) in t.entries.iter().enumerate() {
+            let (on_schedule, class) = match e.on_schedule {
+                Some(true) => (l.yes, ""),
+                Some(false) => (l.no, "behind"),
+                None => (l.not_reported, "no-answer"),
+            };
+            rows.push(Row {
+                no: t.no.get(),
+                entry: i,
+                first: i == 0,
+                span: t.entries.len(),
+                content: &t.content,
+                deadline: match lang {
+                    Lang::Zh => t.deadline.to_string(),
+                    Lang::En => t.deadline.label_en(),
+                },
+                leaders: e.leaders.iter().map(|n| n.as_str()).collect(),
+                units: e.units.iter().map(|n| n.as_str()).collect(),
+                progress: &e.progress,
+                on_schedule,
+                on_schedule_class: class,
+            });
+        }
+    }
+    let c = table.schedule_counts();
+    let (present, entries) = (table.targets.len(), table.entry_count());
+    let facts = match (lang, table.declared_total) {
+        (Lang::Zh, Some(d)) => format!(
+            "本表列出 {present} 项目标（文件称共 {d} 项），{entries} 个承办条目；填报“是” {} 条，“否” {} 条，未报送 {} 条。",
+            c.yes, c.no, c.missing
+        ),
+        (Lang::Zh, None) => format!(
+            "本表列出 {present} 项目标，{entries} 个承办条目；填报“是” {} 条，“否” {} 条，未报送 {} 条。",
+            c.yes, c.no, c.missing
+        ),
+        (Lang::En, d) => format!(
+            "{present} targets listed{}, {entries} entries: {} on schedule (是), {} not (否), {} not reported.",
+            d.map(|d| format!(" (the document declares {d})"))
+                .unwrap_or_default(),
+            c.yes,
+            c.no,
+            c.missing
+        ),
+    };
+    TablePage {
+        period: table.period.to_string(),
+        progress_header: progress_header(lang, table.period),
+        facts,
+        rows,
+        published_at: display_time(&publication.published_at),
+        sha256: &publication.sha256,
+        previous: publication.previous_sha256.as_deref(),
+        superseded: publication.superseded,
+        json_href: format!("/api/v1/tables/{}", table.period),
+        t: table,
+        l,
+    }
+    .render()
+}
+
+/// "2026-11-26T19:04:05Z" → "2026-11-26 19:04 UTC": readable, and still unambiguous.
+fn display_time(rfc3339: &str) -> String {
+    match rfc3339.parse::<jiff::Timestamp>() {
+        Ok(ts) => ts.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        Err(_) => rfc3339.to_owned(),
+    }
+}

@@ -1,0 +1,275 @@
+//! The public site over real HTTP: the app on port 0, a fresh SQLite file per test.
+
+use duban_core::Table;
+use duban_formats::twoup::{ReadOptions, read};
+use duban_store::{SqliteStore, Store};
+use duban_web::{AppState, cache::PageCache};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use std::io::Read;
+use std::sync::Arc;
+use std::time::Duration;
+
+const HEZE: &str = include_str!("../../../fixtures/heze-2023-q3.txt");
+
+struct Site {
+    base: String,
+    store: Arc<SqliteStore>,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts the app on a free port over a fresh database holding the 菏泽 table.
+async fn site(revalidate_after: Duration) -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(
+        SqliteStore::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap(),
+    );
+    store.import_table(&heze(), "test").await.unwrap();
+    let state = AppState {
+        store: store.clone(),
+        cache: Arc::new(PageCache::new(revalidate_after)),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, duban_web::app(state)).into_future());
+    // No automatic decompression: the tests look at the bytes on the wire.
+    let http = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .unwrap();
+    Site {
+        base,
+        store,
+        http,
+        _dir: dir,
+    }
+}
+
+fn heze() -> Table {
+    read(HEZE, &ReadOptions::default()).unwrap()
+}
+
+impl Site {
+    async fn get(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut r = self.http.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        r.send().await.unwrap()
+    }
+}
+
+fn gunzip(b: &[u8]) -> String {
+    let mut s = String::new();
+    flate2::read::GzDecoder::new(b)
+        .read_to_string(&mut s)
+        .unwrap();
+    s
+}
+
+#[tokio::test]
+async fn the_table_page_shows_the_table_as_published() {
+    let s = site(Duration::from_secs(2)).await;
+    let r = s.get("/tables/2023Q3", &[]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[CONTENT_TYPE], "text/html; charset=utf-8");
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<h1>菏泽市人民政府2023年经济社会发展责任目标三季度工作推进情况一览表</h1>")
+    );
+    assert!(html.contains("本表列出 39 项目标（文件称共 200 项），40 个承办条目；填报“是” 40 条，“否” 0 条，未报送 0 条。"));
+    assert!(html.contains("<th scope=\"col\">三季度完成情况</th>"));
+    // 26 spans its two entries; the second row carries only the entry's own cells.
+    assert!(html.contains("<td class=\"no\" rowspan=\"2\" data-label=\"序号\">26</td>"));
+    let second = html
+        .split("id=\"t26-1\"")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(second.contains("<span>肖友华</span>"));
+    assert!(second.contains("<span>市自然资源和规划局</span><span>市住房城乡建设局</span>"));
+    assert!(!second.contains("rowspan"));
+    // 13 lost its text in the original; the page says so rather than showing an empty cell.
+    let thirteen = html
+        .split("id=\"t13\"")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(thirteen.contains("（原表此处无内容）"));
+    // Escaped, not trusted: the narrative's quotes come through as text.
+    assert!(html.contains("把“两案”办理工作作为"));
+    assert!(html.contains("长期坚持"));
+    assert!(!html.contains("<script"), "the page needs no JavaScript");
+
+    let en = s
+        .get("/tables/2023Q3?lang=en", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("<html lang=\"en\">"));
+    assert!(en.contains("39 targets listed (the document declares 200), 40 entries"));
+}
+
+#[tokio::test]
+async fn the_home_page_links_every_published_period() {
+    let s = site(Duration::from_secs(2)).await;
+    let html = s.get("/", &[]).await.text().await.unwrap();
+    assert!(html.contains("<a href=\"/tables/2023Q3\">菏泽市人民政府2023年经济社会发展责任目标三季度工作推进情况一览表</a>"));
+    assert!(html.contains("2023年三季度"));
+}
+
+#[tokio::test]
+async fn the_api_serves_the_json_exactly() {
+    let s = site(Duration::from_secs(2)).await;
+    let r = s.get("/api/v1/tables/2023Q3", &[]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()[CONTENT_TYPE], "application/json");
+    assert_eq!(r.text().await.unwrap(), heze().to_canonical_json());
+
+    let periods: serde_json::Value = s.get("/api/v1/periods", &[]).await.json().await.unwrap();
+    assert_eq!(periods[0]["period"], "2023Q3");
+    assert_eq!(periods[0]["government"], "菏泽市人民政府");
+    assert_eq!(periods[0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(periods[0]["previous_sha256"], serde_json::Value::Null);
+
+    let r = s.get("/api/v1/tables/2022Q3", &[]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["error"], "not_found");
+    let r = s.get("/api/v1/tables/2023Q9", &[]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["error"], "invalid_period");
+    assert_eq!(
+        s.get("/tables/2022Q3", &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(s.get("/nowhere", &[]).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn gzip_brotli_and_304() {
+    let s = site(Duration::from_secs(2)).await;
+    let plain = s.get("/tables/2023Q3", &[]).await;
+    let plain_etag = plain.headers()[ETAG].to_str().unwrap().to_owned();
+    let plain = plain.text().await.unwrap();
+
+    let gz = s
+        .get("/tables/2023Q3", &[("accept-encoding", "gzip")])
+        .await;
+    assert_eq!(gz.headers()[CONTENT_ENCODING], "gzip");
+    assert_eq!(gz.headers()["vary"], "accept-encoding");
+    let gz_etag = gz.headers()[ETAG].to_str().unwrap().to_owned();
+    assert_ne!(gz_etag, plain_etag, "one strong ETag per encoding");
+    let bytes = gz.bytes().await.unwrap();
+    assert!(
+        bytes.len() * 3 < plain.len(),
+        "compressed {} vs {}",
+        bytes.len(),
+        plain.len()
+    );
+    assert_eq!(gunzip(&bytes), plain);
+
+    let br = s
+        .get(
+            "/tables/2023Q3",
+            &[(ACCEPT_ENCODING.as_str(), "gzip, deflate, br")],
+        )
+        .await;
+    assert_eq!(br.headers()[CONTENT_ENCODING], "br");
+    let mut out = Vec::new();
+    brotli::BrotliDecompress(&mut &br.bytes().await.unwrap()[..], &mut out).unwrap();
+    assert_eq!(String::from_utf8(out).unwrap(), plain);
+
+    let r = s
+        .get(
+            "/tables/2023Q3",
+            &[
+                ("accept-encoding", "gzip"),
+                (IF_NONE_MATCH.as_str(), &gz_etag),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(r.headers()[ETAG].to_str().unwrap(), gz_etag);
+    assert!(r.bytes().await.unwrap().is_empty());
+    // The plain ETag does not validate the gzip representation.
+    let r = s
+        .get(
+            "/tables/2023Q3",
+            &[("accept-encoding", "gzip"), ("if-none-match", &plain_etag)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let r = s
+        .get("/api/v1/tables/2023Q3", &[("accept-encoding", "gzip")])
+        .await;
+    let etag = r.headers()[ETAG].to_str().unwrap().to_owned();
+    assert_eq!(
+        gunzip(&r.bytes().await.unwrap()),
+        heze().to_canonical_json()
+    );
+    let r = s
+        .get(
+            "/api/v1/tables/2023Q3",
+            &[("accept-encoding", "gzip"), ("if-none-match", &etag)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn a_correction_replaces_the_latest_and_keeps_the_old_at_its_permalink() {
+    let s = site(Duration::ZERO).await;
+    let first = s
+        .get("/api/v1/periods", &[])
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let old_sha = first[0]["sha256"].as_str().unwrap().to_owned();
+    let old_page = s.get("/tables/2023Q3", &[]).await.text().await.unwrap();
+    assert!(old_page.contains(&old_sha));
+
+    // Published by another process sharing the database: the server is not told.
+    let mut fixed = heze();
+    fixed.targets[38].entries[0].progress = "前三季度,增加市级储备粮1.71万吨(更正稿)".into();
+    s.store.import_table(&fixed, "other-process").await.unwrap();
+
+    let page = s.get("/tables/2023Q3", &[]).await.text().await.unwrap();
+    assert!(page.contains("1.71万吨(更正稿)"));
+    assert!(!page.contains(&format!("SHA-256 <code>{old_sha}</code>")));
+    let json = s
+        .get("/api/v1/tables/2023Q3", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(json, fixed.to_canonical_json());
+
+    let old = s.get(&format!("/publications/{old_sha}"), &[]).await;
+    assert_eq!(old.status(), StatusCode::OK);
+    assert_eq!(
+        old.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let old = old.text().await.unwrap();
+    assert!(old.contains("本版本已被更正后的版本取代"));
+    assert!(!old.contains("更正稿"));
+    assert_eq!(
+        s.get(&format!("/publications/{}", "0".repeat(64)), &[])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+}
