@@ -48,6 +48,9 @@ enum Command {
         /// 监听地址 / address to listen on
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
+        /// 公开页面不显示“自动核查”提示 / do not show the automatic-check notes on public tables
+        #[arg(long, env = "DUBAN_NO_PUBLIC_CHECKS")]
+        no_public_checks: bool,
     },
     /// 导入一览表（PDF 提取的文本）/ import a progress table (text extracted from the PDF)
     Import {
@@ -75,6 +78,15 @@ enum Command {
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
     },
+    /// 核查一轮调度：数据是否支持“按计划完成进度”，文字是否缺失或重复 / findings and indicator verdicts for a round
+    Check {
+        /// 调度期次，如 2023Q3 / the period, e.g. 2023Q3
+        #[arg(long)]
+        period: Period,
+        /// 输出格式 / output format
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
     /// 重新核验所有公开版本的哈希链 / recheck every publication's hash chain
     Verify,
     /// 在运行中备份数据库 / a consistent copy of the database while it runs
@@ -86,6 +98,12 @@ enum Command {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ExportFormat {
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Text,
     Json,
 }
 
@@ -117,9 +135,22 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Demo { bind } => demo(&bind).await,
-        Command::Serve { bind } => {
+        Command::Serve {
+            bind,
+            no_public_checks,
+        } => {
             let store = open(&cli.db).await?;
-            serve(store, &bind, None).await
+            serve(store, &bind, None, !no_public_checks).await
+        }
+        Command::Check { period, format } => {
+            let store = open(&cli.db).await?;
+            let table = round_table(store.as_ref(), period, &cli.db).await?;
+            let report = duban_checks::check_table(&table);
+            match format {
+                CheckFormat::Text => print!("{}", duban_checks::render_text(&report)),
+                CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+            }
+            Ok(())
         }
         Command::Import {
             file,
@@ -173,6 +204,22 @@ async fn run(cli: Cli) -> Result<()> {
             println!("已备份到 / backed up to {}", file.display());
             Ok(())
         }
+    }
+}
+
+/// A round's table: its latest publication, or (with a note) the round as it stands.
+async fn round_table(store: &dyn Store, period: Period, db: &str) -> Result<duban_core::Table> {
+    if let Some(p) = store.latest_publication(period).await? {
+        return serde_json::from_str(&p.content).context("a stored publication does not read");
+    }
+    match store.round_table(period).await? {
+        Some(t) => {
+            eprintln!(
+                "注意 / note: {period} 尚未公开，使用当前状态 / not published; using the round as it stands"
+            );
+            Ok(t)
+        }
+        None => bail!("no round for {period} in {db}"),
     }
 }
 
@@ -257,7 +304,12 @@ async fn import(
     Ok(())
 }
 
-async fn serve(store: Arc<dyn Store>, bind: &str, banner: Option<String>) -> Result<()> {
+async fn serve(
+    store: Arc<dyn Store>,
+    bind: &str,
+    banner: Option<String>,
+    public_checks: bool,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
@@ -266,7 +318,9 @@ async fn serve(store: Arc<dyn Store>, bind: &str, banner: Option<String>) -> Res
         println!("{b}");
     }
     println!("督办 duban 已启动 / serving on http://{addr}/  (Ctrl-C 停止 / to stop)");
-    duban_web::serve(listener, duban_web::AppState::new(store)).await?;
+    let mut state = duban_web::AppState::new(store);
+    state.public_checks = public_checks;
+    duban_web::serve(listener, state).await?;
     Ok(())
 }
 
@@ -283,5 +337,5 @@ async fn demo(bind: &str) -> Result<()> {
         dir.path().display(),
         table.title,
     );
-    serve(store, bind, Some(banner)).await
+    serve(store, bind, Some(banner), true).await
 }

@@ -123,7 +123,7 @@ fn bad_files_are_refused_and_change_nothing() {
         v.join("\n")
     };
     let no_header = HEZE.replace("序号", "编 码");
-    let short = with_line(11, lines[11].splitn(2, '\t').nth(1).unwrap().to_owned());
+    let short = with_line(11, lines[11].split_once('\t').unwrap().1.to_owned());
     let not_a_number = with_line(12, lines[12].replacen("4\t", "4x\t", 1));
     let bad_period = with_line(8, lines[8].replace("三季度完成情况", "五季度完成情况"));
     let cases = [
@@ -188,4 +188,48 @@ fn overrides_and_helpful_errors() {
     let help = env.run(&["--help"]);
     let help = String::from_utf8_lossy(&help.stdout);
     assert!(help.contains("导入一览表") && help.contains("import a progress table"));
+}
+
+#[test]
+fn check_reads_the_numbers() {
+    let env = Env::new();
+    assert!(
+        env.run(&["import", &env.file("heze.txt", HEZE)])
+            .status
+            .success()
+    );
+    let out = env.run(&["check", "--period", "2023Q3", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let with_rule = |rule: &str| -> Vec<u64> {
+        let mut v: Vec<u64> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| f["target_no"].as_u64().unwrap())
+            .collect();
+        v.dedup();
+        v
+    };
+    assert_eq!(with_rule("claim_not_supported"), [7, 16, 39]);
+    assert_eq!(with_rule("empty_content"), [13]);
+    let sixteen = report["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["target_no"] == 16)
+        .unwrap();
+    assert_eq!(
+        (
+            sixteen["target"].as_str(),
+            sixteen["actual"].as_str(),
+            sixteen["verdict"].as_str()
+        ),
+        (Some("100"), Some("33"), Some("behind"))
+    );
+
+    let out = env.run(&["check", "--period", "2023Q3"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("数据不支持进度声明的条目：3 个"), "{text}");
 }

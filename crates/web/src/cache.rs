@@ -68,7 +68,7 @@ impl Rendered {
             ..Default::default()
         };
         let _ = brotli::BrotliCompress(&mut &body[..], &mut br, &params);
-        let etag = format!("{}", &source_sha256.get(..20).unwrap_or(&source_sha256));
+        let etag = source_sha256.get(..20).unwrap_or(&source_sha256).to_owned();
         Rendered {
             source_sha256,
             content_type,
@@ -115,10 +115,10 @@ impl Rendered {
         put(header::ETAG, &etag);
         put(header::CACHE_CONTROL, self.cache_control);
         put(header::VARY, "accept-encoding");
-        if let Some(inm) = req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
-            if if_none_match_hits(inm, &etag) {
-                return (StatusCode::NOT_MODIFIED, headers).into_response();
-            }
+        if let Some(inm) = req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok())
+            && if_none_match_hits(inm, &etag)
+        {
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
         }
         put(header::CONTENT_TYPE, self.content_type);
         put(header::X_CONTENT_TYPE_OPTIONS, "nosniff");

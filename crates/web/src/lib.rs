@@ -26,6 +26,8 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub cache: Arc<cache::PageCache>,
+    /// Whether public tables carry the 自动核查 notes (a deployment may turn them off).
+    pub public_checks: bool,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
         AppState {
             store,
             cache: Arc::default(),
+            public_checks: true,
         }
     }
 }

@@ -87,9 +87,18 @@ async fn latest(
     Ok(r)
 }
 
-fn table_html(lang: Lang, path: &str, p: &Publication) -> Result<Vec<u8>, ApiError> {
+fn table_html(
+    state: &AppState,
+    lang: Lang,
+    path: &str,
+    p: &Publication,
+) -> Result<Vec<u8>, ApiError> {
     let table = table_of(p)?;
-    render::table_page(lang, path, &table, &p.summary)
+    // Checked once per rendering; the page is then cached, so this is not on the hot path.
+    let checks = state
+        .public_checks
+        .then(|| duban_checks::check_table(&table));
+    render::table_page(lang, path, &table, &p.summary, checks.as_ref())
         .map(String::into_bytes)
         .map_err(|e| ApiError::internal(&e))
 }
@@ -114,7 +123,10 @@ pub async fn table_page(
     let lang = q.lang();
     let path = format!("/tables/{period}");
     let key = Key::LatestPage(period.to_string(), lang.code());
-    let r = latest(&state, key, period, HTML, |p| table_html(lang, &path, p)).await?;
+    let r = latest(&state, key, period, HTML, |p| {
+        table_html(&state, lang, &path, p)
+    })
+    .await?;
     Ok(r.respond(&headers))
 }
 
@@ -137,7 +149,7 @@ pub async fn permalink(
         .publication(&sha256)
         .await?
         .ok_or_else(|| ApiError::not_found("publication"))?;
-    let body = table_html(lang, &format!("/publications/{sha256}"), &p)?;
+    let body = table_html(&state, lang, &format!("/publications/{sha256}"), &p)?;
     let r = compress(sha256, HTML, FOREVER, body).await?;
     state.cache.put(key, r.clone());
     Ok(r.respond(&headers))

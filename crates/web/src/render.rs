@@ -3,8 +3,10 @@
 
 use crate::i18n::{Labels, Lang, progress_header};
 use askama::Template;
+use duban_checks::{CheckReport, Severity};
 use duban_core::Table;
 use duban_store::PublicationSummary;
+use std::collections::BTreeMap;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -53,6 +55,15 @@ struct TablePage<'a> {
     previous: Option<&'a str>,
     superseded: bool,
     json_href: String,
+    /// The round's 自动核查 summary, when checks are shown.
+    checks_summary: Option<String>,
+}
+
+/// One 自动核查 note under a target.
+struct Note<'a> {
+    class: &'static str,
+    label: &'static str,
+    message: &'a str,
 }
 
 /// One `<tr>`: an entry; the first entry of a target also carries the target's cells.
@@ -68,16 +79,42 @@ struct Row<'a> {
     progress: &'a str,
     on_schedule: &'static str,
     on_schedule_class: &'static str,
+    /// Set on a target's last entry: the 自动核查 notes shown under the target.
+    notes: Vec<Note<'a>>,
 }
 
 /// A published table as the 一览表 page. `path` is the page's own path (for language links).
-pub fn table_page(
+pub fn table_page<'a>(
     lang: Lang,
     path: &str,
-    table: &Table,
-    publication: &PublicationSummary,
+    table: &'a Table,
+    publication: &'a PublicationSummary,
+    checks: Option<&'a CheckReport>,
 ) -> Result<String, askama::Error> {
     let l = Labels::new(lang, path);
+    // Errors and warnings only: notes (severity info) are too weak to print beside a
+    // government's table.
+    let mut notes: BTreeMap<u32, Vec<Note<'a>>> = BTreeMap::new();
+    for f in checks.iter().flat_map(|c| &c.findings) {
+        if f.severity == Severity::Info {
+            continue;
+        }
+        notes.entry(f.target_no).or_default().push(Note {
+            class: if f.severity == Severity::Error {
+                "error"
+            } else {
+                "warning"
+            },
+            label: match lang {
+                Lang::Zh => f.rule.label_zh(),
+                Lang::En => f.rule.as_str(),
+            },
+            message: match lang {
+                Lang::Zh => &f.message,
+                Lang::En => f.message_en(),
+            },
+        });
+    }
     let mut rows = Vec::with_capacity(table.entry_count());
     for t in &table.targets {
         for (i, e) in t.entries.iter().enumerate() {
@@ -101,6 +138,11 @@ pub fn table_page(
                 progress: &e.progress,
                 on_schedule,
                 on_schedule_class: class,
+                notes: if i + 1 == t.entries.len() {
+                    notes.remove(&t.no.get()).unwrap_or_default()
+                } else {
+                    Vec::new()
+                },
             });
         }
     }
@@ -124,7 +166,21 @@ pub fn table_page(
             c.missing
         ),
     };
+    let checks_summary = checks.map(|c| {
+        let s = &c.summary;
+        match lang {
+            Lang::Zh => format!(
+                "自动核查：{} 个填报“是”的条目与其自身数据不符；{} 个条目的文字缺失、重复、复述目标或答非所问。",
+                s.claims_not_supported, s.damaged_or_copied
+            ),
+            Lang::En => format!(
+                "Automatic checks: {} entries marked on schedule are contradicted by their own figures; {} entries have missing, copied, restated or off-topic text.",
+                s.claims_not_supported, s.damaged_or_copied
+            ),
+        }
+    });
     TablePage {
+        checks_summary,
         period: table.period.to_string(),
         progress_header: progress_header(lang, table.period),
         facts,

@@ -28,10 +28,8 @@ async fn site(revalidate_after: Duration) -> Site {
             .unwrap(),
     );
     store.import_table(&heze(), "test").await.unwrap();
-    let state = AppState {
-        store: store.clone(),
-        cache: Arc::new(PageCache::new(revalidate_after)),
-    };
+    let mut state = AppState::new(store.clone());
+    state.cache = Arc::new(PageCache::new(revalidate_after));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(axum::serve(listener, duban_web::app(state)).into_future());
@@ -117,6 +115,51 @@ async fn the_table_page_shows_the_table_as_published() {
         .unwrap();
     assert!(en.contains("<html lang=\"en\">"));
     assert!(en.contains("39 targets listed (the document declares 200), 40 entries"));
+}
+
+#[tokio::test]
+async fn public_tables_carry_the_automatic_checks_unless_turned_off() {
+    let s = site(Duration::from_secs(2)).await;
+    let html = s.get("/tables/2023Q3", &[]).await.text().await.unwrap();
+    assert!(
+        html.contains("自动核查：3 个填报“是”的条目与其自身数据不符"),
+        "the round's summary"
+    );
+    let notes = |html: &str, no: u32| -> String {
+        html.split(&format!("id=\"t{no}-checks\""))
+            .nth(1)
+            .map(|s| s.split("</tr>").next().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let n39 = notes(&html, 39);
+    assert!(
+        n39.contains("进度声明无数据支撑") && n39.contains("1.71万吨"),
+        "{n39}"
+    );
+    assert!(notes(&html, 13).contains("内容缺失"));
+    assert!(
+        notes(&html, 28).is_empty(),
+        "28 is ahead and is not accused"
+    );
+    assert!(notes(&html, 2).is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await
+        .unwrap();
+    store.import_table(&heze(), "test").await.unwrap();
+    let mut state = AppState::new(Arc::new(store));
+    state.public_checks = false;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, duban_web::app(state)).into_future());
+    let html = reqwest::get(format!("{base}/tables/2023Q3"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("自动核查"));
 }
 
 #[tokio::test]
