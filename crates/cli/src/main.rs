@@ -4,12 +4,23 @@
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use duban_core::Period;
+use duban_core::access::Role;
 use duban_formats::twoup;
-use duban_store::Store;
+use duban_store::{NewUser, Store};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+
+/// Demo accounts, one per role (the password is printed at start; the database is thrown away).
+const DEMO_ACCOUNTS: &[(&str, Role, &[&str], Option<&str>)] = &[
+    ("admin", Role::Admin, &[], None),
+    ("reviewer", Role::Reviewer, &[], None),
+    ("fgw", Role::Unit, &["市发展改革委"], None),
+    ("czj", Role::Unit, &["市财政局"], None),
+    ("nieyk", Role::Leader, &[], Some("聂元科")),
+];
+const DEMO_PASSWORD: &str = "duban-demo";
 
 /// The real 菏泽 2023 Q3 table, bundled for `duban demo`.
 const HEZE_2023_Q3: &str = include_str!("../../../fixtures/heze-2023-q3.txt");
@@ -87,6 +98,26 @@ enum Command {
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
     },
+    /// 公开一轮调度：冻结已审核通过的报告 / freeze a round's accepted reports as a publication
+    Publish {
+        /// 调度期次，如 2023Q3 / the period, e.g. 2023Q3
+        #[arg(long)]
+        period: Period,
+    },
+    /// 开启一轮调度 / open a round for every entry of the year's plan
+    Open {
+        /// 调度期次，如 2023Q4 / the period, e.g. 2023Q4
+        #[arg(long)]
+        period: Period,
+        /// 报送截止日期 / due date (YYYY-MM-DD)
+        #[arg(long)]
+        due: String,
+    },
+    /// 账户管理 / accounts
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// 重新核验所有公开版本的哈希链 / recheck every publication's hash chain
     Verify,
     /// 在运行中备份数据库 / a consistent copy of the database while it runs
@@ -94,6 +125,46 @@ enum Command {
         /// 备份文件（不得已存在）/ the copy to write (must not exist)
         file: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// 新建账户（密码从标准输入读取）/ add an account (the password is read from standard input)
+    Add {
+        /// 用户名 / user name
+        name: String,
+        /// 角色 / role
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// 责任单位（单位账户，可多次）/ the unit(s) a unit account speaks for (repeatable)
+        #[arg(long = "unit")]
+        units: Vec<String>,
+        /// 市政府领导姓名（领导账户）/ the leader a leader account is
+        #[arg(long)]
+        leader: Option<String>,
+        /// 从标准输入读取密码 / read the password from standard input
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Reviewer,
+    Unit,
+    Leader,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Reviewer => Role::Reviewer,
+            RoleArg::Unit => Role::Unit,
+            RoleArg::Leader => Role::Leader,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -178,6 +249,45 @@ async fn run(cli: Cli) -> Result<()> {
             };
             write_out(output.as_deref(), json.as_bytes())
         }
+        Command::Publish { period } => {
+            let store = open(&cli.db).await?;
+            let p = store.publish(period, &cli_actor()).await?;
+            println!("已公开 / published {} sha256 {}", p.period, p.sha256);
+            Ok(())
+        }
+        Command::Open { period, due } => {
+            let store = open(&cli.db).await?;
+            let due: jiff::civil::Date = due
+                .parse()
+                .with_context(|| format!("“{due}” is not a date (YYYY-MM-DD)"))?;
+            let r = store.open_round(period, due, &cli_actor()).await?;
+            println!(
+                "已开启 / opened {} ({} 个报告 / reports), 截止 / due {due}",
+                r.period, r.reports
+            );
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    name,
+                    role,
+                    units,
+                    leader,
+                    password_stdin: _,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            if password.chars().count() < 8 {
+                bail!("the password must have at least 8 characters");
+            }
+            let store = open(&cli.db).await?;
+            add_user(store.as_ref(), &name, role.into(), units, leader, &password).await?;
+            println!("已创建账户 / added {name}");
+            Ok(())
+        }
         Command::Verify => {
             let store = open(&cli.db).await?;
             let report = store.verify().await?;
@@ -221,6 +331,36 @@ async fn round_table(store: &dyn Store, period: Period, db: &str) -> Result<duba
         }
         None => bail!("no round for {period} in {db}"),
     }
+}
+
+fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+async fn add_user(
+    store: &dyn Store,
+    name: &str,
+    role: Role,
+    units: Vec<String>,
+    leader: Option<String>,
+    password: &str,
+) -> Result<()> {
+    let pw = password.to_owned();
+    let password_hash = tokio::task::spawn_blocking(move || duban_web::auth::hash_password(&pw))
+        .await?
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
+    let user = NewUser {
+        username: name.to_owned(),
+        role,
+        password_hash,
+        units,
+        leader,
+    };
+    store.add_user(&user, &cli_actor()).await?;
+    Ok(())
 }
 
 async fn open(url: &str) -> Result<Arc<dyn Store>> {
@@ -332,8 +472,29 @@ async fn demo(bind: &str) -> Result<()> {
         .context("the bundled table does not read")?;
     store.import_table(&table, "demo").await?;
     let period = table.period;
+    // The next round, open, so a newcomer can walk the whole cycle.
+    let next: Period = format!("{}Q4", table.year).parse()?;
+    let due = jiff::civil::Date::new(table.year + 1, 1, 10)?;
+    store.open_round(next, due, "demo").await?;
+    let mut accounts = String::new();
+    for (name, role, units, leader) in DEMO_ACCOUNTS {
+        add_user(
+            store.as_ref(),
+            name,
+            *role,
+            units.iter().map(|u| (*u).to_owned()).collect(),
+            leader.map(str::to_owned),
+            DEMO_PASSWORD,
+        )
+        .await?;
+        accounts.push_str(&format!(
+            "\n  {name:<10} {:<16} {}",
+            role.label_zh(),
+            units.join(" ")
+        ));
+    }
     let banner = format!(
-        "演示数据库 / demo database: {} (退出后删除 / deleted on exit)\n已载入并公开 / loaded and published: {}\n  一览表 / the table:  http://{bind}/tables/{period}\n  English:            http://{bind}/tables/{period}?lang=en\n  JSON:               http://{bind}/api/v1/tables/{period}",
+        "演示数据库 / demo database: {} (退出后删除 / deleted on exit)\n已载入并公开 / loaded and published: {}\n  一览表 / the table:  http://{bind}/tables/{period}\n  English:            http://{bind}/tables/{period}?lang=en\n  JSON:               http://{bind}/api/v1/tables/{period}\n  工作台 / work pages: http://{bind}/login  (密码均为 / every password: {DEMO_PASSWORD}){accounts}\n已开启 / open: {next}, 截止 / due {due}",
         dir.path().display(),
         table.title,
     );

@@ -7,6 +7,7 @@
 //! publishing a round freezes it into a [`Table`](table::Table), the 一览表 the public reads.
 //! Values are parsed once at the edge (`parse`/`TryFrom`) so the rest of the code can trust them.
 
+pub mod access;
 pub mod deadline;
 pub mod ids;
 pub mod names;

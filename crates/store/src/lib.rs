@@ -15,12 +15,84 @@ pub use error::StoreError;
 pub use model::*;
 pub use sqlite::SqliteStore;
 
+use duban_core::access::Actor;
 use duban_core::{Period, Table};
 use std::{path::Path, sync::Arc};
 
+/// Accounts, sessions, API tokens and login throttling.
+#[async_trait::async_trait]
+pub trait Accounts: Send + Sync {
+    /// Creates an account; a taken name is a conflict.
+    async fn add_user(&self, user: &NewUser, actor: &str) -> Result<i64, StoreError>;
+    async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError>;
+    async fn actor(&self, user_id: i64) -> Result<Option<Actor>, StoreError>;
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        actor: &str,
+    ) -> Result<(), StoreError>;
+    /// Stores a token's hash; the secret itself stays with the client.
+    async fn create_token(
+        &self,
+        user_id: i64,
+        token_sha256: &str,
+        kind: TokenKind,
+        ttl: std::time::Duration,
+    ) -> Result<(), StoreError>;
+    async fn actor_by_token(
+        &self,
+        token_sha256: &str,
+        kind: TokenKind,
+    ) -> Result<Option<Actor>, StoreError>;
+    async fn delete_token(&self, token_sha256: &str) -> Result<(), StoreError>;
+    async fn record_login_failure(&self, username: &str, address: &str) -> Result<(), StoreError>;
+    /// Failed logins within the last `window` for this name, and for this address.
+    async fn login_failures_within(
+        &self,
+        username: &str,
+        address: &str,
+        window: std::time::Duration,
+    ) -> Result<(u32, u32), StoreError>;
+}
+
+/// The 调度 cycle: rounds, reports and their review.
+#[async_trait::async_trait]
+pub trait Workflow: Send + Sync {
+    /// Opens a round for a period: one draft report for every entry of that year's plan.
+    async fn open_round(
+        &self,
+        period: Period,
+        due: jiff::civil::Date,
+        actor: &str,
+    ) -> Result<RoundSummary, StoreError>;
+    /// No more submissions.
+    async fn close_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError>;
+    /// Freezes the round's accepted reports (the rest show as not reported) as a publication.
+    async fn publish(&self, period: Period, actor: &str) -> Result<PublicationSummary, StoreError>;
+    async fn rounds(&self) -> Result<Vec<RoundSummary>, StoreError>;
+    async fn round(&self, period: Period) -> Result<Option<RoundSummary>, StoreError>;
+    /// Every report of a round, by target and entry. Callers filter by what the actor may see.
+    async fn reports(&self, period: Period) -> Result<Vec<ReportView>, StoreError>;
+    async fn report(&self, id: i64) -> Result<Option<ReportView>, StoreError>;
+    async fn save_report(
+        &self,
+        id: i64,
+        edit: &ReportEdit,
+        actor: &str,
+    ) -> Result<ReportView, StoreError>;
+    async fn submit_report(&self, id: i64, actor: &str) -> Result<ReportView, StoreError>;
+    async fn review_report(
+        &self,
+        id: i64,
+        review: &Review,
+        actor: &str,
+    ) -> Result<ReportView, StoreError>;
+}
+
 /// Everything the application asks of storage.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: Accounts + Workflow + Send + Sync + std::fmt::Debug {
     /// Stores a published table: registers (or updates) the plan's targets and entries, records
     /// the round's reports as accepted, and publishes the round when its content changed.
     /// One transaction: on any error nothing is written.

@@ -59,3 +59,92 @@ pub struct AuditRecord {
     pub before: Option<Value>,
     pub after: Option<Value>,
 }
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub role: duban_core::access::Role,
+    /// An argon2id PHC string; storage never sees a password.
+    pub password_hash: String,
+    pub units: Vec<String>,
+    pub leader: Option<String>,
+}
+
+/// What a login needs: the account and its password hash.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user_id: i64,
+    pub password_hash: String,
+}
+
+/// A browser session or an API bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Session,
+    Api,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Session => "session",
+            TokenKind::Api => "api",
+        }
+    }
+}
+
+/// A round as lists and dashboards show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RoundSummary {
+    pub period: Period,
+    pub government: String,
+    pub title: String,
+    pub state: duban_core::RoundState,
+    /// ISO date; `None` for rounds imported from a published table.
+    pub due: Option<String>,
+    pub reports: usize,
+}
+
+/// A report with everything a page or the API shows beside it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReportView {
+    pub id: i64,
+    pub period: Period,
+    pub target_no: u32,
+    /// 0-based, in the source's order.
+    pub entry: u32,
+    pub leaders: Vec<duban_core::Leader>,
+    /// The first leads and writes the report.
+    pub units: Vec<duban_core::Unit>,
+    pub progress: String,
+    pub on_schedule: Option<bool>,
+    pub state: duban_core::ReportState,
+    pub return_reason: Option<String>,
+    pub late: bool,
+    pub version: i64,
+    pub target_content: String,
+    pub deadline: String,
+    pub round_state: duban_core::RoundState,
+    pub due: Option<String>,
+    pub updated_at: String,
+    /// The accepted text of the same entry in the round before, for "start from last round"
+    /// and the reviewer's diff.
+    pub previous_progress: Option<String>,
+}
+
+/// A unit's draft or correction.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct ReportEdit {
+    pub progress: String,
+    pub on_schedule: Option<bool>,
+    /// The version the edit was based on; a stale one is refused (409) instead of overwriting.
+    pub version: Option<i64>,
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Review {
+    Accept,
+    Return { reason: String },
+}

@@ -4,19 +4,23 @@
 //! `duban serve` does. Pages are rendered on the server and need no JavaScript; published
 //! resources are rendered once and served pre-compressed from [`cache`].
 
+pub mod auth;
 pub mod cache;
 mod error;
 pub mod i18n;
 mod public;
 pub mod render;
+mod work_api;
 
 pub use error::ApiError;
 
 use axum::Router;
-use axum::routing::get;
+use axum::http::Method;
+use axum::routing::{MethodRouter, get};
 use duban_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::csrf::CsrfLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -40,16 +44,82 @@ impl AppState {
     }
 }
 
+/// Every route: method, path and handler, in one table. The router is built from it and the
+/// permission-matrix test walks it, so a route added here without a row there fails the test.
+fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    use axum::routing::{post, put};
+    vec![
+        (Method::GET, "/", get(public::home)),
+        (Method::GET, "/tables/{period}", get(public::table_page)),
+        (
+            Method::GET,
+            "/publications/{sha256}",
+            get(public::permalink),
+        ),
+        (Method::GET, "/api/v1/periods", get(public::api_periods)),
+        (
+            Method::GET,
+            "/api/v1/tables/{period}",
+            get(public::api_table),
+        ),
+        (Method::POST, "/api/v1/login", post(work_api::login)),
+        (Method::POST, "/api/v1/logout", post(work_api::logout)),
+        (Method::POST, "/api/v1/rounds", post(work_api::open_round)),
+        (
+            Method::GET,
+            "/api/v1/rounds/{period}/reports",
+            get(work_api::round_reports),
+        ),
+        (
+            Method::POST,
+            "/api/v1/rounds/{period}/close",
+            post(work_api::close_round),
+        ),
+        (
+            Method::POST,
+            "/api/v1/rounds/{period}/publish",
+            post(work_api::publish),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/reports/{id}",
+            put(work_api::save_report),
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports/{id}/submit",
+            post(work_api::submit_report),
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports/{id}/return",
+            post(work_api::return_report),
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports/{id}/accept",
+            post(work_api::accept_report),
+        ),
+    ]
+}
+
+/// Every route's method and path, for tests and documentation.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    routes().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(public::home))
-        .route("/tables/{period}", get(public::table_page))
-        .route("/publications/{sha256}", get(public::permalink))
-        .route("/api/v1/periods", get(public::api_periods))
-        .route("/api/v1/tables/{period}", get(public::api_table))
+    let mut router = Router::new();
+    for (_, path, handler) in routes() {
+        router = router.route(path, handler);
+    }
+    router
         .fallback(public::not_found)
         .with_state(state)
+        // Cross-site form posts are refused by Sec-Fetch-Site / Origin checks (the scheme Go
+        // 1.25 adopted), which needs no per-form token state.
+        .layer(CsrfLayer::new())
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -60,9 +130,12 @@ pub fn app(state: AppState) -> Router {
 
 /// Serves `app` on a bound listener until Ctrl-C (or SIGTERM), finishing requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown())
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
 }
 
 async fn shutdown() {

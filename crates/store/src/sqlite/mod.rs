@@ -18,19 +18,30 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+mod accounts;
+mod workflow;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// SQLite storage. Cheap to clone (a pool handle).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
-fn now() -> String {
-    jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .unwrap_or_else(|_| jiff::Timestamp::now())
-        .to_string()
+/// The time now, in the one format every stored timestamp uses.
+pub(crate) fn now() -> String {
+    ts_string(jiff::Timestamp::now())
+}
+
+/// RFC 3339 in UTC with exactly three fractional digits ("2023-10-30T08:00:00.000Z"), so that
+/// stored timestamps compare correctly as strings (jiff's own Display drops a zero fraction).
+pub(crate) fn ts_string(ts: jiff::Timestamp) -> String {
+    format!(
+        "{}.{:03}Z",
+        ts.strftime("%Y-%m-%dT%H:%M:%S"),
+        ts.subsec_millisecond()
+    )
 }
 
 impl SqliteStore {
@@ -58,7 +69,7 @@ impl SqliteStore {
     }
 }
 
-async fn audit(
+pub(crate) async fn audit(
     conn: &mut SqliteConnection,
     actor: &str,
     action: &str,
@@ -97,7 +108,7 @@ async fn name_id(
 }
 
 /// The names linked to an entry, in order.
-async fn entry_names(
+pub(crate) async fn entry_names(
     conn: &mut SqliteConnection,
     link: &'static str,
     names: &'static str,
@@ -165,7 +176,10 @@ fn strings<T: ToString>(v: &[T]) -> Vec<String> {
 }
 
 /// Reads a round's table as it stands: reports not accepted show as not reported.
-async fn load_round_table(conn: &mut SqliteConnection, round: i64) -> Result<Table, StoreError> {
+pub(crate) async fn load_round_table(
+    conn: &mut SqliteConnection,
+    round: i64,
+) -> Result<Table, StoreError> {
     let head = sqlx::query(
         "SELECT p.government, p.year, p.declared_total, r.period, r.title, r.intro
          FROM rounds r JOIN plans p ON p.id = r.plan_id WHERE r.id = $1",
@@ -300,7 +314,7 @@ fn summary(row: &SqliteRow) -> Result<PublicationSummary, StoreError> {
 
 /// Freezes a round's current table as a new publication, unless the newest one of the round
 /// already holds exactly these bytes. Runs inside the caller's transaction.
-async fn publish_round(
+pub(crate) async fn publish_round(
     conn: &mut SqliteConnection,
     round: i64,
     actor: &str,
@@ -728,10 +742,10 @@ impl Store for SqliteStore {
 
     async fn backup(&self, to: &Path) -> Result<(), StoreError> {
         if to.exists() {
-            return Err(StoreError::Conflict(format!(
-                "{} already exists; not overwriting it",
-                to.display()
-            )));
+            return Err(StoreError::conflict(
+                "exists",
+                format!("{} already exists; not overwriting it", to.display()),
+            ));
         }
         let path = to
             .to_str()

@@ -1,0 +1,205 @@
+//! Who may do what: the one place that decides it. Handlers ask [`may`]; nothing else checks
+//! roles, so a new route cannot grow its own idea of permission.
+
+use crate::{Leader, ReportState, RoundState, Unit};
+use serde::{Deserialize, Serialize};
+
+/// An account's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The government office: runs rounds, manages accounts, sees everything.
+    Admin,
+    /// Reads every report of a round; returns or accepts.
+    Reviewer,
+    /// A 责任单位 clerk: writes the reports of entries its units lead, reads those they assist.
+    Unit,
+    /// A 市政府领导: reads everything of their targets, may comment for reviewers.
+    Leader,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Reviewer, Role::Unit, Role::Leader];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Reviewer => "reviewer",
+            Role::Unit => "unit",
+            Role::Leader => "leader",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "管理员（政府办）",
+            Role::Reviewer => "审核人",
+            Role::Unit => "责任单位",
+            Role::Leader => "市政府领导",
+        }
+    }
+}
+
+/// A logged-in account, as the policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    /// For a unit account: the 责任单位 it speaks for.
+    pub units: Vec<Unit>,
+    /// For a leader account: the 市政府领导 it is.
+    pub leader: Option<Leader>,
+}
+
+/// The people on an entry, which decide who may touch its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryPeople<'a> {
+    pub leaders: &'a [Leader],
+    /// The first leads.
+    pub units: &'a [Unit],
+}
+
+/// Everything an account can ask to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// Read a report (of an unpublished round).
+    ReadReport(EntryPeople<'a>),
+    /// Save a draft, submit, ask for a deadline extension.
+    WriteReport(EntryPeople<'a>),
+    /// Return or accept.
+    ReviewReport,
+    /// Comment on a report for the reviewers.
+    CommentReport(EntryPeople<'a>),
+    /// Open, close or publish a round.
+    ManageRounds,
+    /// Approve or reject an extension.
+    DecideExtension,
+    /// The office dashboard and the 催办 list.
+    SeeDashboard,
+    ManageAccounts,
+    ReadAudit,
+}
+
+/// The policy. Anonymous visitors have no actor and may do none of these: they read only
+/// publications, through routes that touch nothing else.
+pub fn may(actor: &Actor, action: Action<'_>) -> bool {
+    let own_unit = |p: &EntryPeople<'_>| actor.units.iter().any(|u| p.units.contains(u));
+    let leads = |p: &EntryPeople<'_>| {
+        p.units
+            .first()
+            .is_some_and(|lead| actor.units.contains(lead))
+    };
+    let is_leader_of =
+        |p: &EntryPeople<'_>| actor.leader.as_ref().is_some_and(|l| p.leaders.contains(l));
+    match (actor.role, action) {
+        (Role::Admin, _) => true,
+        (Role::Reviewer, Action::ReadReport(_) | Action::ReviewReport | Action::SeeDashboard) => {
+            true
+        }
+        (Role::Unit, Action::ReadReport(p)) => own_unit(&p),
+        (Role::Unit, Action::WriteReport(p)) => leads(&p),
+        (Role::Leader, Action::ReadReport(p) | Action::CommentReport(p)) => is_leader_of(&p),
+        _ => false,
+    }
+}
+
+/// Why a state change was refused (409 over HTTP).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("the report is {0}: only a draft or a returned report can be edited or submitted")]
+    NotEditable(&'static str),
+    #[error("the report is {0}: only a submitted report can be returned or accepted")]
+    NotSubmitted(&'static str),
+    #[error("the round is {0}: reports can only be written while it is open")]
+    RoundNotOpen(&'static str),
+    #[error("the round is {0}: it can only be closed while open")]
+    RoundNotClosable(&'static str),
+    #[error("a reason is required to return a report (退回原因)")]
+    NoReason,
+}
+
+/// A report may be written (saved or submitted) only while its round is open and it is a
+/// draft or was returned.
+pub fn check_writable(round: RoundState, report: ReportState) -> Result<(), TransitionError> {
+    if round != RoundState::Open {
+        return Err(TransitionError::RoundNotOpen(round.as_str()));
+    }
+    match report {
+        ReportState::Draft | ReportState::Returned => Ok(()),
+        s => Err(TransitionError::NotEditable(s.as_str())),
+    }
+}
+
+/// A reviewer acts only on a submitted report, in a round not yet published.
+pub fn check_reviewable(round: RoundState, report: ReportState) -> Result<(), TransitionError> {
+    if round == RoundState::Published {
+        return Err(TransitionError::RoundNotOpen(round.as_str()));
+    }
+    match report {
+        ReportState::Submitted => Ok(()),
+        s => Err(TransitionError::NotSubmitted(s.as_str())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, units: &[&str], leader: Option<&str>) -> Actor {
+        Actor {
+            user_id: 1,
+            username: "x".into(),
+            role,
+            units: units.iter().map(|u| Unit::parse(u).unwrap()).collect(),
+            leader: leader.map(|l| Leader::parse(l).unwrap()),
+        }
+    }
+
+    #[test]
+    fn units_write_what_they_lead_and_read_what_they_assist() {
+        let leaders = [Leader::parse("聂元科").unwrap()];
+        let units = [
+            Unit::parse("市发展改革委").unwrap(),
+            Unit::parse("华瑞集团").unwrap(),
+        ];
+        let p = EntryPeople {
+            leaders: &leaders,
+            units: &units,
+        };
+        let lead = actor(Role::Unit, &["市发展改革委"], None);
+        let assist = actor(Role::Unit, &["华瑞集团"], None);
+        let other = actor(Role::Unit, &["市财政局"], None);
+        assert!(may(&lead, Action::WriteReport(p)) && may(&lead, Action::ReadReport(p)));
+        assert!(!may(&assist, Action::WriteReport(p)) && may(&assist, Action::ReadReport(p)));
+        assert!(!may(&other, Action::ReadReport(p)));
+        assert!(!may(&lead, Action::ReviewReport) && !may(&lead, Action::ManageRounds));
+        let leader = actor(Role::Leader, &[], Some("聂元科"));
+        assert!(may(&leader, Action::ReadReport(p)) && may(&leader, Action::CommentReport(p)));
+        assert!(!may(&leader, Action::WriteReport(p)));
+        assert!(!may(
+            &actor(Role::Leader, &[], Some("李春英")),
+            Action::ReadReport(p)
+        ));
+        let reviewer = actor(Role::Reviewer, &[], None);
+        assert!(may(&reviewer, Action::ReviewReport) && !may(&reviewer, Action::ManageRounds));
+        assert!(!may(&reviewer, Action::WriteReport(p)));
+    }
+
+    #[test]
+    fn states() {
+        use ReportState::*;
+        assert!(check_writable(RoundState::Open, Draft).is_ok());
+        assert!(check_writable(RoundState::Open, Returned).is_ok());
+        assert!(check_writable(RoundState::Open, Accepted).is_err());
+        assert!(check_writable(RoundState::Open, Submitted).is_err());
+        assert!(check_writable(RoundState::Closed, Draft).is_err());
+        assert!(check_reviewable(RoundState::Open, Submitted).is_ok());
+        assert!(check_reviewable(RoundState::Closed, Submitted).is_ok());
+        assert!(check_reviewable(RoundState::Open, Draft).is_err());
+    }
+}

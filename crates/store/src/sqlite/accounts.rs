@@ -1,0 +1,236 @@
+//! Accounts, tokens and login throttling on SQLite.
+
+use super::{SqliteStore, audit, now, ts_string};
+use crate::{Accounts, Credentials, NewUser, StoreError, TokenKind};
+use duban_core::access::{Actor, Role};
+use duban_core::{Leader, Unit};
+use serde_json::json;
+use sqlx::Row;
+
+#[async_trait::async_trait]
+impl Accounts for SqliteStore {
+    async fn add_user(&self, user: &NewUser, actor: &str) -> Result<i64, StoreError> {
+        if user.username.trim().is_empty() {
+            return Err(StoreError::Invalid("the user name is empty".into()));
+        }
+        match user.role {
+            Role::Unit if user.units.is_empty() => {
+                return Err(StoreError::Invalid(
+                    "a unit account needs at least one --unit".into(),
+                ));
+            }
+            Role::Leader if user.leader.is_none() => {
+                return Err(StoreError::Invalid(
+                    "a leader account needs --leader NAME".into(),
+                ));
+            }
+            _ => {}
+        }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(&user.username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::conflict(
+                "user_exists",
+                format!("the user {} already exists", user.username),
+            ));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, role, password_hash, leader_name, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&user.username)
+        .bind(user.role.as_str())
+        .bind(&user.password_hash)
+        .bind(&user.leader)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?;
+        for unit in &user.units {
+            sqlx::query("INSERT OR IGNORE INTO user_units (user_id, unit_name) VALUES ($1, $2)")
+                .bind(id)
+                .bind(unit)
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit(
+            &mut tx,
+            actor,
+            "user.create",
+            &format!("user:{}", user.username),
+            None,
+            Some(json!({"role": user.role.as_str(), "units": user.units, "leader": user.leader})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError> {
+        let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| Credentials {
+            user_id: r.get("id"),
+            password_hash: r.get("password_hash"),
+        }))
+    }
+
+    async fn actor(&self, user_id: i64) -> Result<Option<Actor>, StoreError> {
+        let Some(row) =
+            sqlx::query("SELECT id, username, role, leader_name FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let units: Vec<String> = sqlx::query_scalar(
+            "SELECT unit_name FROM user_units WHERE user_id = $1 ORDER BY unit_name",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let role: String = row.get("role");
+        Ok(Some(Actor {
+            user_id,
+            username: row.get("username"),
+            role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+            units: units.iter().filter_map(|u| Unit::parse(u).ok()).collect(),
+            leader: row
+                .get::<Option<String>, _>("leader_name")
+                .and_then(|l| Leader::parse(&l).ok()),
+        }))
+    }
+
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let name: Option<String> = sqlx::query_scalar("SELECT username FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let name = name.ok_or_else(|| StoreError::NotFound("user".into()))?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        // A new password ends every other session and token.
+        sqlx::query("DELETE FROM tokens WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            actor,
+            "user.password",
+            &format!("user:{name}"),
+            None,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_token(
+        &self,
+        user_id: i64,
+        token_sha256: &str,
+        kind: TokenKind,
+        ttl: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        let now_ts = jiff::Timestamp::now();
+        let expires = now_ts
+            .checked_add(
+                jiff::SignedDuration::try_from(ttl).unwrap_or(jiff::SignedDuration::from_hours(12)),
+            )
+            .unwrap_or(now_ts);
+        sqlx::query("INSERT INTO tokens (token_sha256, user_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_sha256)
+            .bind(user_id)
+            .bind(kind.as_str())
+            .bind(ts_string(now_ts))
+            .bind(ts_string(expires))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn actor_by_token(
+        &self,
+        token_sha256: &str,
+        kind: TokenKind,
+    ) -> Result<Option<Actor>, StoreError> {
+        let user: Option<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM tokens WHERE token_sha256 = $1 AND kind = $2 AND expires_at > $3",
+        )
+        .bind(token_sha256)
+        .bind(kind.as_str())
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?;
+        match user {
+            Some(u) => self.actor(u).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn delete_token(&self, token_sha256: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM tokens WHERE token_sha256 = $1")
+            .bind(token_sha256)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_login_failure(&self, username: &str, address: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO login_failures (at, username, address) VALUES ($1, $2, $3)")
+            .bind(now())
+            .bind(username)
+            .bind(address)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn login_failures_within(
+        &self,
+        username: &str,
+        address: &str,
+        window: std::time::Duration,
+    ) -> Result<(u32, u32), StoreError> {
+        let now_ts = jiff::Timestamp::now();
+        let since = ts_string(
+            now_ts
+                .checked_sub(jiff::SignedDuration::try_from(window).unwrap_or_default())
+                .unwrap_or(now_ts),
+        );
+        let by_name: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_failures WHERE username = $1 AND at > $2",
+        )
+        .bind(username)
+        .bind(&since)
+        .fetch_one(&self.pool)
+        .await?;
+        let by_addr: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM login_failures WHERE address = $1 AND at > $2",
+        )
+        .bind(address)
+        .bind(&since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((
+            u32::try_from(by_name).unwrap_or(u32::MAX),
+            u32::try_from(by_addr).unwrap_or(u32::MAX),
+        ))
+    }
+}

@@ -1,0 +1,214 @@
+//! Who is asking: passwords (argon2id), login with throttling, browser sessions and API bearer
+//! tokens, and the extractors handlers use to get an [`Actor`].
+//!
+//! Sessions and API tokens are the same thing stored differently: a random 256-bit secret held
+//! by the client (a cookie, or an `Authorization: Bearer` header) and only its SHA-256 in the
+//! database. This is the whole of what the tower-sessions + axum-login pair would give here,
+//! in one table that every instance sharing the database sees.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use duban_core::access::Actor;
+use duban_store::TokenKind;
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub const SESSION_COOKIE: &str = "duban_session";
+pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+pub const API_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+/// More failed logins than this within [`THROTTLE_WINDOW`], for one name or one address, get 429.
+pub const MAX_FAILURES: u32 = 5;
+pub const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
+
+/// Hashes a password with argon2id and a random salt. CPU-heavy on purpose: call it through
+/// `spawn_blocking`.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    use argon2::password_hash::PasswordHasher;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Checks a password against a stored PHC string. CPU-heavy: `spawn_blocking`.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    use argon2::password_hash::PasswordVerifier;
+    use argon2::password_hash::phc::PasswordHash;
+    PasswordHash::new(phc).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A fresh secret for a session or a token, and the hash that is stored.
+pub fn new_secret() -> Result<(String, String), ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal(&e))?;
+    let secret = hex::encode(bytes);
+    let hash = secret_hash(&secret);
+    Ok((secret, hash))
+}
+
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Logs in: throttled, constant work whether or not the name exists, audited on failure.
+/// Returns the user id.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    address: &str,
+) -> Result<i64, ApiError> {
+    let (by_name, by_addr) = state
+        .store
+        .login_failures_within(username, address, THROTTLE_WINDOW)
+        .await?;
+    if by_name >= MAX_FAILURES || by_addr >= MAX_FAILURES {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "登录失败次数过多，请一分钟后再试 / too many failed logins; wait a minute",
+        ));
+    }
+    let creds = state.store.credentials(username).await?;
+    // Without an account, verify against a fixed hash anyway, so timing does not say which
+    // names exist.
+    let phc = creds
+        .as_ref()
+        .map(|c| c.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_owned());
+    let pw = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &phc))
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    match creds {
+        Some(c) if ok => Ok(c.user_id),
+        _ => {
+            state.store.record_login_failure(username, address).await?;
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "用户名或密码错误 / wrong user name or password",
+            ))
+        }
+    }
+}
+
+/// argon2id of a random password nobody knows, for the no-such-user path of [`login`].
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W6rLBFcO8GTwaPGyDLIWJmQvZP2O2iGm1hqWcK2O0tY";
+
+/// The client's address, for throttling; "unknown" when the server was not started with
+/// connection info (tests driving the router directly).
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+pub fn session_cookie(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(SESSION_COOKIE)?.strip_prefix('='))
+}
+
+/// The actor behind a request: a bearer token first, else the session cookie.
+pub async fn actor_of(parts: &Parts, state: &AppState) -> Result<Option<Actor>, ApiError> {
+    if let Some(token) = bearer(parts) {
+        return Ok(state
+            .store
+            .actor_by_token(&secret_hash(token), TokenKind::Api)
+            .await?);
+    }
+    if let Some(cookie) = session_cookie(parts) {
+        return Ok(state
+            .store
+            .actor_by_token(&secret_hash(cookie), TokenKind::Session)
+            .await?);
+    }
+    Ok(None)
+}
+
+/// An API caller who must be logged in: 401 JSON otherwise.
+#[derive(Debug, Clone)]
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        actor_of(parts, state).await?.map(ApiActor).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "log in first: POST /api/v1/login, then send Authorization: Bearer TOKEN",
+            )
+        })
+    }
+}
+
+/// The Set-Cookie value for a new session. `Secure` when the request came over TLS (as a
+/// reverse proxy says with X-Forwarded-Proto).
+pub fn session_set_cookie(secret: &str, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        SESSION_TTL.as_secs(),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn session_clear_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+pub fn is_tls(parts_headers: &axum::http::HeaderMap) -> bool {
+    parts_headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords() {
+        let h = hash_password("正确的密码").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("正确的密码", &h));
+        assert!(!verify_password("错误", &h));
+        assert!(!verify_password("x", "not a hash"));
+        assert!(!verify_password("x", DUMMY_HASH));
+    }
+}
