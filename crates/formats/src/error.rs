@@ -1,4 +1,5 @@
-//! The one error every importer returns: what went wrong, and where (line, side, column).
+//! The one error every importer returns: what went wrong, and where (line and side for text;
+//! sheet and row for spreadsheets; the column for all).
 
 use std::fmt;
 
@@ -15,9 +16,14 @@ impl Side {
     }
 }
 
-/// Where in the input a problem sits. Lines are 1-based, as an editor shows them.
+/// Where in the input a problem sits. Lines and rows are 1-based, as an editor or Excel shows
+/// them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Location {
+    /// The sheet's name, for XLSX.
+    pub sheet: Option<String>,
+    /// The spreadsheet row (XLSX) or record (CSV/TSV), 1-based.
+    pub row: Option<usize>,
     pub line: Option<usize>,
     /// Only for two-up layouts.
     pub side: Option<Side>,
@@ -28,6 +34,12 @@ pub struct Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::new();
+        if let Some(sheet) = &self.sheet {
+            parts.push(format!("sheet {sheet}"));
+        }
+        if let Some(row) = self.row {
+            parts.push(format!("row {row}"));
+        }
         if let Some(line) = self.line {
             parts.push(format!("line {line}"));
         }
@@ -91,6 +103,28 @@ pub enum ImportErrorKind {
     NoTargets,
     #[error("{0}")]
     Invalid(String),
+    #[error("the file is {size} bytes; the limit is {limit}")]
+    TooLarge { size: usize, limit: usize },
+    #[error(
+        "the XLSX expands {ratio}-fold when unpacked (limit {limit}); refusing it as a possible zip bomb"
+    )]
+    ZipBomb { ratio: u64, limit: u64 },
+    #[error("the cell holds {chars} characters; the limit is {limit}")]
+    CellTooLong { chars: usize, limit: usize },
+    #[error(
+        "the workbook is encrypted (password protected); save it again without a password and import that"
+    )]
+    Encrypted,
+    #[error("not a readable XLSX file: {0}")]
+    BadXlsx(String),
+    #[error("not a readable CSV/TSV file: {0}")]
+    BadCsv(String),
+    #[error("the text is neither UTF-8 nor GBK/GB18030: {0}")]
+    BadEncoding(String),
+    #[error("no sheet named “{wanted}”; the workbook has: {have}")]
+    NoSuchSheet { wanted: String, have: String },
+    #[error("the header has no {0} column")]
+    MissingColumn(&'static str),
 }
 
 /// A problem in an input, with where it is.
@@ -119,6 +153,27 @@ impl ImportError {
                 line: Some(line),
                 side,
                 column: column.map(str::to_owned),
+                ..Location::default()
+            },
+            kind,
+        }
+    }
+}
+
+impl ImportError {
+    /// A problem at a spreadsheet cell: `row` is 1-based; `sheet` is `None` for CSV/TSV.
+    pub fn at_cell(
+        sheet: Option<&str>,
+        row: usize,
+        column: Option<&str>,
+        kind: ImportErrorKind,
+    ) -> Self {
+        ImportError {
+            at: Location {
+                sheet: sheet.map(str::to_owned),
+                row: Some(row),
+                column: column.map(str::to_owned),
+                ..Location::default()
             },
             kind,
         }

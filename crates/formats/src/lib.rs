@@ -1,17 +1,223 @@
 //! Reading and writing progress tables (一览表), pure over text and bytes.
 //!
 //! Every importer turns what an office has into a [`duban_core::Table`] and every problem into an
-//! [`ImportError`] that names the line (or sheet row), the half of a two-up page and the column,
-//! so a clerk can find it. Importers read the whole input before returning anything: a caller
-//! either gets a complete table or an error, never part of one.
+//! [`ImportError`] that names the line (or sheet and row), the half of a two-up page and the
+//! column, so a clerk can find it. Importers read the whole input before returning anything: a
+//! caller either gets a complete table or an error, never part of one. Nothing here touches the
+//! disk or the network; the one exception, [`export::system_fonts`], is a function the caller
+//! chooses to call.
 //!
+//! - [`import`]: any supported file, its format [`detect`]ed, within [`Limits`].
+//! - [`export`]: CSV, XLSX (the official layout) and PDF.
 //! - [`columns`]: the header words offices use for each column, and which role each plays.
 //! - [`meta`]: what a title and intro say: government, year, period, declared total.
 //! - [`twoup`]: the text extracted from a published PDF, with one or two tables side by side.
+//! - [`neutralise`]: keeping spreadsheet formulas out of what we write.
+
+// An ImportError carries its whole location (sheet, row, line, side, column) so a clerk can find
+// the cell; it is returned once per import, so its size costs nothing worth boxing it for.
+#![allow(clippy::result_large_err)]
 
 pub mod columns;
+mod delimited;
 mod error;
+pub mod export;
+mod grid;
 pub mod meta;
+pub mod neutralise;
+mod sheet;
+pub mod text;
 pub mod twoup;
 
 pub use error::{ImportError, ImportErrorKind, Location, Side};
+pub use export::{ExportError, Stamp};
+pub use grid::{ColumnMapping, HEADER_SEARCH_ROWS, column_letter};
+
+use columns::Role;
+use duban_core::Table;
+
+/// An input format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Text extracted from a published PDF: tab-separated, one or two tables side by side.
+    TwoUpText,
+    /// CSV or TSV, in UTF-8 (with or without a BOM), UTF-16 with a BOM, or GBK/GB18030.
+    Csv,
+    Xlsx,
+}
+
+/// Tells the format from the bytes, with the file name as a hint. Zip archives and OLE compound
+/// files (an encrypted XLSX or an old .xls) are [`Format::Xlsx`], so that their import explains
+/// what they are; text is [`Format::TwoUpText`] when it is a `.txt` or its header names 序号
+/// twice (two tables side by side), and [`Format::Csv`] otherwise.
+pub fn detect(bytes: &[u8], file_name: Option<&str>) -> Format {
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Format::Xlsx;
+    }
+    let ext = file_name
+        .and_then(|n| n.rsplit_once('.'))
+        .map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("xlsx" | "xlsm" | "xls") => return Format::Xlsx,
+        Some("csv" | "tsv" | "tab") => return Format::Csv,
+        Some("txt") => return Format::TwoUpText,
+        _ => {}
+    }
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    let text = String::from_utf8_lossy(head);
+    let text = if text.contains('序') {
+        text.into_owned()
+    } else {
+        encoding_rs::GB18030.decode(head).0.into_owned()
+    };
+    let two_up = text.lines().take(HEADER_SEARCH_ROWS * 3).any(|l| {
+        l.split('\t')
+            .filter(|c| Role::of_header(c).is_some_and(|(r, _)| r == Role::No))
+            .count()
+            >= 2
+    });
+    if two_up {
+        Format::TwoUpText
+    } else {
+        Format::Csv
+    }
+}
+
+/// Bounds on what an import will read. Each refusal is an [`ImportError`] that says which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest file, in bytes (default 20 MB).
+    pub max_bytes: usize,
+    /// The longest cell, in characters (default 32,767: Excel's own limit, so that nothing an
+    /// office typed into Excel is refused, while a hostile cell is).
+    pub max_cell_chars: usize,
+    /// How many times its own size an XLSX may unpack to (default 100; typical workbooks unpack
+    /// 5–20-fold). Archives that unpack to under 1 MiB are never refused.
+    pub max_xlsx_ratio: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 20 * 1024 * 1024,
+            max_cell_chars: 32_767,
+            max_xlsx_ratio: 100,
+        }
+    }
+}
+
+/// What the caller says: what the file cannot tell ([`meta::Overrides`]), which sheet, and limits.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub overrides: meta::Overrides,
+    /// The sheet to read (`--sheet`); by default the first sheet with a header row.
+    pub sheet: Option<String>,
+    pub limits: Limits,
+}
+
+/// A table read from a file, with what a preview shows besides it.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub table: Table,
+    pub format: Format,
+    /// The sheet read, for XLSX.
+    pub sheet: Option<String>,
+    /// How each header cell was understood, in column order; unrecognised ones have no role.
+    pub mapping: Vec<ColumnMapping>,
+    /// Things the importer did that a person should know (ignored columns, the sheet chosen…).
+    pub warnings: Vec<String>,
+}
+
+/// Reads any supported file: [`detect`]s its format, applies the limits, and returns the whole
+/// table or the first problem, never a part.
+pub fn import(
+    bytes: &[u8],
+    file_name: Option<&str>,
+    opts: &ImportOptions,
+) -> Result<Imported, ImportError> {
+    if bytes.len() > opts.limits.max_bytes {
+        return Err(ImportError::new(ImportErrorKind::TooLarge {
+            size: bytes.len(),
+            limit: opts.limits.max_bytes,
+        }));
+    }
+    let format = detect(bytes, file_name);
+    let mut warnings = Vec::new();
+    let mut sheet_name = None;
+    let read = match format {
+        Format::Xlsx => {
+            let g = sheet::grid(bytes, opts.sheet.as_deref(), &opts.limits, &mut warnings)?;
+            sheet_name.clone_from(&g.sheet);
+            grid::read(g, &opts.overrides, opts.limits.max_cell_chars)?
+        }
+        Format::Csv => {
+            let (text, _) = text::decode(bytes)?;
+            let g = delimited::grid(&text, file_name)?;
+            grid::read(g, &opts.overrides, opts.limits.max_cell_chars)?
+        }
+        Format::TwoUpText => {
+            let (text, _) = text::decode(bytes)?;
+            two_up_cells_within(&text, opts.limits.max_cell_chars)?;
+            let table = twoup::read(&text, &opts.overrides)?;
+            grid::Read {
+                table,
+                mapping: two_up_mapping(&text),
+                warnings: Vec::new(),
+            }
+        }
+    };
+    warnings.extend(read.warnings);
+    Ok(Imported {
+        table: read.table,
+        format,
+        sheet: sheet_name,
+        mapping: read.mapping,
+        warnings,
+    })
+}
+
+fn two_up_cells_within(text: &str, max: usize) -> Result<(), ImportError> {
+    for (i, line) in text.lines().enumerate() {
+        for cell in line.split('\t') {
+            let chars = cell.chars().count();
+            if chars > max {
+                return Err(ImportError::at(
+                    i + 1,
+                    None,
+                    None,
+                    ImportErrorKind::CellTooLong { chars, limit: max },
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The columns of a two-up text's header (its first table's half).
+fn two_up_mapping(text: &str) -> Vec<ColumnMapping> {
+    let Some(line) = text.lines().find(|l| {
+        l.split('\t')
+            .filter(|c| Role::of_header(c).is_some())
+            .count()
+            >= 4
+    }) else {
+        return Vec::new();
+    };
+    let cells: Vec<&str> = line.split('\t').collect();
+    let width = cells
+        .iter()
+        .skip(1)
+        .position(|c| Role::of_header(c).is_some_and(|(r, _)| r == Role::No))
+        .map_or(cells.len(), |p| p + 1);
+    cells[..width]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ColumnMapping {
+            index: i,
+            letter: column_letter(i),
+            header: c.trim().to_owned(),
+            role: Role::of_header(c).map(|(r, _)| r),
+            note: None,
+        })
+        .collect()
+}

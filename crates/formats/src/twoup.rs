@@ -165,10 +165,11 @@ pub fn read(text: &str, opts: &ReadOptions) -> Result<Table, ImportError> {
         if line.trim().is_empty() || is_page_number(line) {
             continue;
         }
-        if let Some(again) = header(line) {
-            if again.roles == layout.roles && again.sides == layout.sides {
-                continue; // the header repeated at the top of a new page
-            }
+        if let Some(again) = header(line)
+            && again.roles == layout.roles
+            && again.sides == layout.sides
+        {
+            continue; // the header repeated at the top of a new page
         }
         let fields = split_sides(&cells(line), &layout, lineno)?;
         for (k, side_cells) in fields.iter().enumerate() {
@@ -205,6 +206,7 @@ pub fn read(text: &str, opts: &ReadOptions) -> Result<Table, ImportError> {
                 line: Some(pair[0].line),
                 side: pair[0].side,
                 column: None,
+                ..Default::default()
             };
             return Err(ImportError::at(
                 pair[1].line,
@@ -245,7 +247,7 @@ fn split_sides<'a>(
     while fields.len() > expected && fields.last().is_some_and(|f| f.trim().is_empty()) {
         fields.pop();
     }
-    if fields.len() < expected && fields.len() % width == 0 {
+    if fields.len() < expected && fields.len().is_multiple_of(width) {
         fields.resize(expected, "");
     }
     if fields.len() != expected {
@@ -398,17 +400,17 @@ impl<'a> Row<'a> {
                 K::ContinuationWithContent(content.into()),
             ));
         }
-        if let Some(d) = self.deadline(year)? {
-            if d != of.deadline {
-                return Err(self.err(
-                    Some(Role::Deadline),
-                    K::ContinuationDeadline {
-                        no: of.no.get(),
-                        target: of.deadline.to_string(),
-                        row: d.to_string(),
-                    },
-                ));
-            }
+        if let Some(d) = self.deadline(year)?
+            && d != of.deadline
+        {
+            return Err(self.err(
+                Some(Role::Deadline),
+                K::ContinuationDeadline {
+                    no: of.no.get(),
+                    target: of.deadline.to_string(),
+                    row: d.to_string(),
+                },
+            ));
         }
         let (in_no, in_leaders) = (self.get(Role::No), self.get(Role::Leaders));
         let leaders = match (in_no.is_empty(), in_leaders.is_empty()) {

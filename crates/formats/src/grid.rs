@@ -1,0 +1,412 @@
+//! A table as rows of cells — what a CSV, a TSV or an XLSX sheet holds once decoded — read into a
+//! [`Table`]. The CSV and XLSX importers only turn their bytes into a [`Grid`]; every rule about
+//! headers, titles, merged cells and continuation rows lives here, once.
+//!
+//! The header is the first of the first [`HEADER_SEARCH_ROWS`] rows whose cells name every
+//! [`REQUIRED`] role; the non-empty rows above it are the title and the intro. Below it, a row
+//! whose 序号 is empty continues the target above it (the CSV form of a merged cell, and what a
+//! merged cell looks like once unmerged), and so does a row that repeats the number of the
+//! target just above it, which is how our own CSV export writes a target with several entries.
+
+use crate::columns::{REQUIRED, Role};
+use crate::meta::{self, Overrides};
+use crate::{ImportError, ImportErrorKind as K};
+use duban_core::{Deadline, Leader, Table, TableEntry, TableTarget, TargetNo, Unit};
+use std::collections::BTreeMap;
+
+/// How far down a header may sit (under a title, an intro, a blank row or two).
+pub const HEADER_SEARCH_ROWS: usize = 10;
+
+/// Decoded cells. Rows are keyed by their 0-based index in the source, so messages can give the
+/// 1-based number a spreadsheet shows; rows with nothing in them may be missing.
+#[derive(Debug, Default)]
+pub(crate) struct Grid {
+    /// The sheet's name, for XLSX.
+    pub sheet: Option<String>,
+    pub rows: BTreeMap<usize, Vec<String>>,
+    /// Merged regions as (first row, first column, last row, last column), 0-based, inclusive.
+    pub merges: Vec<(usize, usize, usize, usize)>,
+}
+
+/// How one column of the input was understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMapping {
+    /// 0-based.
+    pub index: usize,
+    /// The spreadsheet letter: A, B, … AA.
+    pub letter: String,
+    /// The header cell as the file writes it.
+    pub header: String,
+    /// `None`: not recognised, so ignored.
+    pub role: Option<Role>,
+    /// Why a recognised column is nevertheless ignored (a second column for the same role).
+    pub note: Option<String>,
+}
+
+/// The spreadsheet letter of a 0-based column index.
+pub fn column_letter(mut i: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// What a grid reads into.
+#[derive(Debug)]
+pub(crate) struct Read {
+    pub table: Table,
+    pub mapping: Vec<ColumnMapping>,
+    pub warnings: Vec<String>,
+}
+
+struct Header {
+    row: usize,
+    cols: Vec<Option<Role>>,
+    names: Vec<String>,
+    period_word: Option<String>,
+}
+
+impl Header {
+    fn col(&self, role: Role) -> Option<usize> {
+        self.cols.iter().position(|r| *r == Some(role))
+    }
+
+    fn name(&self, role: Role) -> String {
+        self.col(role)
+            .map_or_else(|| role.official().to_owned(), |i| self.names[i].clone())
+    }
+}
+
+/// Finds the header among the first rows, or `None`.
+fn find_header(grid: &Grid) -> Option<Header> {
+    grid.rows
+        .iter()
+        .take_while(|(r, _)| **r < HEADER_SEARCH_ROWS)
+        .find_map(|(r, cells)| {
+            let found: Vec<Option<(Role, Option<String>)>> =
+                cells.iter().map(|c| Role::of_header(c)).collect();
+            if REQUIRED
+                .iter()
+                .any(|want| !found.iter().flatten().any(|(role, _)| role == want))
+            {
+                return None;
+            }
+            // The first column for a role counts; a later one for the same role is ignored.
+            let mut cols = Vec::new();
+            let mut period_word = None;
+            for f in &found {
+                match f {
+                    Some((role, word)) if !cols.contains(&Some(*role)) => {
+                        if *role == Role::Progress {
+                            period_word.clone_from(word);
+                        }
+                        cols.push(Some(*role));
+                    }
+                    _ => cols.push(None),
+                }
+            }
+            Some(Header {
+                row: *r,
+                cols,
+                names: cells.iter().map(|c| c.trim().to_owned()).collect(),
+                period_word,
+            })
+        })
+}
+
+/// Whether the grid has a header row at all (to choose among sheets).
+pub(crate) fn has_header(grid: &Grid) -> bool {
+    find_header(grid).is_some()
+}
+
+/// Reads a grid into a table: either all of it or the first problem found.
+pub(crate) fn read(
+    mut grid: Grid,
+    overrides: &Overrides,
+    max_cell_chars: usize,
+) -> Result<Read, ImportError> {
+    let sheet = grid.sheet.clone();
+    let err = |row: usize, column: Option<String>, kind: K| {
+        ImportError::at_cell(sheet.as_deref(), row + 1, column.as_deref(), kind)
+    };
+    let h = find_header(&grid).ok_or_else(|| ImportError {
+        at: crate::Location {
+            sheet: sheet.clone(),
+            ..Default::default()
+        },
+        kind: K::NoHeader,
+    })?;
+    if h.col(Role::Deadline).is_none() {
+        return Err(err(h.row, None, K::MissingColumn("完成时限")));
+    }
+
+    // Check every cell's length before anything else, so a hostile file is refused as such.
+    for (r, cells) in &grid.rows {
+        for (c, cell) in cells.iter().enumerate() {
+            let chars = cell.chars().count();
+            if chars > max_cell_chars {
+                return Err(err(
+                    *r,
+                    Some(h.names.get(c).cloned().unwrap_or_else(|| column_letter(c))),
+                    K::CellTooLong {
+                        chars,
+                        limit: max_cell_chars,
+                    },
+                ));
+            }
+        }
+    }
+
+    let mut warnings = Vec::new();
+    let mapping: Vec<ColumnMapping> = h
+        .names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let recognised = Role::of_header(name).map(|(r, _)| r);
+            let role = h.cols[i];
+            let note = match (recognised, role) {
+                (Some(r), None) => Some(format!(
+                    "a second {} column; the first one is used",
+                    r.official()
+                )),
+                _ => None,
+            };
+            if role.is_none() && !name.is_empty() {
+                warnings.push(format!(
+                    "column {} “{name}” is not recognised and is ignored: duban does not keep it, \
+                     so files exported from duban will not have it",
+                    column_letter(i)
+                ));
+            }
+            ColumnMapping {
+                index: i,
+                letter: column_letter(i),
+                header: name.clone(),
+                role,
+                note,
+            }
+        })
+        .filter(|m| !m.header.is_empty() || m.role.is_some())
+        .collect();
+
+    // A merged leader, progress, answer or unit cell belongs to every row it spans; merged 序号,
+    // target text and deadline cells stay empty below their first row, which is what makes those
+    // rows continuations of one target.
+    let entry_cols: Vec<usize> = [Role::Leaders, Role::Progress, Role::OnSchedule, Role::Units]
+        .iter()
+        .filter_map(|r| h.col(*r))
+        .collect();
+    for &(r0, c0, r1, c1) in &grid.merges {
+        if r0 <= h.row || r1 == r0 {
+            continue;
+        }
+        for c in (c0..=c1).filter(|c| entry_cols.contains(c)) {
+            let Some(value) = grid.rows.get(&r0).and_then(|row| row.get(c)).cloned() else {
+                continue;
+            };
+            for r in r0 + 1..=r1 {
+                // Only rows that exist: a merge cannot conjure rows a hostile file did not write.
+                if let Some(row) = grid.rows.get_mut(&r) {
+                    if row.len() <= c {
+                        row.resize(c + 1, String::new());
+                    }
+                    row[c].clone_from(&value);
+                }
+            }
+        }
+    }
+
+    let preamble: Vec<String> = grid
+        .rows
+        .range(..h.row)
+        .map(|(_, cells)| {
+            let parts: Vec<&str> = cells
+                .iter()
+                .map(|c| c.trim())
+                .filter(|c| !c.is_empty())
+                .collect();
+            parts.join(" ")
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    let title_at = preamble
+        .iter()
+        .position(|l| l.contains("一览表"))
+        .unwrap_or(0);
+    let title = preamble.get(title_at).cloned().unwrap_or_default();
+    let intro: String = preamble
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != title_at)
+        .map(|(_, l)| l.as_str())
+        .collect();
+    let meta =
+        meta::read(&title, &intro, h.period_word.as_deref(), overrides).map_err(|mut e| {
+            if matches!(e.kind, K::BadPeriod(_)) && overrides.period.is_none() {
+                e.at.sheet.clone_from(&sheet);
+                e.at.row = Some(h.row + 1);
+                e.at.column = Some(h.name(Role::Progress));
+            }
+            e
+        })?;
+
+    let get = |cells: &[String], role: Role| -> String {
+        h.col(role)
+            .and_then(|i| cells.get(i))
+            .map_or_else(String::new, |c| c.trim().to_owned())
+    };
+    let mut targets: Vec<(TableTarget, usize)> = Vec::new();
+    let mut first_row: BTreeMap<TargetNo, usize> = BTreeMap::new();
+    for (&r, cells) in grid.rows.range(h.row + 1..) {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let names: Vec<String> = cells.iter().map(|c| c.trim().to_owned()).collect();
+        if names == h.names {
+            continue; // the header repeated, as on every printed page
+        }
+        let at = |role: Role, kind: K| err(r, Some(h.name(role)), kind);
+        let no_cell = get(cells, Role::No);
+        let content = get(cells, Role::Content);
+        let deadline_cell = get(cells, Role::Deadline);
+        let deadline = if deadline_cell.is_empty() {
+            None
+        } else {
+            Some(
+                Deadline::parse(&deadline_cell, meta.year)
+                    .map_err(|e| at(Role::Deadline, K::BadDeadline(e.to_string())))?,
+            )
+        };
+        let entry = || -> Result<TableEntry, ImportError> {
+            let answer = get(cells, Role::OnSchedule);
+            let on_schedule = match answer.as_str() {
+                "是" => Some(true),
+                "否" => Some(false),
+                "" => None,
+                _ => return Err(at(Role::OnSchedule, K::BadOnSchedule(answer))),
+            };
+            let units = Unit::split_cell(&get(cells, Role::Units));
+            if units.is_empty() {
+                return Err(at(
+                    Role::Units,
+                    K::Invalid("no responsible unit (责任单位)".into()),
+                ));
+            }
+            Ok(TableEntry {
+                leaders: Leader::split_cell(&get(cells, Role::Leaders)),
+                units,
+                progress: get(cells, Role::Progress),
+                on_schedule,
+            })
+        };
+        let no = if no_cell.is_empty() {
+            None
+        } else {
+            Some(
+                TargetNo::parse(&no_cell)
+                    .map_err(|e| at(Role::No, K::NotANumber(e.to_string())))?,
+            )
+        };
+        let continues = match (no, targets.last()) {
+            (None, None) => return Err(at(Role::No, K::OrphanContinuation)),
+            (None, Some(_)) => true,
+            (Some(n), Some((last, _))) => n == last.no,
+            (Some(_), None) => false,
+        };
+        if continues {
+            let Some((target, _)) = targets.last_mut() else {
+                return Err(at(Role::No, K::OrphanContinuation));
+            };
+            if !content.is_empty() && content != target.content {
+                return Err(at(Role::Content, K::ContinuationWithContent(content)));
+            }
+            if let Some(d) = deadline
+                && d != target.deadline
+            {
+                return Err(at(
+                    Role::Deadline,
+                    K::ContinuationDeadline {
+                        no: target.no.get(),
+                        target: target.deadline.to_string(),
+                        row: d.to_string(),
+                    },
+                ));
+            }
+            target.entries.push(entry()?);
+            continue;
+        }
+        let no = no.ok_or_else(|| at(Role::No, K::OrphanContinuation))?;
+        if let Some(first) = first_row.get(&no) {
+            let first = crate::Location {
+                sheet: sheet.clone(),
+                row: Some(first + 1),
+                ..Default::default()
+            };
+            return Err(at(
+                Role::No,
+                K::DuplicateTarget {
+                    no: no.get(),
+                    first: first.to_string(),
+                },
+            ));
+        }
+        let deadline = deadline.ok_or_else(|| {
+            at(
+                Role::Deadline,
+                K::BadDeadline("the deadline is empty".into()),
+            )
+        })?;
+        first_row.insert(no, r);
+        targets.push((
+            TableTarget {
+                no,
+                content,
+                deadline,
+                entries: vec![entry()?],
+            },
+            r,
+        ));
+    }
+    if targets.is_empty() {
+        return Err(err(h.row, None, K::NoTargets));
+    }
+    targets.sort_by_key(|(t, r)| (t.no, *r));
+    let table = Table {
+        government: meta.government,
+        title,
+        year: meta.year,
+        period: meta.period,
+        declared_total: meta.declared_total,
+        intro: (!intro.is_empty()).then_some(intro),
+        targets: targets.into_iter().map(|(t, _)| t).collect(),
+    };
+    table
+        .validate()
+        .map_err(|e| ImportError::new(K::Invalid(e.to_string())))?;
+    Ok(Read {
+        table,
+        mapping,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(701), "ZZ");
+        assert_eq!(column_letter(702), "AAA");
+    }
+}

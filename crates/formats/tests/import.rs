@@ -1,0 +1,213 @@
+//! Importing the files offices really have: XLSX with the header under a title, on the second
+//! sheet, with merged cells, synonyms and numbers typed as numbers; CSV and TSV in every encoding
+//! Excel writes, with quoted newlines and continuation rows. Fixtures are made here, with
+//! rust_xlsxwriter and encoding_rs, so that what each test feeds in is visible in it.
+
+use duban_formats::columns::Role;
+use duban_formats::{Format, ImportErrorKind as K, ImportOptions, import};
+use rust_xlsxwriter::{ExcelDateTime, Format as Fmt, Workbook};
+
+fn opts() -> ImportOptions {
+    ImportOptions::default()
+}
+
+/// A workbook like the ones offices send: a notes sheet first, then the table with a title and a
+/// blank row over a header of synonyms, an extra 备注 column, merged cells, numeric 序号 and a
+/// deadline typed as a date.
+fn office_workbook() -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let notes = wb.add_worksheet();
+    notes.set_name("填报说明").unwrap();
+    notes.write(0, 0, "请按时填报").unwrap();
+    let ws = wb.add_worksheet();
+    ws.set_name("Sheet2").unwrap();
+    let f = Fmt::new();
+    ws.merge_range(
+        0,
+        0,
+        0,
+        7,
+        "某某市人民政府2024年重点工作上半年推进情况一览表",
+        &f,
+    )
+    .unwrap();
+    let header = [
+        "编号",
+        "分管市领导",
+        "目标任务",
+        "时限",
+        "进展情况",
+        "是否按期",
+        "牵头单位",
+        "备注",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        ws.write(2, c as u16, *h).unwrap();
+    }
+    // Target 1: two entries, 序号/目标任务/时限 merged over rows 4–5.
+    ws.merge_range(3, 0, 4, 0, "", &f).unwrap();
+    ws.write_number(3, 0, 1.0).unwrap();
+    ws.merge_range(3, 2, 4, 2, "地区生产总值增长6%", &f)
+        .unwrap();
+    ws.merge_range(3, 3, 4, 3, "年底", &f).unwrap();
+    ws.write(3, 1, "张三").unwrap();
+    ws.write(3, 4, "增长6.2%").unwrap();
+    ws.write(3, 5, "是").unwrap();
+    ws.write(3, 6, "市发展改革委").unwrap();
+    ws.write(3, 7, "无").unwrap();
+    ws.write(4, 1, "李四").unwrap();
+    ws.write(4, 4, "统计口径已核对").unwrap();
+    ws.write(4, 5, "否").unwrap();
+    ws.write(4, 6, "市统计局").unwrap();
+    // Target 2: a date cell as the deadline; the unit merged down over target 3 as well.
+    ws.write_number(5, 0, 2.0).unwrap();
+    ws.write(5, 1, "王五 赵六").unwrap();
+    ws.write(5, 2, "新建5G基站1000个").unwrap();
+    let date = ExcelDateTime::from_ymd(2024, 6, 30).unwrap();
+    ws.write_datetime_with_format(5, 3, &date, &Fmt::new().set_num_format("yyyy-mm-dd"))
+        .unwrap();
+    ws.write(5, 4, "已建成600个").unwrap();
+    ws.merge_range(5, 6, 6, 6, "市工业和信息化局", &f).unwrap();
+    ws.write(6, 0, "3").unwrap();
+    ws.write(6, 2, "").unwrap();
+    ws.write(6, 3, "长期坚持").unwrap();
+    ws.write(6, 4, "=HYPERLINK(\"http://example.com\",\"见附件\")")
+        .unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+#[test]
+fn an_office_workbook() {
+    let got = import(&office_workbook(), Some("报表.xlsx"), &opts()).unwrap();
+    assert_eq!(got.format, Format::Xlsx);
+    assert_eq!(got.sheet.as_deref(), Some("Sheet2"));
+    let t = &got.table;
+    assert_eq!(t.government, "某某市人民政府");
+    assert_eq!(t.period.to_string(), "2024H1", "from the title");
+    assert_eq!(t.targets.len(), 3);
+    let one = &t.targets[0];
+    assert_eq!(one.entries.len(), 2, "a merged 序号 is one target");
+    assert_eq!(one.entries[1].leaders[0].as_str(), "李四");
+    assert_eq!(one.entries[1].on_schedule, Some(false));
+    assert_eq!(t.targets[1].deadline.to_string(), "2024-06-30");
+    assert_eq!(t.targets[1].entries[0].leaders.len(), 2);
+    assert_eq!(t.targets[1].entries[0].on_schedule, None);
+    assert_eq!(
+        t.targets[2].entries[0].units[0].as_str(),
+        "市工业和信息化局",
+        "a merged unit cell belongs to each row it spans"
+    );
+    assert_eq!(
+        t.targets[2].entries[0].progress, "=HYPERLINK(\"http://example.com\",\"见附件\")",
+        "a formula-like narrative stays text"
+    );
+    let roles: Vec<Option<Role>> = got.mapping.iter().map(|m| m.role).collect();
+    assert_eq!(roles[..7], Role::ALL.map(Some));
+    assert_eq!(got.mapping[7].header, "备注");
+    assert_eq!(got.mapping[7].role, None);
+    assert!(
+        got.warnings.iter().any(|w| w.contains("备注")),
+        "{:?}",
+        got.warnings
+    );
+    assert!(got.warnings.iter().any(|w| w.contains("Sheet2")));
+}
+
+#[test]
+fn the_sheet_can_be_chosen_and_a_wrong_one_is_named() {
+    let bytes = office_workbook();
+    let mut o = opts();
+    o.sheet = Some("Sheet2".into());
+    assert_eq!(import(&bytes, None, &o).unwrap().table.targets.len(), 3);
+    o.sheet = Some("填报说明".into());
+    let e = import(&bytes, None, &o).unwrap_err();
+    assert_eq!(e.kind, K::NoHeader);
+    assert_eq!(e.at.sheet.as_deref(), Some("填报说明"));
+    o.sheet = Some("Sheet9".into());
+    let e = import(&bytes, None, &o).unwrap_err();
+    assert!(matches!(e.kind, K::NoSuchSheet { .. }), "{e}");
+    assert!(e.to_string().contains("填报说明, Sheet2"), "{e}");
+}
+
+#[test]
+fn problems_name_the_sheet_row_and_column() {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write(0, 0, "某市人民政府2023年三季度一览表").unwrap();
+    for (c, h) in [
+        "序号",
+        "责任目标内容",
+        "完成时限",
+        "完成情况",
+        "是否按计划完成进度",
+        "责任单位",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write(1, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["1", "目标", "年底", "好", "大概", "市财政局"]
+        .iter()
+        .enumerate()
+    {
+        ws.write(2, c as u16, *v).unwrap();
+    }
+    let e = import(&wb.save_to_buffer().unwrap(), None, &opts()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "sheet Sheet1, row 3, column 是否按计划完成进度: “大概” is not an answer to 是否按计划完成进度: expected 是 or 否 (or nothing)"
+    );
+}
+
+const CSV: &str = "某市人民政府2023年责任目标三季度工作推进情况一览表\r
+序号,市政府领导,责任目标内容,完成时限,三季度完成情况,是否按计划完成进度,责任单位\r
+1,张三,\"目标一,含逗号\",年底,\"第一段\n第二段\",是,市财政局\r
+,李四,,,配合完成,是,市税务局\r
+2,王五,目标二,2023年6月底,\"他说\"\"好\"\"\",否,市统计局 市财政局\r
+";
+
+#[test]
+fn csv_with_quotes_newlines_and_continuations_in_every_encoding() {
+    let check = |bytes: &[u8], name: Option<&str>| {
+        let got = import(bytes, name, &opts()).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        assert_eq!(got.format, Format::Csv);
+        let t = got.table;
+        assert_eq!(t.targets.len(), 2);
+        assert_eq!(t.targets[0].content, "目标一,含逗号");
+        assert_eq!(t.targets[0].entries[0].progress, "第一段\n第二段");
+        assert_eq!(t.targets[0].entries[1].units[0].as_str(), "市税务局");
+        assert_eq!(t.targets[1].entries[0].progress, "他说\"好\"");
+        assert_eq!(t.targets[1].deadline.to_string(), "2023-06-30");
+        assert_eq!(t.targets[1].entries[0].units.len(), 2);
+    };
+    check(CSV.as_bytes(), Some("a.csv"));
+    check(CSV.as_bytes(), None);
+    check(format!("\u{feff}{CSV}").as_bytes(), Some("a.csv"));
+    check(&encoding_rs::GBK.encode(CSV).0, Some("a.csv"));
+    check(&encoding_rs::GB18030.encode(CSV).0, None);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(CSV.encode_utf16().flat_map(u16::to_le_bytes));
+    check(&utf16, Some("a.csv"));
+    let tsv = CSV
+        .replace(",\"目标一,含逗号\",", "\t\"目标一,含逗号\"\t")
+        .replace(',', "\t")
+        .replace("目标一\t含逗号", "目标一,含逗号");
+    check(tsv.as_bytes(), Some("a.tsv"));
+    check(tsv.as_bytes(), Some("a.csv"));
+}
+
+#[test]
+fn csv_errors_name_the_row() {
+    let bad = CSV.replace("2,王五", "二,王五");
+    let e = import(bad.as_bytes(), Some("a.csv"), &opts()).unwrap_err();
+    assert!(matches!(e.kind, K::NotANumber(_)));
+    assert_eq!(e.at.row, Some(6), "the line the record starts on: {e}");
+    assert_eq!(e.at.column.as_deref(), Some("序号"));
+    let dup = CSV.replace("2,王五,目标二", "1,王五,目标二");
+    let e = import(dup.as_bytes(), Some("a.csv"), &opts()).unwrap_err();
+    assert!(matches!(e.kind, K::ContinuationWithContent(_)), "{e}");
+    let dup = format!("{CSV}1,王五,目标三,年底,x,是,市统计局\r\n");
+    let e = import(dup.as_bytes(), Some("a.csv"), &opts()).unwrap_err();
+    assert!(matches!(e.kind, K::DuplicateTarget { no: 1, .. }), "{e}");
+}
