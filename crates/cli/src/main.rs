@@ -63,10 +63,13 @@ enum Command {
         #[arg(long, env = "DUBAN_NO_PUBLIC_CHECKS")]
         no_public_checks: bool,
     },
-    /// 导入一览表（PDF 提取的文本）/ import a progress table (text extracted from the PDF)
+    /// 导入一览表（PDF 提取的文本、CSV/TSV（UTF-8 或 GBK）、XLSX）/ import a progress table (text from the PDF, CSV/TSV in UTF-8 or GBK, XLSX)
     Import {
         /// 文件 / the file to read
         file: PathBuf,
+        /// 工作表名称（XLSX，默认为含表头的工作表）/ the sheet to read (XLSX; default: the one with a header)
+        #[arg(long)]
+        sheet: Option<String>,
         /// 调度期次，如 2023Q3（覆盖文件中的期次）/ the period, e.g. 2023Q3 (overrides the file)
         #[arg(long)]
         period: Option<Period>,
@@ -170,6 +173,9 @@ impl From<RoleArg> for Role {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ExportFormat {
     Json,
+    Csv,
+    Xlsx,
+    Pdf,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -225,29 +231,56 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Import {
             file,
+            sheet,
             period,
             government,
             dry_run,
-        } => import(&cli.db, &file, period, government, dry_run).await,
+        } => {
+            let opts = duban_formats::ImportOptions {
+                overrides: duban_formats::meta::Overrides { period, government },
+                sheet,
+                ..Default::default()
+            };
+            import(&cli.db, &file, &opts, dry_run).await
+        }
         Command::Export {
             period,
-            format: ExportFormat::Json,
+            format,
             output,
         } => {
             let store = open(&cli.db).await?;
-            let json = match store.latest_publication(period).await? {
-                Some(p) => p.content,
-                None => match store.round_table(period).await? {
-                    Some(t) => {
-                        eprintln!(
-                            "注意 / note: {period} 尚未公开，导出当前状态 / not published; exporting the round as it stands"
-                        );
-                        t.to_canonical_json()
-                    }
-                    None => bail!("no round for {period} in {}", cli.db),
-                },
+            let (table, stamp, json) = match store.latest_publication(period).await? {
+                Some(p) => {
+                    let stamp = duban_formats::Stamp {
+                        published_at: p.summary.published_at.clone(),
+                        sha256: p.summary.sha256.clone(),
+                    };
+                    let table = serde_json::from_str(&p.content)
+                        .context("a stored publication does not read")?;
+                    (table, Some(stamp), Some(p.content))
+                }
+                None => (
+                    round_table(store.as_ref(), period, &cli.db).await?,
+                    None,
+                    None,
+                ),
             };
-            write_out(output.as_deref(), json.as_bytes())
+            let bytes = match format {
+                ExportFormat::Json => json
+                    .unwrap_or_else(|| table.to_canonical_json())
+                    .into_bytes(),
+                ExportFormat::Csv => duban_formats::export::csv(&table),
+                ExportFormat::Xlsx => {
+                    binary(&output)?;
+                    duban_formats::export::xlsx(&table, stamp.as_ref())?
+                }
+                ExportFormat::Pdf => {
+                    binary(&output)?;
+                    let fonts = duban_formats::export::system_fonts();
+                    duban_formats::export::pdf_with_fonts(&table, stamp.as_ref(), &fonts)?
+                }
+            };
+            write_out(output.as_deref(), &bytes)
         }
         Command::Publish { period } => {
             let store = open(&cli.db).await?;
@@ -391,23 +424,51 @@ fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Binary formats go to a file, never to a terminal.
+fn binary(output: &Option<PathBuf>) -> Result<()> {
+    use std::io::IsTerminal;
+    if output.is_none() && std::io::stdout().is_terminal() {
+        bail!("this format is binary: write it to a file with -o FILE");
+    }
+    Ok(())
+}
+
 async fn import(
     db: &str,
     file: &Path,
-    period: Option<Period>,
-    government: Option<String>,
+    opts: &duban_formats::ImportOptions,
     dry_run: bool,
 ) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: not UTF-8 text (byte {})",
-            file.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    let opts = twoup::ReadOptions { period, government };
-    let table = twoup::read(&text, &opts).with_context(|| format!("{}", file.display()))?;
+    let name = file.file_name().and_then(|n| n.to_str());
+    let imported =
+        duban_formats::import(&bytes, name, opts).with_context(|| format!("{}", file.display()))?;
+    for m in &imported.mapping {
+        match (&m.role, &m.note) {
+            (Some(role), None) => {
+                println!(
+                    "  列 / column {} “{}” → {}",
+                    m.letter,
+                    m.header,
+                    role.official()
+                );
+            }
+            (_, Some(note)) => {
+                println!(
+                    "  列 / column {} “{}” 忽略 / ignored: {note}",
+                    m.letter, m.header
+                );
+            }
+            (None, None) => println!(
+                "  列 / column {} “{}” 未识别，忽略 / not recognised, ignored",
+                m.letter, m.header
+            ),
+        }
+    }
+    for w in &imported.warnings {
+        eprintln!("注意 / warning: {w}");
+    }
+    let table = imported.table;
     let counts = table.schedule_counts();
     println!(
         "{}：{} {}，{} 项目标（文件称共 {} 项），{} 个承办条目；是 {}，否 {}，未报送 {}",
@@ -424,15 +485,21 @@ async fn import(
         counts.missing,
     );
     if dry_run {
+        for t in &table.targets {
+            let content: String = t.content.chars().take(30).collect();
+            println!(
+                "  {:>3}  {}  [{}]  {} 个条目 / entries",
+                t.no,
+                content,
+                t.deadline,
+                t.entries.len()
+            );
+        }
         println!("试运行，未写入 / dry run: nothing written");
         return Ok(());
     }
     let store = open(db).await?;
-    let actor = format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    );
-    let outcome = store.import_table(&table, &actor).await?;
+    let outcome = store.import_table(&table, &cli_actor()).await?;
     println!(
         "已导入 / imported: 新增目标 {}，修改目标 {}，更新报告 {}",
         outcome.targets_added, outcome.targets_changed, outcome.reports_changed

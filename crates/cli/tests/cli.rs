@@ -233,3 +233,49 @@ fn check_reads_the_numbers() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("数据不支持进度声明的条目：3 个"), "{text}");
 }
+
+#[test]
+fn exports_every_format_and_reimports_xlsx_and_csv_to_the_same_json() {
+    let env = Env::new();
+    assert!(
+        env.run(&["import", &env.file("heze.txt", HEZE)])
+            .status
+            .success()
+    );
+    let json = env.export();
+    for format in ["xlsx", "csv", "pdf"] {
+        let out = env.dir.path().join(format!("heze.{format}"));
+        let run = env.run(&[
+            "export",
+            "--period",
+            "2023Q3",
+            "--format",
+            format,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(run.status.success(), "{format}: {}", stderr(&run));
+        let bytes = std::fs::read(&out).unwrap();
+        match format {
+            "xlsx" => assert!(bytes.starts_with(b"PK"), "a zip container"),
+            "csv" => assert!(
+                bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+                "UTF-8 with a BOM for Excel"
+            ),
+            _ => assert!(bytes.starts_with(b"%PDF-"), "a PDF"),
+        }
+        if format != "pdf" {
+            // Into a second database: the same JSON comes out.
+            let other = Env::new();
+            let copy = other.dir.path().join(format!("heze.{format}"));
+            std::fs::copy(&out, &copy).unwrap();
+            let run = other.run(&["import", copy.to_str().unwrap()]);
+            assert!(run.status.success(), "{format}: {}", stderr(&run));
+            assert!(
+                String::from_utf8_lossy(&run.stdout).contains("→ 序号"),
+                "the column mapping is reported"
+            );
+            assert_eq!(other.export(), json, "{format} round trip");
+        }
+    }
+}

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// An account's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The government office: runs rounds, manages accounts, sees everything.

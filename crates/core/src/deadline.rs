@@ -123,6 +123,24 @@ impl<'de> Deserialize<'de> for Deadline {
     }
 }
 
+/// In the API documentation a deadline is the text the table carries.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Deadline {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "完成时限 as the government writes it: 年底 (year end), 长期坚持 (ongoing) or an ISO date",
+            ))
+            .examples(["年底", "长期坚持", "2023-06-30"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Deadline {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

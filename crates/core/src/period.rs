@@ -214,6 +214,25 @@ impl<'de> Deserialize<'de> for Period {
     }
 }
 
+/// In the API documentation a period is the string it is written as.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Period {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A reporting period: 2023Q3 (quarter), 2023M09 (month), 2023H1 (half year) or 2023 (year end)",
+            ))
+            .pattern(Some("^[0-9]{4}(Q[1-4]|M(0[1-9]|1[0-2])|H[12])?$"))
+            .examples(["2023Q3"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Period {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

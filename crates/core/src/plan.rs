@@ -7,6 +7,7 @@ use std::fmt;
 
 /// A target's number (序号) within its plan, from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct TargetNo(u32);
 

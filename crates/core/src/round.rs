@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A round goes open → closed → published; publishing again (a correction) keeps it published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoundState {
     Open,
@@ -29,6 +30,7 @@ impl RoundState {
 
 /// Where a report stands in review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportState {
     Draft,

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 /// A published (or to-be-published) progress table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Table {
     /// 菏泽市人民政府
     pub government: String,
@@ -25,6 +26,7 @@ pub struct Table {
 
 /// One numbered row of the table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TableTarget {
     pub no: TargetNo,
     /// Exactly as published; empty when the source lost it.
@@ -36,6 +38,7 @@ pub struct TableTarget {
 
 /// One entry's answer in the round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TableEntry {
     pub leaders: Vec<Leader>,
     /// The first unit leads.

@@ -12,6 +12,7 @@ pub struct Publication {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicationSummary {
     pub period: Period,
     pub government: String,
@@ -96,6 +97,7 @@ impl TokenKind {
 
 /// A round as lists and dashboards show it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundSummary {
     pub period: Period,
     pub government: String,
@@ -108,6 +110,7 @@ pub struct RoundSummary {
 
 /// A report with everything a page or the API shows beside it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportView {
     pub id: i64,
     pub period: Period,
@@ -135,6 +138,7 @@ pub struct ReportView {
 
 /// A unit's draft or correction.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportEdit {
     pub progress: String,
     pub on_schedule: Option<bool>,

@@ -38,6 +38,8 @@ pub struct Rendered {
     identity: Bytes,
     gzip: Bytes,
     brotli: Bytes,
+    /// `Content-Disposition`, for downloads.
+    disposition: Option<String>,
     checked_ms: AtomicU64,
 }
 
@@ -77,8 +79,36 @@ impl Rendered {
             identity: Bytes::from(body),
             gzip: Bytes::from(gzip),
             brotli: Bytes::from(br),
+            disposition: None,
             checked_ms: AtomicU64::new(now_ms()),
         }
+    }
+
+    /// A download (XLSX, PDF: already compressed inside) kept as it is, served as an attachment.
+    pub fn download(
+        source_sha256: String,
+        content_type: &'static str,
+        cache_control: &'static str,
+        body: Vec<u8>,
+        file_name: &str,
+    ) -> Rendered {
+        Rendered {
+            etag: source_sha256.get(..20).unwrap_or(&source_sha256).to_owned(),
+            source_sha256,
+            content_type,
+            cache_control,
+            identity: Bytes::from(body),
+            gzip: Bytes::new(),
+            brotli: Bytes::new(),
+            disposition: Some(format!("attachment; filename=\"{file_name}\"")),
+            checked_ms: AtomicU64::new(now_ms()),
+        }
+    }
+
+    /// Adds `Content-Disposition: attachment` to a compressed resource (CSV, JSON downloads).
+    pub fn with_attachment(mut self, file_name: &str) -> Rendered {
+        self.disposition = Some(format!("attachment; filename=\"{file_name}\""));
+        self
     }
 
     /// Whether storage should be asked again if this page is still the latest.
@@ -98,7 +128,10 @@ impl Rendered {
     /// The response for a request with these headers: the best encoding the client accepts,
     /// or 304 when its `If-None-Match` already names that representation.
     pub fn respond(&self, req: &HeaderMap) -> Response {
-        let enc = negotiate(req.get(header::ACCEPT_ENCODING));
+        let mut enc = negotiate(req.get(header::ACCEPT_ENCODING));
+        if self.gzip.is_empty() {
+            enc = Encoding::Identity; // a download kept as it is
+        }
         let (body, suffix, coding) = match enc {
             Encoding::Brotli => (&self.brotli, "-br", Some("br")),
             Encoding::Gzip => (&self.gzip, "-gz", Some("gzip")),
@@ -124,6 +157,9 @@ impl Rendered {
         put(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
         if let Some(c) = coding {
             put(header::CONTENT_ENCODING, c);
+        }
+        if let Some(d) = &self.disposition {
+            put(header::CONTENT_DISPOSITION, d);
         }
         (headers, Body::from(body.clone())).into_response()
     }
@@ -185,6 +221,8 @@ pub enum Key {
     LatestJson(String),
     /// A publication by hash, as HTML in a language.
     Permalink(String, &'static str),
+    /// The latest publication of a period, as a file (csv, xlsx, pdf, json).
+    Download(String, &'static str),
 }
 
 /// The rendered resources, by key.
@@ -223,7 +261,7 @@ impl PageCache {
     pub fn forget_period(&self, period: &str) {
         if let Ok(mut m) = self.map.write() {
             m.retain(|k, _| match k {
-                Key::LatestPage(p, _) | Key::LatestJson(p) => p != period,
+                Key::LatestPage(p, _) | Key::LatestJson(p) | Key::Download(p, _) => p != period,
                 Key::Permalink(..) => true,
             });
         }

@@ -8,6 +8,8 @@ pub mod auth;
 pub mod cache;
 mod error;
 pub mod i18n;
+pub mod openapi;
+mod pages;
 mod public;
 pub mod render;
 mod work_api;
@@ -56,11 +58,52 @@ fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/publications/{sha256}",
             get(public::permalink),
         ),
+        (
+            Method::GET,
+            "/downloads/{period}/{format}",
+            get(public::download),
+        ),
         (Method::GET, "/api/v1/periods", get(public::api_periods)),
         (
             Method::GET,
             "/api/v1/tables/{period}",
             get(public::api_table),
+        ),
+        (Method::GET, "/login", get(pages::login_page)),
+        (Method::POST, "/login", post(pages::login_submit)),
+        (Method::POST, "/logout", post(pages::logout)),
+        (Method::GET, "/work", get(pages::work_home)),
+        (Method::POST, "/work/rounds", post(pages::open_round)),
+        (Method::GET, "/work/{period}", get(pages::round_page)),
+        (
+            Method::POST,
+            "/work/{period}/close",
+            post(pages::close_round),
+        ),
+        (
+            Method::POST,
+            "/work/{period}/publish",
+            post(pages::publish_round),
+        ),
+        (
+            Method::GET,
+            "/work/{period}/dashboard",
+            get(pages::dashboard),
+        ),
+        (
+            Method::GET,
+            "/work/{period}/chase.csv",
+            get(pages::chase_csv),
+        ),
+        (
+            Method::POST,
+            "/work/reports/{id}",
+            post(pages::report_submit),
+        ),
+        (
+            Method::POST,
+            "/work/reports/{id}/review",
+            post(pages::review_submit),
         ),
         (Method::POST, "/api/v1/login", post(work_api::login)),
         (Method::POST, "/api/v1/logout", post(work_api::logout)),
@@ -100,6 +143,10 @@ fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/reports/{id}/accept",
             post(work_api::accept_report),
         ),
+        (Method::GET, "/api/openapi.json", get(openapi::openapi_json)),
+        (Method::GET, "/api/docs", get(openapi::docs_redirect)),
+        (Method::GET, "/api/docs/", get(openapi::docs_index)),
+        (Method::GET, "/api/docs/{*file}", get(openapi::docs_file)),
     ]
 }
 

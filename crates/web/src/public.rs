@@ -155,12 +155,36 @@ pub async fn permalink(
     Ok(r.respond(&headers))
 }
 
+/// Every publication, newest first; superseded ones say so.
+#[utoipa::path(
+    get,
+    path = "/api/v1/periods",
+    tag = "public",
+    responses(
+        (status = 200, description = "The published rounds", body = Vec<PublicationSummary>),
+    ),
+)]
 pub async fn api_periods(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<PublicationSummary>>, ApiError> {
     Ok(Json(state.store.published().await?))
 }
 
+/// The latest publication of a period, in the table JSON of INTERFACES.md: the exact bytes that
+/// were hashed. Compressed by `Accept-Encoding`; revalidate with `If-None-Match`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tables/{period}",
+    tag = "public",
+    params(("period" = String, Path, description = "2023Q3, 2023M09, 2023H1 or 2023", example = "2023Q3")),
+    responses(
+        (status = 200, description = "The table as published", body = Table,
+            headers(("ETag" = String, description = "Changes when a correction is published"))),
+        (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
+        (status = 404, description = "Nothing published for this period yet", body = crate::openapi::ErrorBody),
+        (status = 422, description = "Not a period", body = crate::openapi::ErrorBody),
+    ),
+)]
 pub async fn api_table(
     State(state): State<AppState>,
     Path(period): Path<String>,
@@ -177,4 +201,83 @@ pub async fn api_table(
 
 pub async fn not_found() -> impl IntoResponse {
     PageError(ApiError::not_found("page"))
+}
+
+/// The system's CJK fonts, read once, for PDFs (the bundled subset is the fallback).
+static PDF_FONTS: std::sync::LazyLock<Vec<Vec<u8>>> =
+    std::sync::LazyLock::new(duban_formats::export::system_fonts);
+
+/// The latest publication of a period as a file: `csv`, `xlsx`, `pdf` or `json`.
+pub async fn download(
+    State(state): State<AppState>,
+    Path((period, format)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let period = parse_period(&period)?;
+    let (format, content_type): (&'static str, &'static str) = match format.as_str() {
+        "csv" => ("csv", "text/csv; charset=utf-8"),
+        "xlsx" => (
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        "pdf" => ("pdf", "application/pdf"),
+        "json" => ("json", JSON),
+        _ => return Err(ApiError::not_found("format")),
+    };
+    let key = Key::Download(period.to_string(), format);
+    if let Some(r) = state.cache.get(&key)
+        && (!r.due_for_check(state.cache.revalidate_after)
+            || state.store.latest_sha256(period).await?.as_deref()
+                == Some(r.source_sha256.as_str()))
+    {
+        r.mark_checked();
+        return Ok(r.respond(&headers));
+    }
+    let p = state
+        .store
+        .latest_publication(period)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no publication for {period}")))?;
+    let table = table_of(&p)?;
+    let stamp = duban_formats::Stamp {
+        published_at: p.summary.published_at.clone(),
+        sha256: p.summary.sha256.clone(),
+    };
+    let sha = p.summary.sha256.clone();
+    let file = format!("duban-{period}.{format}");
+    // Typesetting and zipping are CPU work: off the async threads.
+    let r = tokio::task::spawn_blocking(move || -> Result<Rendered, String> {
+        Ok(match format {
+            "csv" => Rendered::new(
+                sha,
+                content_type,
+                LATEST,
+                duban_formats::export::csv(&table),
+            )
+            .with_attachment(&file),
+            "json" => Rendered::new(sha, content_type, LATEST, p.content.into_bytes())
+                .with_attachment(&file),
+            "xlsx" => Rendered::download(
+                sha,
+                content_type,
+                LATEST,
+                duban_formats::export::xlsx(&table, Some(&stamp)).map_err(|e| e.to_string())?,
+                &file,
+            ),
+            _ => Rendered::download(
+                sha,
+                content_type,
+                LATEST,
+                duban_formats::export::pdf_with_fonts(&table, Some(&stamp), &PDF_FONTS)
+                    .map_err(|e| e.to_string())?,
+                &file,
+            ),
+        })
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?
+    .map_err(|e| ApiError::internal(&e))?;
+    let r = Arc::new(r);
+    state.cache.put(key, r.clone());
+    Ok(r.respond(&headers))
 }

@@ -4,14 +4,15 @@
 use crate::AppState;
 use crate::auth::{self, ApiActor, ClientAddr};
 use crate::error::ApiError;
+use crate::openapi::ErrorBody;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use duban_core::Period;
 use duban_core::access::{Action, Actor, EntryPeople, may};
+use duban_core::{Leader, Unit, access::Role};
 use duban_store::{PublicationSummary, ReportEdit, ReportView, Review, RoundSummary, TokenKind};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 fn forbidden() -> ApiError {
     ApiError::new(
@@ -70,17 +71,51 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginBody {
     username: String,
     password: String,
 }
 
+/// What a login answers: the bearer token (shown once) and who it speaks for.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoginAnswer {
+    /// Send as `Authorization: Bearer TOKEN`.
+    token: String,
+    /// Seconds until the token expires.
+    expires_in: u64,
+    user: LoginUser,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoginUser {
+    username: String,
+    role: Role,
+    /// For a unit account: the 责任单位 it speaks for.
+    units: Vec<Unit>,
+    /// For a leader account: the 市政府领导 it is.
+    leader: Option<Leader>,
+}
+
+/// Exchanges a name and password for a bearer token. Failed logins are throttled per name and
+/// per address.
+#[utoipa::path(
+    post,
+    path = "/api/v1/login",
+    tag = "work",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Logged in", body = LoginAnswer),
+        (status = 401, description = "Wrong user name or password (`bad_credentials`)", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
+        (status = 429, description = "Too many failed logins (`too_many_attempts`)", body = ErrorBody),
+    ),
+)]
 pub async fn login(
     State(state): State<AppState>,
     addr: ClientAddr,
     ApiJson(body): ApiJson<LoginBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<LoginAnswer>, ApiError> {
     let user = auth::login(&state, &body.username, &body.password, &addr.0).await?;
     let (secret, hash) = auth::new_secret()?;
     state
@@ -92,13 +127,29 @@ pub async fn login(
         .actor(user)
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
-    Ok(Json(json!({
-        "token": secret,
-        "expires_in": auth::API_TOKEN_TTL.as_secs(),
-        "user": {"username": actor.username, "role": actor.role, "units": actor.units, "leader": actor.leader},
-    })))
+    Ok(Json(LoginAnswer {
+        token: secret,
+        expires_in: auth::API_TOKEN_TTL.as_secs(),
+        user: LoginUser {
+            username: actor.username,
+            role: actor.role,
+            units: actor.units,
+            leader: actor.leader,
+        },
+    }))
 }
 
+/// Revokes the token the request was sent with.
+#[utoipa::path(
+    post,
+    path = "/api/v1/logout",
+    tag = "work",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The token no longer works"),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+    ),
+)]
 pub async fn logout(
     State(state): State<AppState>,
     ApiActor(_): ApiActor,
@@ -117,12 +168,32 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct OpenRound {
+    /// 2023Q3, 2023M09, 2023H1 or 2023.
+    #[schema(example = "2023Q4")]
     period: String,
+    /// The date reports are due, YYYY-MM-DD.
+    #[schema(example = "2024-01-10")]
     due: String,
 }
 
+/// Opens a round for a period: one draft report for every entry of that year's plan (admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds",
+    tag = "work",
+    security(("bearer" = [])),
+    request_body = OpenRound,
+    responses(
+        (status = 201, description = "The round is open", body = RoundSummary),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No plan for that year (`not_found`)", body = ErrorBody),
+        (status = 409, description = "A round for that period exists already", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
+    ),
+)]
 pub async fn open_round(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -140,6 +211,22 @@ pub async fn open_round(
     Ok((StatusCode::CREATED, Json(r)))
 }
 
+/// Closes a round: no more submissions (admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{period}/close",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("period" = String, Path, description = "2023Q3, 2023M09, 2023H1 or 2023", example = "2023Q4")),
+    responses(
+        (status = 200, description = "The round is closed", body = RoundSummary),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such round (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The round is not open", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
+    ),
+)]
 pub async fn close_round(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -151,6 +238,22 @@ pub async fn close_round(
     ))
 }
 
+/// Freezes the round's accepted reports as a publication and returns its hash (admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{period}/publish",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("period" = String, Path, description = "2023Q3, 2023M09, 2023H1 or 2023", example = "2023Q4")),
+    responses(
+        (status = 200, description = "Published", body = PublicationSummary),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such round (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The round cannot be published in its state, or has nothing accepted", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
+    ),
+)]
 pub async fn publish(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -164,6 +267,19 @@ pub async fn publish(
 }
 
 /// Reports of a round that the caller may read; a unit sees its own, a leader theirs.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{period}/reports",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("period" = String, Path, description = "2023Q3, 2023M09, 2023H1 or 2023", example = "2023Q4")),
+    responses(
+        (status = 200, description = "The reports the caller may see, by target and entry", body = Vec<ReportView>),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 404, description = "No such report, or not one you may see (`not_found`)", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
+    ),
+)]
 pub async fn round_reports(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -196,6 +312,24 @@ pub(crate) async fn readable(
     }
 }
 
+/// Saves a draft or a correction (the lead unit of the entry). Send the `version` you read to
+/// be refused (409 `stale_version`) rather than overwrite someone else's save.
+#[utoipa::path(
+    put,
+    path = "/api/v1/reports/{id}",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The report id")),
+    request_body = ReportEdit,
+    responses(
+        (status = 200, description = "Saved", body = ReportView),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such report, or not one you may see (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The report is submitted or accepted, the round is not open (`wrong_report_state`, `wrong_round_state`), or `version` is stale (`stale_version`)", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
+    ),
+)]
 pub async fn save_report(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -209,6 +343,21 @@ pub async fn save_report(
     ))
 }
 
+/// Submits a report for review (the lead unit of the entry).
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{id}/submit",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The report id")),
+    responses(
+        (status = 200, description = "Submitted", body = ReportView),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such report, or not one you may see (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Not submittable in its state, or the round is closed", body = ErrorBody),
+    ),
+)]
 pub async fn submit_report(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -219,11 +368,29 @@ pub async fn submit_report(
     Ok(Json(state.store.submit_report(id, &who(&actor)).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReturnBody {
+    /// Why, for the unit to correct.
     reason: String,
 }
 
+/// Returns a submitted report to its unit with a reason (reviewer or admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{id}/return",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The report id")),
+    request_body = ReturnBody,
+    responses(
+        (status = 200, description = "Returned", body = ReportView),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such report, or not one you may see (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Not submitted, so nothing to return", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
+    ),
+)]
 pub async fn return_report(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -240,6 +407,21 @@ pub async fn return_report(
     ))
 }
 
+/// Accepts a submitted report (reviewer or admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{id}/accept",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The report id")),
+    responses(
+        (status = 200, description = "Accepted", body = ReportView),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such report, or not one you may see (`not_found`)", body = ErrorBody),
+        (status = 409, description = "Not submitted, so nothing to accept", body = ErrorBody),
+    ),
+)]
 pub async fn accept_report(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

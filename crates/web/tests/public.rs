@@ -316,3 +316,65 @@ async fn a_correction_replaces_the_latest_and_keeps_the_old_at_its_permalink() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn downloads_in_every_format() {
+    let s = site(Duration::from_secs(2)).await;
+    let page = s.get("/tables/2023Q3", &[]).await.text().await.unwrap();
+    for f in ["xlsx", "pdf", "csv", "json"] {
+        assert!(
+            page.contains(&format!("href=\"/downloads/2023Q3/{f}\"")),
+            "a link to {f}"
+        );
+    }
+    let x = s
+        .get("/downloads/2023Q3/xlsx", &[("accept-encoding", "gzip")])
+        .await;
+    assert_eq!(x.status(), StatusCode::OK);
+    assert!(
+        x.headers().get(CONTENT_ENCODING).is_none(),
+        "a zip is not compressed again"
+    );
+    assert_eq!(
+        x.headers()["content-disposition"],
+        "attachment; filename=\"duban-2023Q3.xlsx\""
+    );
+    let etag = x.headers()[ETAG].to_str().unwrap().to_owned();
+    let bytes = x.bytes().await.unwrap();
+    let back = duban_formats::import(&bytes, Some("t.xlsx"), &Default::default()).unwrap();
+    assert_eq!(
+        back.table,
+        heze(),
+        "the XLSX reads back to the published table"
+    );
+    let again = s
+        .get("/downloads/2023Q3/xlsx", &[("if-none-match", &etag)])
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let pdf = s.get("/downloads/2023Q3/pdf", &[]).await;
+    assert_eq!(pdf.headers()[CONTENT_TYPE], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let csv = s
+        .get("/downloads/2023Q3/csv", &[])
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let json = s
+        .get("/downloads/2023Q3/json", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(json, heze().to_canonical_json());
+    assert_eq!(
+        s.get("/downloads/2023Q3/docx", &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        s.get("/downloads/2022Q3/xlsx", &[]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}

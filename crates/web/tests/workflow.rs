@@ -80,7 +80,11 @@ async fn site() -> Site {
     Site {
         base,
         store,
-        http: reqwest::Client::new(),
+        // Redirects are answers too (to the login page, after a form): the matrix checks them.
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         _dir: dir,
     }
 }
@@ -130,8 +134,20 @@ impl Site {
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
-        if let Some(b) = body {
-            req = req.json(&b);
+        // The work pages take HTML forms; the API takes JSON.
+        let is_page = !path.starts_with("/api/");
+        match body {
+            Some(b) if is_page => {
+                let pairs: Vec<(String, String)> = b
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+                    .collect();
+                req = req.form(&pairs);
+            }
+            Some(b) => req = req.json(&b),
+            None => {}
         }
         let r = req.send().await.unwrap();
         let status = r.status();
@@ -502,8 +518,113 @@ async fn permission_matrix() {
         (Method::GET, "/", [OK; 6]),
         (Method::GET, "/tables/{period}", [OK; 6]),
         (Method::GET, "/publications/{sha256}", [OK; 6]),
+        (Method::GET, "/downloads/{period}/{format}", [OK; 6]),
         (Method::GET, "/api/v1/periods", [OK; 6]),
         (Method::GET, "/api/v1/tables/{period}", [OK; 6]),
+        (Method::GET, "/login", [OK; 6]),
+        (
+            Method::POST,
+            "/login",
+            [
+                S::UNAUTHORIZED,
+                S::SEE_OTHER,
+                S::SEE_OTHER,
+                S::SEE_OTHER,
+                S::SEE_OTHER,
+                S::SEE_OTHER,
+            ],
+        ),
+        (Method::POST, "/logout", [S::SEE_OTHER; 6]),
+        (Method::GET, "/work", [S::SEE_OTHER, OK, OK, OK, OK, OK]),
+        (
+            Method::POST,
+            "/work/rounds",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::GET,
+            "/work/{period}",
+            [S::SEE_OTHER, OK, OK, OK, OK, OK],
+        ),
+        (
+            Method::POST,
+            "/work/{period}/close",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::POST,
+            "/work/{period}/publish",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::GET,
+            "/work/{period}/dashboard",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::GET,
+            "/work/{period}/chase.csv",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::POST,
+            "/work/reports/{id}",
+            [
+                S::SEE_OTHER,
+                S::SEE_OTHER,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::POST,
+            "/work/reports/{id}/review",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::NOT_FOUND,
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
         (
             Method::POST,
             "/api/v1/login",
@@ -610,6 +731,10 @@ async fn permission_matrix() {
                 OK,
             ],
         ),
+        (Method::GET, "/api/openapi.json", [OK; 6]),
+        (Method::GET, "/api/docs", [S::PERMANENT_REDIRECT; 6]),
+        (Method::GET, "/api/docs/", [OK; 6]),
+        (Method::GET, "/api/docs/{*file}", [OK; 6]),
     ];
     for (m, p) in duban_web::route_table() {
         assert!(
@@ -634,6 +759,7 @@ async fn permission_matrix() {
             if pattern.ends_with("/submit")
                 || pattern.ends_with("/return")
                 || pattern.ends_with("/accept")
+                || pattern.ends_with("/review")
             {
                 s.call(
                     Method::PUT,
@@ -643,7 +769,10 @@ async fn permission_matrix() {
                 )
                 .await;
             }
-            if pattern.ends_with("/return") || pattern.ends_with("/accept") {
+            if pattern.ends_with("/return")
+                || pattern.ends_with("/accept")
+                || pattern.ends_with("/review")
+            {
                 s.call(
                     Method::POST,
                     &format!("/api/v1/reports/{id}/submit"),
@@ -653,12 +782,22 @@ async fn permission_matrix() {
                 .await;
             }
             let sha = s.store.published().await.unwrap()[0].sha256.clone();
-            let is_q3_public = !pattern.contains("/rounds/");
+            let is_q3_public = !pattern.contains("/rounds/") && !pattern.starts_with("/work/");
             let path = pattern
                 .replace("{period}", if is_q3_public { "2023Q3" } else { "2023Q4" })
                 .replace("{sha256}", &sha)
-                .replace("{id}", &id.to_string());
+                .replace("{id}", &id.to_string())
+                .replace("{*file}", "swagger-ui.css")
+                .replace("{format}", "csv");
             let body = match (method.as_str(), pattern) {
+                ("POST", "/login") => Some(
+                    json!({"username": actor, "password": if *actor == "anonymous" { "x" } else { PASSWORD }}),
+                ),
+                ("POST", "/work/rounds") => Some(json!({"period": "2023M10", "due": "2099-01-01"})),
+                ("POST", "/work/reports/{id}") => {
+                    Some(json!({"progress": "新的进展", "on_schedule": "是", "action": "save"}))
+                }
+                ("POST", "/work/reports/{id}/review") => Some(json!({"action": "accept"})),
                 ("POST", "/api/v1/login") => Some(
                     json!({"username": actor, "password": if *actor == "anonymous" { "x" } else { PASSWORD }}),
                 ),

@@ -1,0 +1,148 @@
+//! The API described for machines and people: the OpenAPI document at `/api/openapi.json`, built
+//! from the `#[utoipa::path]` annotations on the handlers, and Swagger UI at `/api/docs`.
+//!
+//! The UI's files are compiled into the binary (utoipa-swagger-ui's `vendored` feature) and served
+//! from here, so the docs work on an isolated network and the page loads nothing from elsewhere.
+
+use crate::{ApiError, public, work_api};
+use axum::body::Body;
+use axum::extract::Path;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use std::borrow::Cow;
+use std::sync::{Arc, LazyLock};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+
+/// Every refusal of the API: `401`, `403`, `404`, `409`, `422`, `429` (and `500`) carry this body.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"error": "forbidden", "message": "这不是你的权限范围 / not yours to do"}))]
+pub struct ErrorBody {
+    /// A stable snake_case code that clients and the UI translate: `unauthenticated`,
+    /// `bad_credentials`, `forbidden`, `not_found`, `wrong_report_state`, `wrong_round_state`,
+    /// `stale_version`, `round_exists`, `invalid_json`, `invalid_period`, `invalid`,
+    /// `too_many_attempts`, `internal`, …
+    pub error: String,
+    /// A human-readable explanation (Chinese / English).
+    pub message: String,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "duban 督办 API",
+        description = "Responsibility targets (责任目标), reporting rounds (调度), reports (完成情况), their review and publication (公开).\n\nPublic calls need no login. Work calls need `Authorization: Bearer TOKEN`, where TOKEN comes from `POST /api/v1/login`. Every refusal is `{\"error\": \"snake_case_code\", \"message\": \"…\"}`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    paths(
+        public::api_periods,
+        public::api_table,
+        work_api::login,
+        work_api::logout,
+        work_api::open_round,
+        work_api::round_reports,
+        work_api::close_round,
+        work_api::publish,
+        work_api::save_report,
+        work_api::submit_report,
+        work_api::return_report,
+        work_api::accept_report,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "public", description = "Published tables: no login"),
+        (name = "work", description = "The 调度 cycle: needs a bearer token"),
+    ),
+)]
+struct ApiDoc;
+
+/// Declares the `bearer` scheme the work calls name in their `security`.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// The document, serialised once: it depends only on the code.
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+});
+
+/// The OpenAPI document itself, for tests and `duban help`.
+pub fn document() -> &'static str {
+    &DOCUMENT
+}
+
+pub async fn openapi_json() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        document(),
+    )
+        .into_response()
+}
+
+const DOCUMENT_URL: &str = "/api/openapi.json";
+
+/// Swagger UI's settings: our document only, and no validator badge (its default posts the
+/// document to validator.swagger.io).
+static CONFIG: LazyLock<Arc<utoipa_swagger_ui::Config<'static>>> = LazyLock::new(|| {
+    Arc::new(
+        utoipa_swagger_ui::Config::new([DOCUMENT_URL])
+            .validator_url("none")
+            .try_it_out_enabled(true),
+    )
+});
+
+/// `/api/docs` → `/api/docs/`, so the page's relative links resolve inside it.
+pub async fn docs_redirect() -> Redirect {
+    Redirect::permanent("/api/docs/")
+}
+
+pub async fn docs_index() -> Response {
+    docs_file_named("")
+}
+
+pub async fn docs_file(Path(rest): Path<String>) -> Response {
+    docs_file_named(&rest)
+}
+
+fn docs_file_named(name: &str) -> Response {
+    let file = match utoipa_swagger_ui::serve(name, CONFIG.clone()) {
+        Ok(Some(file)) => file,
+        Ok(None) => return ApiError::not_found("no such file of the API docs").into_response(),
+        Err(e) => return ApiError::internal(&e).into_response(),
+    };
+    let body = match file.bytes {
+        Cow::Borrowed(b) => Body::from(b),
+        Cow::Owned(v) => Body::from(v),
+    };
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&file.content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if file.gzpipped {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    r
+}

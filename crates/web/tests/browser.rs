@@ -1,0 +1,230 @@
+//! The whole cycle in a real browser (Debian's chromium + chromedriver, headless): a unit
+//! fills in and submits a report, the reviewer returns it, the unit corrects and resubmits,
+//! the reviewer accepts, the admin publishes, and the public page shows the new text.
+//! Screenshots of the unit form and the dashboard, at desktop width and at 390 px, are written
+//! to `target/tmp/screenshots/`. Without chromedriver this test fails; it never skips.
+
+mod common;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts chromedriver on a free port and connects a headless Chromium to it.
+async fn browser() -> (Driver, Client) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver must be installed (apt-get install chromium chromium-driver)");
+    let driver = Driver(driver);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--disable-dev-shm-usage", "--window-size=1280,1400"
+        ]}),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if let Ok(c) = ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            return (driver, c);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("could not connect to chromedriver at {url}");
+}
+
+/// Clicks what `css` finds and waits until the browser has left the page (the old document's
+/// root element goes stale), so the next step sees the page the click led to.
+async fn click_through(c: &Client, css: &str) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        if old.tag_name().await.is_err() {
+            c.wait().for_element(Locator::Css("body")).await.unwrap();
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("clicking {css} did not leave the page");
+}
+
+async fn login(c: &Client, base: &str, user: &str) {
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(common::PASSWORD)
+        .await
+        .unwrap();
+    click_through(c, "form[action='/login'] button").await;
+    assert!(
+        c.current_url().await.unwrap().path().starts_with("/work"),
+        "{user} logged in"
+    );
+}
+
+async fn screenshot(c: &Client, name: &str, width: u32) {
+    c.set_window_size(width, 1400).await.unwrap();
+    let png = c.screenshot().await.unwrap();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
+    c.set_window_size(1280, 1400).await.unwrap();
+}
+
+/// Fills in a report's form and presses one of its buttons ("save" or "submit").
+async fn fill(c: &Client, id: i64, text: &str, yes: bool, button: &str) {
+    let card = format!("#r{id}");
+    let area = c
+        .find(Locator::Css(&format!("{card} textarea[name=progress]")))
+        .await
+        .unwrap();
+    area.clear().await.unwrap();
+    area.send_keys(text).await.unwrap();
+    let value = if yes { "是" } else { "否" };
+    c.find(Locator::Css(&format!(
+        "{card} input[name=on_schedule][value='{value}']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    click_through(c, &format!("{card} button[value={button}]")).await;
+}
+
+async fn text_of(c: &Client, css: &str) -> String {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_cycle_in_a_browser() {
+    let site = common::site().await;
+    let base = site.base.clone();
+    let id = site.report_id(39, 0).await;
+    let (_driver, c) = browser().await;
+
+    // The unit writes and submits.
+    login(&c, &base, "unit_a").await;
+    c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
+    assert!(
+        text_of(&c, &format!("#r{id} .prev"))
+            .await
+            .contains("1.71万吨"),
+        "last round's text is shown"
+    );
+    fill(&c, id, "全年增加市级储备粮2万吨", false, "save").await;
+    screenshot(&c, "unit-form", 1280).await;
+    screenshot(&c, "unit-form", 390).await;
+    fill(
+        &c,
+        id,
+        "全年增加市级储备粮2万吨，因粮源紧张滞后",
+        false,
+        "submit",
+    )
+    .await;
+    assert!(text_of(&c, &format!("#r{id}")).await.contains("待审核"));
+
+    // The reviewer returns it with a reason.
+    login(&c, &base, "reviewer").await;
+    c.goto(&format!("{base}/work/2023Q4?state=submitted"))
+        .await
+        .unwrap();
+    c.find(Locator::Css(&format!("#r{id} textarea[name=reason]")))
+        .await
+        .unwrap()
+        .send_keys("请说明与8.6万吨目标的差距及补救措施")
+        .await
+        .unwrap();
+    click_through(&c, &format!("#r{id} button[value=return]")).await;
+
+    // The unit sees why, corrects and resubmits.
+    login(&c, &base, "unit_a").await;
+    c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
+    assert!(
+        text_of(&c, &format!("#r{id} .reason"))
+            .await
+            .contains("请说明与8.6万吨目标的差距")
+    );
+    fill(
+        &c,
+        id,
+        "全年增加市级储备粮8.6万吨，完成年度目标",
+        true,
+        "submit",
+    )
+    .await;
+    let card = text_of(&c, &format!("#r{id}")).await;
+    assert!(card.contains("待审核"), "resubmitted: {card}");
+
+    // The reviewer accepts; the admin publishes.
+    login(&c, &base, "reviewer").await;
+    c.goto(&format!("{base}/work/2023Q4?state=submitted"))
+        .await
+        .unwrap();
+    click_through(&c, &format!("#r{id} button[value=accept]")).await;
+    c.goto(&format!("{base}/work/2023Q4/dashboard"))
+        .await
+        .unwrap();
+    screenshot(&c, "dashboard", 1280).await;
+    screenshot(&c, "dashboard", 390).await;
+
+    login(&c, &base, "admin").await;
+    c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
+    click_through(&c, "form[action='/work/2023Q4/publish'] button").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/tables/2023Q4");
+    let row = text_of(&c, "#t39").await;
+    assert!(
+        row.contains("全年增加市级储备粮8.6万吨，完成年度目标"),
+        "{row}"
+    );
+
+    // The public sees it without logging in.
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{base}/tables/2023Q4")).await.unwrap();
+    assert!(text_of(&c, "#t39").await.contains("完成年度目标"));
+    c.close().await.unwrap();
+}
