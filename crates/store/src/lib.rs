@@ -124,6 +124,24 @@ pub trait Store: Accounts + Workflow + Send + Sync + std::fmt::Debug {
     /// The newest audit records, newest first.
     async fn audit(&self, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
 
+    /// Holds an uploaded file between its preview and the confirmation; returns its id.
+    async fn stash_upload(
+        &self,
+        user_id: i64,
+        file_name: &str,
+        options: &str,
+        bytes: &[u8],
+    ) -> Result<i64, StoreError>;
+
+    /// An upload of this user's, if it is still there: (file name, options, bytes).
+    async fn upload(
+        &self,
+        id: i64,
+        user_id: i64,
+    ) -> Result<Option<(String, String, Vec<u8>)>, StoreError>;
+
+    async fn drop_upload(&self, id: i64) -> Result<(), StoreError>;
+
     /// A consistent copy of the whole database, taken while it runs.
     async fn backup(&self, to: &Path) -> Result<(), StoreError>;
 }

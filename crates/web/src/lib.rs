@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cache;
 mod error;
 pub mod i18n;
+mod import_page;
 pub mod openapi;
 mod pages;
 mod public;
@@ -74,6 +75,17 @@ fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/logout", post(pages::logout)),
         (Method::GET, "/work", get(pages::work_home)),
         (Method::POST, "/work/rounds", post(pages::open_round)),
+        (Method::GET, "/work/import", get(import_page::import_form)),
+        (
+            Method::POST,
+            "/work/import",
+            post(import_page::import_upload),
+        ),
+        (
+            Method::POST,
+            "/work/import/{id}/confirm",
+            post(import_page::import_confirm),
+        ),
         (Method::GET, "/work/{period}", get(pages::round_page)),
         (
             Method::POST,
@@ -155,6 +167,10 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
     routes().into_iter().map(|(m, p, _)| (m, p)).collect()
 }
 
+/// The largest request body: an upload for import (the importers' own 20 MB limit, plus room
+/// for the form around it).
+const UPLOAD_LIMIT: usize = 21 * 1024 * 1024;
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new();
@@ -167,7 +183,8 @@ pub fn app(state: AppState) -> Router {
         // Cross-site form posts are refused by Sec-Fetch-Site / Origin checks (the scheme Go
         // 1.25 adopted), which needs no per-form token state.
         .layer(CsrfLayer::new())
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT))
+        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

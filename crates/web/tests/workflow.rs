@@ -550,6 +550,44 @@ async fn permission_matrix() {
         ),
         (
             Method::GET,
+            "/work/import",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        // A form body, not multipart: the admin is told the upload is unreadable.
+        (
+            Method::POST,
+            "/work/import",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::UNPROCESSABLE_ENTITY,
+            ],
+        ),
+        // {id} is a report's, not an upload's: nothing to confirm.
+        (
+            Method::POST,
+            "/work/import/{id}/confirm",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::NOT_FOUND,
+            ],
+        ),
+        (
+            Method::GET,
             "/work/{period}",
             [S::SEE_OTHER, OK, OK, OK, OK, OK],
         ),
@@ -793,6 +831,7 @@ async fn permission_matrix() {
                 ("POST", "/login") => Some(
                     json!({"username": actor, "password": if *actor == "anonymous" { "x" } else { PASSWORD }}),
                 ),
+                ("POST", "/work/import") => Some(json!({"file": "x"})),
                 ("POST", "/work/rounds") => Some(json!({"period": "2023M10", "due": "2099-01-01"})),
                 ("POST", "/work/reports/{id}") => {
                     Some(json!({"progress": "新的进展", "on_schedule": "是", "action": "save"}))

@@ -1,0 +1,277 @@
+//! The office's import page: upload → preview (the column mapping, warnings and every parsed
+//! target, or the problem at its sheet, row and column) → confirm, which imports the whole file
+//! in one transaction. The file waits in the database between preview and confirmation, so any
+//! instance sharing it can finish the import.
+
+use crate::AppState;
+use crate::error::{ApiError, PageError};
+use crate::pages::PageActor;
+use crate::work_api::{require, who};
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use duban_core::access::Action;
+use duban_formats::{ImportOptions, Imported, meta::Overrides};
+use serde::{Deserialize, Serialize};
+
+#[derive(Template)]
+#[template(path = "work_import.html")]
+struct ImportPage {
+    l: crate::i18n::Labels,
+    who: String,
+    error: Option<String>,
+    preview: Option<Preview>,
+}
+
+struct Preview {
+    upload_id: i64,
+    file_name: String,
+    format: &'static str,
+    sheet: Option<String>,
+    title: String,
+    government: String,
+    period: String,
+    declared: String,
+    entries: usize,
+    mapping: Vec<(String, String, String)>,
+    warnings: Vec<String>,
+    /// No., content, deadline, entries (leaders / units).
+    targets: Vec<(u32, String, String, String)>,
+}
+
+/// What the office typed beside the file, kept with it until confirmation.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Options {
+    period: Option<String>,
+    government: Option<String>,
+    sheet: Option<String>,
+}
+
+impl Options {
+    fn to_import(&self) -> Result<ImportOptions, String> {
+        let period = match self
+            .period
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            Some(p) => Some(
+                p.parse()
+                    .map_err(|e: duban_core::period::PeriodError| e.to_string())?,
+            ),
+            None => None,
+        };
+        let clean = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Ok(ImportOptions {
+            overrides: Overrides {
+                period,
+                government: clean(&self.government),
+            },
+            sheet: clean(&self.sheet),
+            ..Default::default()
+        })
+    }
+}
+
+fn page(
+    actor: &duban_core::access::Actor,
+    error: Option<String>,
+    preview: Option<Preview>,
+) -> Result<Html<String>, PageError> {
+    ImportPage {
+        l: crate::i18n::Labels::new(crate::i18n::Lang::Zh, "/work/import"),
+        who: actor.username.clone(),
+        error,
+        preview,
+    }
+    .render()
+    .map(Html)
+    .map_err(|e| PageError(ApiError::internal(&e)))
+}
+
+pub async fn import_form(PageActor(actor): PageActor) -> Result<Html<String>, PageError> {
+    require(&actor, Action::ManageRounds)?;
+    page(&actor, None, None)
+}
+
+/// Parsing is CPU work and files can be large: off the async threads.
+async fn parse(bytes: Vec<u8>, name: String, opts: ImportOptions) -> Result<Imported, String> {
+    tokio::task::spawn_blocking(move || {
+        duban_formats::import(&bytes, Some(&name), &opts).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+pub async fn import_upload(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    req: axum::extract::Request,
+) -> Result<Response, PageError> {
+    // Permission first, then the body: a non-admin learns nothing from how the upload parses.
+    require(&actor, Action::ManageRounds)?;
+    let bad = |m: String| {
+        PageError(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_upload",
+            m,
+        ))
+    };
+    let mut form = <Multipart as axum::extract::FromRequest<AppState>>::from_request(req, &state)
+        .await
+        .map_err(|e| bad(e.body_text()))?;
+    let mut options = Options::default();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let bad = |m: String| {
+        PageError(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_upload",
+            m,
+        ))
+    };
+    while let Some(field) = form.next_field().await.map_err(|e| bad(e.to_string()))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" => {
+                let file_name = field.file_name().unwrap_or("upload").to_owned();
+                let bytes = field.bytes().await.map_err(|e| bad(e.to_string()))?;
+                file = Some((file_name, bytes.to_vec()));
+            }
+            "period" | "government" | "sheet" => {
+                let v = field.text().await.map_err(|e| bad(e.to_string()))?;
+                match name.as_str() {
+                    "period" => options.period = Some(v),
+                    "government" => options.government = Some(v),
+                    _ => options.sheet = Some(v),
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page(&actor, Some("请选择文件 / choose a file".into()), None)?,
+        )
+            .into_response());
+    };
+    let opts = match options.to_import() {
+        Ok(o) => o,
+        Err(e) => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&actor, Some(e), None)?,
+            )
+                .into_response());
+        }
+    };
+    let imported = match parse(bytes.clone(), file_name.clone(), opts).await {
+        Ok(i) => i,
+        Err(e) => {
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&actor, Some(e), None)?,
+            )
+                .into_response());
+        }
+    };
+    let options_json =
+        serde_json::to_string(&options).map_err(|e| PageError(ApiError::internal(&e)))?;
+    let upload_id = state
+        .store
+        .stash_upload(actor.user_id, &file_name, &options_json, &bytes)
+        .await?;
+    let t = &imported.table;
+    let preview = Preview {
+        upload_id,
+        file_name,
+        format: match imported.format {
+            duban_formats::Format::TwoUpText => "PDF 文本 two-up text",
+            duban_formats::Format::Csv => "CSV/TSV",
+            duban_formats::Format::Xlsx => "XLSX",
+        },
+        sheet: imported.sheet.clone(),
+        title: t.title.clone(),
+        government: t.government.clone(),
+        period: t.period.to_string(),
+        declared: t.declared_total.map_or("—".into(), |d| d.to_string()),
+        entries: t.entry_count(),
+        mapping: imported
+            .mapping
+            .iter()
+            .map(|m| {
+                let role = match (&m.role, &m.note) {
+                    (Some(r), None) => r.official().to_owned(),
+                    (_, Some(n)) => format!("忽略 ignored: {n}"),
+                    (None, None) => "未识别，忽略 not recognised, ignored".to_owned(),
+                };
+                (m.letter.clone(), m.header.clone(), role)
+            })
+            .collect(),
+        warnings: imported.warnings.clone(),
+        targets: t
+            .targets
+            .iter()
+            .map(|x| {
+                let entries = x
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        let l: Vec<&str> = e.leaders.iter().map(|n| n.as_str()).collect();
+                        let u: Vec<&str> = e.units.iter().map(|n| n.as_str()).collect();
+                        format!("{} / {}", l.join(" "), u.join(" "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；");
+                (
+                    x.no.get(),
+                    x.content.clone(),
+                    x.deadline.to_string(),
+                    entries,
+                )
+            })
+            .collect(),
+    };
+    Ok(page(&actor, None, Some(preview))?.into_response())
+}
+
+pub async fn import_confirm(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    require(&actor, Action::ManageRounds)?;
+    let (file_name, options, bytes) = state
+        .store
+        .upload(id, actor.user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("upload"))?;
+    let options: Options =
+        serde_json::from_str(&options).map_err(|e| PageError(ApiError::internal(&e)))?;
+    let opts = options
+        .to_import()
+        .map_err(|e| PageError(ApiError::internal(&e)))?;
+    let imported = parse(bytes, file_name, opts)
+        .await
+        .map_err(|e| PageError(ApiError::internal(&e)))?;
+    let outcome = state
+        .store
+        .import_table(&imported.table, &who(&actor))
+        .await?;
+    state.store.drop_upload(id).await?;
+    let period = imported.table.period.to_string();
+    state.cache.forget_period(&period);
+    tracing::info!(
+        period,
+        added = outcome.targets_added,
+        changed = outcome.targets_changed,
+        "imported from an upload"
+    );
+    Ok(Redirect::to(&format!("/tables/{period}")).into_response())
+}

@@ -1,0 +1,130 @@
+//! The office's import page over real HTTP: upload → preview → confirm, and a bad file that
+//! changes nothing.
+
+mod common;
+
+use duban_store::Store;
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+
+async fn admin_client(base: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = c
+        .post(format!("{base}/login"))
+        .form(&[("username", "admin"), ("password", common::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    c
+}
+
+#[tokio::test]
+async fn upload_preview_confirm() {
+    let site = common::site().await;
+    let c = admin_client(&site.base).await;
+    let mut table = duban_formats::twoup::read(common::HEZE, &Default::default()).unwrap();
+    table.targets[38].entries[0].progress = "前三季度,增加市级储备粮1.71万吨(CSV 更正)".into();
+    let csv = duban_formats::export::csv(&table);
+
+    let form = Form::new().part("file", Part::bytes(csv).file_name("heze.csv"));
+    let r = c
+        .post(format!("{}/work/import", site.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("39 项目标（文件称共 200 项），40 个承办条目"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td class=\"name\">是否按计划完成进度</td>"),
+        "the column mapping is shown"
+    );
+    assert!(html.contains("(CSV 更正)") || html.contains("增加市级储备粮8.6万吨"));
+    // Nothing is imported before the office confirms.
+    let before = site
+        .store
+        .latest_publication("2023Q3".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!before.content.contains("CSV 更正"));
+
+    let action = html
+        .split("action=\"/work/import/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let r = c
+        .post(format!("{}/work/import/{action}", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/tables/2023Q3");
+    let after = site
+        .store
+        .latest_publication("2023Q3".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(after.content.contains("(CSV 更正)"));
+    assert_eq!(
+        after.summary.supersedes.as_deref(),
+        Some(before.summary.sha256.as_str())
+    );
+    // The upload is gone once used.
+    let again = c
+        .post(format!("{}/work/import/{action}", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_bad_file_is_explained_and_nothing_changes() {
+    let site = common::site().await;
+    let c = admin_client(&site.base).await;
+    let before = site
+        .store
+        .latest_publication("2023Q3".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let bad = "序号,分管市领导,目标任务,完成时限,三季度完成情况,是否按计划完成进度,牵头单位\n1x,甲,目标,年底,进展,是,市一局\n";
+    let title = "某市人民政府2023年责任目标三季度工作推进情况一览表\n";
+    let form = Form::new().part(
+        "file",
+        Part::bytes(format!("{title}{bad}").into_bytes()).file_name("bad.csv"),
+    );
+    let r = c
+        .post(format!("{}/work/import", site.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("row 3") && html.contains("序号") && html.contains("1x"),
+        "{html}"
+    );
+    let after = site
+        .store
+        .latest_publication("2023Q3".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(before, after);
+}
