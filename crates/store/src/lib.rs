@@ -124,6 +124,13 @@ pub trait Store: Accounts + Workflow + Send + Sync + std::fmt::Debug {
     /// The newest audit records, newest first.
     async fn audit(&self, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
 
+    /// Audit records matching a filter (each field a substring; empty matches all), newest first.
+    async fn audit_filtered(
+        &self,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
+
     /// Holds an uploaded file between its preview and the confirmation; returns its id.
     async fn stash_upload(
         &self,

@@ -152,3 +152,14 @@ pub enum Review {
     Accept,
     Return { reason: String },
 }
+
+/// What the audit page filters on: substrings of the actor, the action and the subject.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct AuditFilter {
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub subject: String,
+}

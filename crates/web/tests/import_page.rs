@@ -128,3 +128,34 @@ async fn a_bad_file_is_explained_and_nothing_changes() {
         .unwrap();
     assert_eq!(before, after);
 }
+
+#[tokio::test]
+async fn the_audit_log_page_filters_and_exports() {
+    let site = common::site().await;
+    let c = admin_client(&site.base).await;
+    let html = c
+        .get(format!("{}/work/audit?action=round.open", site.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("round:2023Q4"),
+        "the round opened by the test setup"
+    );
+    assert!(!html.contains("target.create"), "filtered by action");
+    let csv = c
+        .get(format!("{}/work/audit.csv?action=user.create", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    assert_eq!(
+        text.lines().count(),
+        6,
+        "a header and the five accounts: {text}"
+    );
+}

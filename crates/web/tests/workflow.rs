@@ -550,6 +550,30 @@ async fn permission_matrix() {
         ),
         (
             Method::GET,
+            "/work/audit",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::GET,
+            "/work/audit.csv",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::GET,
             "/work/import",
             [
                 S::SEE_OTHER,

@@ -2,7 +2,8 @@
 
 use crate::chain::{content_sha256, publication_sha256};
 use crate::{
-    AuditRecord, ImportOutcome, Publication, PublicationSummary, Store, StoreError, VerifyReport,
+    AuditFilter, AuditRecord, ImportOutcome, Publication, PublicationSummary, Store, StoreError,
+    VerifyReport,
 };
 use duban_core::{
     Deadline, Leader, Period, PlanId, RoundId, Table, TableEntry, TableTarget, TargetNo, Unit,
@@ -722,10 +723,26 @@ impl Store for SqliteStore {
     }
 
     async fn audit(&self, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
-        let rows = sqlx::query("SELECT at, actor, action, subject, before, after FROM audit_log ORDER BY id DESC LIMIT $1")
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
+        self.audit_filtered(&AuditFilter::default(), limit).await
+    }
+
+    async fn audit_filtered(
+        &self,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        // instr() rather than LIKE: user text may hold % and _, which LIKE would read as wildcards.
+        let rows = sqlx::query(
+            "SELECT at, actor, action, subject, before, after FROM audit_log
+             WHERE instr(actor, $1) > 0 AND instr(action, $2) > 0 AND instr(subject, $3) > 0
+             ORDER BY id DESC LIMIT $4",
+        )
+        .bind(&filter.actor)
+        .bind(&filter.action)
+        .bind(&filter.subject)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
         let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
         Ok(rows
             .into_iter()
