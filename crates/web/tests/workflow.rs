@@ -1,18 +1,13 @@
 //! The 调度 cycle over the real API: roles, states, versions, throttling, and a permission
 //! matrix over every route.
 
-use duban_core::access::Role;
-use duban_formats::twoup::{ReadOptions, read};
-use duban_store::{Accounts, NewUser, SqliteStore, Store, Workflow};
-use duban_web::AppState;
+mod common;
+
+use common::PASSWORD;
+use duban_store::{Accounts, SqliteStore, Store};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::sync::{Arc, LazyLock};
-
-const HEZE: &str = include_str!("../../../fixtures/heze-2023-q3.txt");
-const PASSWORD: &str = "correct horse 马";
-/// Hashing is slow on purpose; every test account shares one hash.
-static HASH: LazyLock<String> = LazyLock::new(|| duban_web::auth::hash_password(PASSWORD).unwrap());
+use std::sync::Arc;
 
 /// The actors of the matrix, in its column order.
 const ACTORS: [&str; 6] = [
@@ -24,68 +19,26 @@ const ACTORS: [&str; 6] = [
     "admin",
 ];
 
+/// The common test site, with an HTTP client that does not follow redirects (a redirect to the
+/// login page, or after a form, is an answer the matrix checks).
 struct Site {
     base: String,
     store: Arc<SqliteStore>,
     http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    site: common::Site,
 }
 
 async fn site() -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(
-        SqliteStore::open(&format!("sqlite://{}", dir.path().join("w.db").display()))
-            .await
-            .unwrap(),
-    );
-    store
-        .import_table(&read(HEZE, &ReadOptions::default()).unwrap(), "test")
-        .await
+    let site = common::site().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
         .unwrap();
-    let users: [(&str, Role, &[&str], Option<&str>); 5] = [
-        ("unit_a", Role::Unit, &["市发展改革委"], None),
-        ("unit_b", Role::Unit, &["市财政局"], None),
-        ("reviewer", Role::Reviewer, &[], None),
-        ("leader", Role::Leader, &[], Some("聂元科")),
-        ("admin", Role::Admin, &[], None),
-    ];
-    for (name, role, units, leader) in users {
-        let u = NewUser {
-            username: name.into(),
-            role,
-            password_hash: HASH.clone(),
-            units: units.iter().map(|s| (*s).to_owned()).collect(),
-            leader: leader.map(str::to_owned),
-        };
-        store.add_user(&u, "test").await.unwrap();
-    }
-    store
-        .open_round(
-            "2023Q4".parse().unwrap(),
-            jiff::civil::Date::new(2099, 1, 10).unwrap(),
-            "test",
-        )
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = duban_web::app(AppState::new(store.clone()));
-    tokio::spawn(
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .into_future(),
-    );
     Site {
-        base,
-        store,
-        // Redirects are answers too (to the login page, after a form): the matrix checks them.
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        _dir: dir,
+        base: site.base.clone(),
+        store: site.store.clone(),
+        http,
+        site,
     }
 }
 
@@ -160,11 +113,7 @@ impl Site {
 
     /// The id of a 2023Q4 report by target number and entry.
     async fn report_id(&self, no: u32, entry: u32) -> i64 {
-        let all = self.store.reports("2023Q4".parse().unwrap()).await.unwrap();
-        all.iter()
-            .find(|r| r.target_no == no && r.entry == entry)
-            .unwrap()
-            .id
+        self.site.report_id(no, entry).await
     }
 }
 
