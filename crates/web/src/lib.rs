@@ -75,6 +75,8 @@ fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/logout", post(pages::logout)),
         (Method::GET, "/work", get(pages::work_home)),
         (Method::POST, "/work/rounds", post(pages::open_round)),
+        (Method::GET, "/work/password", get(pages::password_page)),
+        (Method::POST, "/work/password", post(pages::password_change)),
         (Method::GET, "/work/audit", get(pages::audit_page)),
         (Method::GET, "/work/audit.csv", get(pages::audit_csv)),
         (Method::GET, "/work/import", get(import_page::import_form)),

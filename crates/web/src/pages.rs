@@ -862,3 +862,68 @@ pub async fn audit_csv(
     )
         .into_response())
 }
+
+// ---- password change ----
+
+#[derive(Template)]
+#[template(path = "work_password.html")]
+struct PasswordPage {
+    l: crate::i18n::Labels,
+    who: String,
+    error: Option<String>,
+}
+
+pub async fn password_page(PageActor(actor): PageActor) -> Result<Html<String>, PageError> {
+    html(&PasswordPage {
+        l: crate::i18n::Labels::new(crate::i18n::Lang::Zh, "/work/password"),
+        who: nav_who(&actor),
+        error: None,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+/// Changes the caller's own password after checking the current one (throttled like a login);
+/// every session and token of the account ends, so the user logs in again.
+pub async fn password_change(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    addr: ClientAddr,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, PageError> {
+    let again = |status: StatusCode, message: String| -> Result<Response, PageError> {
+        let page = html(&PasswordPage {
+            l: crate::i18n::Labels::new(crate::i18n::Lang::Zh, "/work/password"),
+            who: nav_who(&actor),
+            error: Some(message),
+        })?;
+        Ok((status, page).into_response())
+    };
+    if f.new.chars().count() < 8 {
+        return again(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "新密码至少 8 位 / the new password needs 8 or more characters".into(),
+        );
+    }
+    if let Err(e) = auth::login(&state, &actor.username, &f.current, &addr.0).await {
+        return again(e.status, e.message);
+    }
+    let new = f.new.clone();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
+        .await
+        .map_err(|e| PageError(ApiError::internal(&e)))?
+        .map_err(|e| PageError(ApiError::internal(&e)))?;
+    state
+        .store
+        .set_password(actor.user_id, &hash, &who(&actor))
+        .await?;
+    let mut resp = Redirect::to("/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::session_clear_cookie()) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}

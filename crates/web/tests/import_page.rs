@@ -159,3 +159,40 @@ async fn the_audit_log_page_filters_and_exports() {
         "a header and the five accounts: {text}"
     );
 }
+
+#[tokio::test]
+async fn changing_the_password_ends_every_session() {
+    let site = common::site().await;
+    let c = admin_client(&site.base).await;
+    let wrong = c
+        .post(format!("{}/work/password", site.base))
+        .form(&[("current", "nope"), ("new", "another password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let r = c
+        .post(format!("{}/work/password", site.base))
+        .form(&[("current", common::PASSWORD), ("new", "another password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The old session is gone, the old password no longer works, the new one does.
+    let r = c.get(format!("{}/work", site.base)).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/login?next=/work");
+    let old = c
+        .post(format!("{}/login", site.base))
+        .form(&[("username", "admin"), ("password", common::PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    let new = c
+        .post(format!("{}/login", site.base))
+        .form(&[("username", "admin"), ("password", "another password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(new.status(), StatusCode::SEE_OTHER);
+}

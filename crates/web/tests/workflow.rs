@@ -499,6 +499,12 @@ async fn permission_matrix() {
         ),
         (
             Method::GET,
+            "/work/password",
+            [S::SEE_OTHER, OK, OK, OK, OK, OK],
+        ),
+        (Method::POST, "/work/password", [S::SEE_OTHER; 6]),
+        (
+            Method::GET,
             "/work/audit",
             [
                 S::SEE_OTHER,
@@ -805,6 +811,9 @@ async fn permission_matrix() {
                     json!({"username": actor, "password": if *actor == "anonymous" { "x" } else { PASSWORD }}),
                 ),
                 ("POST", "/work/import") => Some(json!({"file": "x"})),
+                ("POST", "/work/password") => {
+                    Some(json!({"current": PASSWORD, "new": "a new password 2"}))
+                }
                 ("POST", "/work/rounds") => Some(json!({"period": "2023M10", "due": "2099-01-01"})),
                 ("POST", "/work/reports/{id}") => {
                     Some(json!({"progress": "新的进展", "on_schedule": "是", "action": "save"}))
