@@ -112,8 +112,8 @@ async fn views(
     let entries: Vec<i64> = rows.iter().map(|r| r.get("entry_id")).collect();
     let mut names = names_of(conn, &entries).await?;
     // Integers from the database, so inlining them is safe (as in `names_of`). Without this, a
-    // single report's view read every accepted narrative of the previous round: three times per
-    // save, which dominated the save path.
+    // single report's view read every accepted narrative of the previous round, which a save
+    // did three times.
     let entry_ids = entries
         .iter()
         .map(i64::to_string)
@@ -238,6 +238,32 @@ async fn states(
         row.get("version"),
         row.get("due"),
     ))
+}
+
+/// `v` with the columns a workflow step can change read again, in one query: for use inside a
+/// write transaction on a view read before it (names, target and period do not change there).
+async fn refreshed(conn: &mut SqliteConnection, v: ReportView) -> Result<ReportView, StoreError> {
+    let row = sqlx::query(
+        "SELECT r.progress, r.on_schedule, r.state, r.return_reason, r.late, r.version,
+                r.updated_at, rd.state AS round_state, rd.due
+         FROM reports r JOIN rounds rd ON rd.id = r.round_id WHERE r.id = $1",
+    )
+    .bind(v.id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("report {}", v.id)))?;
+    Ok(ReportView {
+        progress: row.get("progress"),
+        on_schedule: row.get::<Option<i64>, _>("on_schedule").map(|v| v != 0),
+        state: report_state(&row.get::<String, _>("state"))?,
+        return_reason: row.get("return_reason"),
+        late: row.get::<i64, _>("late") != 0,
+        version: row.get("version"),
+        updated_at: row.get("updated_at"),
+        round_state: round_state(&row.get::<String, _>("round_state"))?,
+        due: row.get("due"),
+        ..v
+    })
 }
 
 fn snapshot(v: &ReportView) -> serde_json::Value {
@@ -433,20 +459,26 @@ impl Workflow for SqliteStore {
                 "progress is longer than {MAX_PROGRESS_CHARS} characters"
             )));
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let (round, state, version, _) = states(&mut tx, id).await?;
-        check_writable(round, state)?;
+        // Saves are the busiest writes. The view's joins (names, target, last round's text) are
+        // read before the write lock is taken, and only the report's own columns again under
+        // it, so the lock is held for four statements instead of ten: every statement is a hop
+        // to sqlx's connection thread, and other writers wait for the lock meanwhile.
+        let mut conn = self.pool.acquire().await?;
+        let base = view_of(&mut conn, id).await?;
+        let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
+        let before = refreshed(&mut tx, base).await?;
+        check_writable(before.round_state, before.state)?;
         if let Some(v) = edit.version
-            && v != version
+            && v != before.version
         {
             return Err(StoreError::conflict(
                 "stale_version",
                 format!(
-                    "the report changed since version {v} (now {version}); reload and edit again"
+                    "the report changed since version {v} (now {}); reload and edit again",
+                    before.version
                 ),
             ));
         }
-        let before = view_of(&mut tx, id).await?;
         let updated_at = now();
         sqlx::query("UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1, updated_at = $3 WHERE id = $4")
             .bind(&edit.progress)
