@@ -196,3 +196,12 @@ fn deadlines() {
 fn the_json_is_what_a_citizen_downloads() {
     insta::assert_snapshot!(heze().to_canonical_json());
 }
+
+/// The checks crate tests against a saved copy of this importer's output (so its tests need not
+/// build the PDF stack); this keeps the copy from drifting when the importer changes.
+#[test]
+fn the_checks_crate_copy_is_current() {
+    let copy = include_str!("../../checks/tests/data/heze-2023-q3.json");
+    let saved: Table = serde_json::from_str(copy).unwrap();
+    assert_eq!(saved, heze(), "regenerate crates/checks/tests/data/heze-2023-q3.json");
+}
