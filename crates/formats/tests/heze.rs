@@ -203,5 +203,9 @@ fn the_json_is_what_a_citizen_downloads() {
 fn the_checks_crate_copy_is_current() {
     let copy = include_str!("../../checks/tests/data/heze-2023-q3.json");
     let saved: Table = serde_json::from_str(copy).unwrap();
-    assert_eq!(saved, heze(), "regenerate crates/checks/tests/data/heze-2023-q3.json");
+    assert_eq!(
+        saved,
+        heze(),
+        "regenerate crates/checks/tests/data/heze-2023-q3.json"
+    );
 }
