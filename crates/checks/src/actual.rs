@@ -81,14 +81,7 @@ fn bound(text: &str, q: &Quantity) -> Option<Comparator> {
         return Some(Comparator::AtMost);
     }
     let lead = clause_before(text, q.span.start);
-    let tail: String = lead
-        .chars()
-        .rev()
-        .take(5)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let tail = crate::text::last_chars(lead, 5);
     if ["控制在", "不超过", "不高于", "低于"]
         .iter()
         .any(|w| tail.contains(w))

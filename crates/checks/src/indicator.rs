@@ -223,14 +223,7 @@ pub(crate) fn qualifier(text: &str, q: &Quantity) -> (Option<Comparator>, usize)
     }
     let before = clause_before(text, q.span.start);
     // Allow a few characters between the qualifier and the number (控制在5.5%, 达到了460).
-    let window: String = before
-        .chars()
-        .rev()
-        .take(5)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let window = crate::text::last_chars(before, 5);
     let found = BEFORE
         .iter()
         .filter_map(|(w, c)| window.rfind(w).map(|at| (at, *c)))

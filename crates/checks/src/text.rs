@@ -195,6 +195,16 @@ pub(crate) fn clause_before(s: &str, at: usize) -> &str {
     &head[start..]
 }
 
+/// The last `n` characters of `s` (all of it when shorter).
+pub(crate) fn last_chars(s: &str, n: usize) -> &str {
+    let start = s
+        .char_indices()
+        .rev()
+        .nth(n.saturating_sub(1))
+        .map_or(0, |(i, _)| i);
+    if n == 0 { "" } else { &s[start..] }
+}
+
 /// The text of `s` from byte `at` to the end of its clause, at most `max` chars.
 pub(crate) fn clause_after(s: &str, at: usize, max: usize) -> &str {
     let tail = s.get(at..).unwrap_or("");
