@@ -59,6 +59,26 @@ async fn compress(
         .map_err(|e| ApiError::internal(&e))
 }
 
+/// The cached resource for `key` if it was made from the period's latest publication (asking
+/// storage at most once per revalidation interval), else `None`.
+async fn current(
+    state: &AppState,
+    key: &Key,
+    period: Period,
+) -> Result<Option<Arc<Rendered>>, ApiError> {
+    let Some(r) = state.cache.get(key) else {
+        return Ok(None);
+    };
+    if !r.due_for_check(state.cache.revalidate_after) {
+        return Ok(Some(r));
+    }
+    if state.store.latest_sha256(period).await?.as_deref() == Some(r.source_sha256.as_str()) {
+        r.mark_checked();
+        return Ok(Some(r));
+    }
+    Ok(None)
+}
+
 /// The cached rendering of a period's latest publication, re-rendered when a newer one exists.
 async fn latest(
     state: &AppState,
@@ -67,14 +87,8 @@ async fn latest(
     content_type: &'static str,
     render: impl FnOnce(&Publication) -> Result<Vec<u8>, ApiError>,
 ) -> Result<Arc<Rendered>, ApiError> {
-    if let Some(r) = state.cache.get(&key) {
-        if !r.due_for_check(state.cache.revalidate_after) {
-            return Ok(r);
-        }
-        if state.store.latest_sha256(period).await?.as_deref() == Some(r.source_sha256.as_str()) {
-            r.mark_checked();
-            return Ok(r);
-        }
+    if let Some(r) = current(state, &key, period).await? {
+        return Ok(r);
     }
     let p = state
         .store
@@ -225,12 +239,7 @@ pub async fn download(
         _ => return Err(ApiError::not_found("format")),
     };
     let key = Key::Download(period.to_string(), format);
-    if let Some(r) = state.cache.get(&key)
-        && (!r.due_for_check(state.cache.revalidate_after)
-            || state.store.latest_sha256(period).await?.as_deref()
-                == Some(r.source_sha256.as_str()))
-    {
-        r.mark_checked();
+    if let Some(r) = current(&state, &key, period).await? {
         return Ok(r.respond(&headers));
     }
     let p = state
