@@ -5,7 +5,30 @@ use crate::{Accounts, Credentials, NewUser, StoreError, TokenKind};
 use duban_core::access::{Actor, Role};
 use duban_core::{Leader, Unit};
 use serde_json::json;
-use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, Row};
+
+/// An account with its units in one row: the units as a JSON array, so that knowing who is
+/// asking costs one statement, not one per table.
+const ACTOR_SELECT: &str = "SELECT u.id, u.username, u.role, u.leader_name,
+        (SELECT json_group_array(unit_name) FROM
+            (SELECT unit_name FROM user_units WHERE user_id = u.id ORDER BY unit_name)) AS units
+    FROM users u";
+
+fn actor_of_row(row: &SqliteRow) -> Result<Actor, StoreError> {
+    let role: String = row.get("role");
+    let units: Vec<String> = serde_json::from_str(&row.get::<String, _>("units"))
+        .map_err(|e| StoreError::Corrupt(format!("units of a user: {e}")))?;
+    Ok(Actor {
+        user_id: row.get("id"),
+        username: row.get("username"),
+        role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
+        units: units.iter().filter_map(|u| Unit::parse(u).ok()).collect(),
+        leader: row
+            .get::<Option<String>, _>("leader_name")
+            .and_then(|l| Leader::parse(&l).ok()),
+    })
+}
 
 #[async_trait::async_trait]
 impl Accounts for SqliteStore {
@@ -80,30 +103,11 @@ impl Accounts for SqliteStore {
     }
 
     async fn actor(&self, user_id: i64) -> Result<Option<Actor>, StoreError> {
-        let Some(row) =
-            sqlx::query("SELECT id, username, role, leader_name FROM users WHERE id = $1")
-                .bind(user_id)
-                .fetch_optional(&self.pool)
-                .await?
-        else {
-            return Ok(None);
-        };
-        let units: Vec<String> = sqlx::query_scalar(
-            "SELECT unit_name FROM user_units WHERE user_id = $1 ORDER BY unit_name",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await?;
-        let role: String = row.get("role");
-        Ok(Some(Actor {
-            user_id,
-            username: row.get("username"),
-            role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
-            units: units.iter().filter_map(|u| Unit::parse(u).ok()).collect(),
-            leader: row
-                .get::<Option<String>, _>("leader_name")
-                .and_then(|l| Leader::parse(&l).ok()),
-        }))
+        let row = sqlx::query(AssertSqlSafe(format!("{ACTOR_SELECT} WHERE u.id = $1")))
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| actor_of_row(&r)).transpose()
     }
 
     async fn set_password(
@@ -170,18 +174,17 @@ impl Accounts for SqliteStore {
         token_sha256: &str,
         kind: TokenKind,
     ) -> Result<Option<Actor>, StoreError> {
-        let user: Option<i64> = sqlx::query_scalar(
-            "SELECT user_id FROM tokens WHERE token_sha256 = $1 AND kind = $2 AND expires_at > $3",
-        )
+        // One statement: this runs on every API call and work page.
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{ACTOR_SELECT} JOIN tokens t ON t.user_id = u.id
+             WHERE t.token_sha256 = $1 AND t.kind = $2 AND t.expires_at > $3"
+        )))
         .bind(token_sha256)
         .bind(kind.as_str())
         .bind(now())
         .fetch_optional(&self.pool)
         .await?;
-        match user {
-            Some(u) => self.actor(u).await,
-            None => Ok(None),
-        }
+        row.map(|r| actor_of_row(&r)).transpose()
     }
 
     async fn delete_token(&self, token_sha256: &str) -> Result<(), StoreError> {
