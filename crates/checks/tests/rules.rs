@@ -28,6 +28,7 @@ fn table(period: &str, rows: &[Row<'_>]) -> Table {
                     units: vec![Unit::parse("市发展改革委").unwrap()],
                     progress: (*progress).into(),
                     on_schedule: *on_schedule,
+                    extension: None,
                 }],
             })
             .collect(),

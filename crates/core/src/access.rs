@@ -76,6 +76,9 @@ pub enum Action<'a> {
     ReviewReport,
     /// Comment on a report for the reviewers.
     CommentReport(EntryPeople<'a>),
+    /// Read the leaders' comments on a report: they are written for the reviewers, so the
+    /// units do not see them.
+    ReadComments(EntryPeople<'a>),
     /// Open, close or publish a round.
     ManageRounds,
     /// Approve or reject an extension.
@@ -99,12 +102,19 @@ pub fn may(actor: &Actor, action: Action<'_>) -> bool {
         |p: &EntryPeople<'_>| actor.leader.as_ref().is_some_and(|l| p.leaders.contains(l));
     match (actor.role, action) {
         (Role::Admin, _) => true,
-        (Role::Reviewer, Action::ReadReport(_) | Action::ReviewReport | Action::SeeDashboard) => {
-            true
-        }
+        (
+            Role::Reviewer,
+            Action::ReadReport(_)
+            | Action::ReviewReport
+            | Action::SeeDashboard
+            | Action::ReadComments(_),
+        ) => true,
         (Role::Unit, Action::ReadReport(p)) => own_unit(&p),
         (Role::Unit, Action::WriteReport(p)) => leads(&p),
-        (Role::Leader, Action::ReadReport(p) | Action::CommentReport(p)) => is_leader_of(&p),
+        (
+            Role::Leader,
+            Action::ReadReport(p) | Action::CommentReport(p) | Action::ReadComments(p),
+        ) => is_leader_of(&p),
         _ => false,
     }
 }
@@ -182,6 +192,9 @@ mod tests {
         let leader = actor(Role::Leader, &[], Some("聂元科"));
         assert!(may(&leader, Action::ReadReport(p)) && may(&leader, Action::CommentReport(p)));
         assert!(!may(&leader, Action::WriteReport(p)));
+        assert!(may(&leader, Action::ReadComments(p)));
+        assert!(!may(&lead, Action::ReadComments(p)) && !may(&lead, Action::CommentReport(p)));
+        assert!(!may(&lead, Action::DecideExtension));
         assert!(!may(
             &actor(Role::Leader, &[], Some("李春英")),
             Action::ReadReport(p)
@@ -189,6 +202,10 @@ mod tests {
         let reviewer = actor(Role::Reviewer, &[], None);
         assert!(may(&reviewer, Action::ReviewReport) && !may(&reviewer, Action::ManageRounds));
         assert!(!may(&reviewer, Action::WriteReport(p)));
+        assert!(
+            may(&reviewer, Action::ReadComments(p)) && !may(&reviewer, Action::CommentReport(p))
+        );
+        assert!(!may(&reviewer, Action::DecideExtension));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod deadline;
+pub mod extension;
 pub mod ids;
 pub mod names;
 pub mod period;
@@ -17,6 +18,7 @@ pub mod round;
 pub mod table;
 
 pub use deadline::Deadline;
+pub use extension::{Extension, ExtensionState};
 pub use ids::*;
 pub use names::{Leader, Unit};
 pub use period::Period;

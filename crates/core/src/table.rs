@@ -1,7 +1,7 @@
 //! 一览表: the table a round is published as — the JSON of INTERFACES.md, and what every
 //! importer produces and every exporter writes.
 
-use crate::{Deadline, Leader, Period, TargetNo, Unit};
+use crate::{Deadline, Extension, Leader, Period, TargetNo, Unit};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -47,6 +47,10 @@ pub struct TableEntry {
     pub progress: String,
     /// 是否按计划完成进度: 是 → true, 否 → false, nothing reported → null.
     pub on_schedule: Option<bool>,
+    /// A deadline extension (延期) the office approved for this entry before publishing; absent
+    /// when none (an extension of INTERFACES.md, so tables without one hash as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<Extension>,
 }
 
 /// A table that breaks the rules every table keeps.

@@ -304,6 +304,7 @@ pub(crate) fn read(
                 units,
                 progress: get(cells, Role::Progress),
                 on_schedule,
+                extension: None,
             })
         };
         let no = if no_cell.is_empty() {

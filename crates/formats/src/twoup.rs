@@ -374,6 +374,7 @@ impl<'a> Row<'a> {
             units,
             progress: self.get(Role::Progress).to_owned(),
             on_schedule,
+            extension: None,
         })
     }
 

@@ -43,6 +43,7 @@ fn entry() -> impl Strategy<Value = TableEntry> {
             units: units.iter().map(|u| Unit::parse(u).unwrap()).collect(),
             progress,
             on_schedule,
+            extension: None,
         })
 }
 

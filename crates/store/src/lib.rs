@@ -75,9 +75,12 @@ pub trait Workflow: Send + Sync {
     /// Every report of a round, by target and entry. Callers filter by what the actor may see.
     async fn reports(&self, period: Period) -> Result<Vec<ReportView>, StoreError>;
     async fn report(&self, id: i64) -> Result<Option<ReportView>, StoreError>;
+    /// Saves a draft or a correction of `base`, the report as the caller read it (to decide
+    /// that the actor may write it). It is refused if the report is no longer writable, or
+    /// changed since `edit.version` when one is given; without one, the last save wins.
     async fn save_report(
         &self,
-        id: i64,
+        base: &ReportView,
         edit: &ReportEdit,
         actor: &str,
     ) -> Result<ReportView, StoreError>;
@@ -90,9 +93,52 @@ pub trait Workflow: Send + Sync {
     ) -> Result<ReportView, StoreError>;
 }
 
+/// 延期申请: units ask for a later deadline for an entry they lead; the office decides.
+#[async_trait::async_trait]
+pub trait Extensions: Send + Sync {
+    /// Asks for `deadline` for the entry of report `report`, on behalf of `user_id`. Refused when
+    /// the date is not later than the deadline in force, without a reason, or while another
+    /// request for the entry waits.
+    async fn request_extension(
+        &self,
+        report: i64,
+        deadline: jiff::civil::Date,
+        reason: &str,
+        user_id: i64,
+        actor: &str,
+    ) -> Result<ExtensionView, StoreError>;
+    /// Approves or rejects a pending request.
+    async fn decide_extension(
+        &self,
+        id: i64,
+        decision: &Decision,
+        user_id: i64,
+        actor: &str,
+    ) -> Result<ExtensionView, StoreError>;
+    /// Every request, pending first, then newest first. Callers filter by what the actor may see.
+    async fn extensions(&self) -> Result<Vec<ExtensionView>, StoreError>;
+    async fn extension(&self, id: i64) -> Result<Option<ExtensionView>, StoreError>;
+}
+
+/// Leaders' comments on reports, for the reviewers.
+#[async_trait::async_trait]
+pub trait Comments: Send + Sync {
+    async fn add_comment(
+        &self,
+        report: i64,
+        body: &str,
+        user_id: i64,
+        actor: &str,
+    ) -> Result<CommentView, StoreError>;
+    /// The comments on these reports, oldest first.
+    async fn comments(&self, reports: &[i64]) -> Result<Vec<CommentView>, StoreError>;
+}
+
 /// Everything the application asks of storage.
 #[async_trait::async_trait]
-pub trait Store: Accounts + Workflow + Send + Sync + std::fmt::Debug {
+pub trait Store:
+    Accounts + Workflow + Extensions + Comments + Send + Sync + std::fmt::Debug
+{
     /// Stores a published table: registers (or updates) the plan's targets and entries, records
     /// the round's reports as accepted, and publishes the round when its content changed.
     /// One transaction: on any error nothing is written.

@@ -163,3 +163,52 @@ pub struct AuditFilter {
     #[serde(default)]
     pub subject: String,
 }
+
+/// A request for a later deadline (延期申请), with everything the office's list shows.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExtensionView {
+    pub id: i64,
+    pub government: String,
+    /// The plan's year.
+    pub year: i16,
+    pub target_no: u32,
+    /// 0-based, in the source's order.
+    pub entry: u32,
+    pub target_content: String,
+    pub leaders: Vec<duban_core::Leader>,
+    /// The first leads and asked for it.
+    pub units: Vec<duban_core::Unit>,
+    /// The target's deadline as the plan writes it (年底, 长期坚持 or an ISO date).
+    pub original_deadline: String,
+    /// The deadline asked for (ISO date).
+    pub deadline: String,
+    pub reason: String,
+    pub state: duban_core::ExtensionState,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    /// The office's note with its decision (required to reject).
+    pub note: Option<String>,
+}
+
+/// The office's answer to a request for an extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Approve { note: Option<String> },
+    Reject { note: String },
+}
+
+/// A leader's comment on a report, for the reviewers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommentView {
+    pub id: i64,
+    pub report_id: i64,
+    pub author: String,
+    /// The author's 市政府领导 name, for a leader.
+    pub leader: Option<String>,
+    pub body: String,
+    pub at: String,
+}

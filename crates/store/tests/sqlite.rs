@@ -238,3 +238,86 @@ async fn pragmas_are_set() {
         .unwrap();
     assert_eq!(fk, 1);
 }
+
+/// A save is checked against the version it was based on: a stale `version` is refused, no
+/// `version` means the last save wins, and the audit's "before" is always what was replaced.
+#[tokio::test]
+async fn saves_check_versions_and_audit_what_they_replace() {
+    use duban_store::{ReportEdit, Review, StoreError, Workflow};
+    let (_dir, store) = fresh().await;
+    store.import_table(&heze(), "test").await.unwrap();
+    let q4: duban_core::Period = "2023Q4".parse().unwrap();
+    store
+        .open_round(q4, jiff::civil::Date::new(2099, 1, 10).unwrap(), "test")
+        .await
+        .unwrap();
+    let base = store.reports(q4).await.unwrap().remove(0);
+    let edit = |text: &str, version: Option<i64>| ReportEdit {
+        progress: text.into(),
+        on_schedule: Some(true),
+        version,
+    };
+    // Two clients read version 1. The first saves; the second, naming version 1, is refused.
+    let first = store
+        .save_report(&base, &edit("第一稿", Some(1)), "user:a")
+        .await
+        .unwrap();
+    assert_eq!(first.version, 2);
+    let stale = store
+        .save_report(&base, &edit("第二稿", Some(1)), "user:b")
+        .await;
+    assert!(
+        matches!(
+            stale,
+            Err(StoreError::Conflict {
+                code: "stale_version",
+                ..
+            })
+        ),
+        "{stale:?}"
+    );
+    // Without a version it overwrites, and the audit says it replaced the first draft, not the
+    // empty text the stale `base` held.
+    let second = store
+        .save_report(&base, &edit("第二稿", None), "user:b")
+        .await
+        .unwrap();
+    assert_eq!((second.version, second.progress.as_str()), (3, "第二稿"));
+    let last = store.audit(1).await.unwrap().remove(0);
+    assert_eq!(last.action, "report.save");
+    assert_eq!(last.before.unwrap()["progress"], "第一稿");
+    assert_eq!(last.after.unwrap()["progress"], "第二稿");
+    // Naming the current version works even from an old `base`.
+    let third = store
+        .save_report(&base, &edit("第三稿", Some(3)), "user:a")
+        .await
+        .unwrap();
+    assert_eq!(third.version, 4);
+    assert_eq!(
+        store.audit(1).await.unwrap()[0].before.as_ref().unwrap()["progress"],
+        "第二稿"
+    );
+    // Once accepted, no save goes through, with or without a version.
+    store.submit_report(base.id, "user:a").await.unwrap();
+    store
+        .review_report(base.id, &Review::Accept, "user:r")
+        .await
+        .unwrap();
+    for version in [None, Some(6)] {
+        let e = store
+            .save_report(&base, &edit("改", version), "user:a")
+            .await;
+        assert!(
+            matches!(
+                e,
+                Err(StoreError::Conflict {
+                    code: "wrong_report_state",
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
+    }
+    let now = store.report(base.id).await.unwrap().unwrap();
+    assert_eq!(now.progress, "第三稿");
+}

@@ -6,7 +6,9 @@
 
 pub mod auth;
 pub mod cache;
+mod comments;
 mod error;
+mod extensions;
 pub mod i18n;
 mod import_page;
 pub mod openapi;
@@ -121,6 +123,22 @@ fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/work/reports/{id}/review",
             post(pages::review_submit),
         ),
+        (
+            Method::POST,
+            "/work/reports/{id}/extension",
+            post(extensions::page_request),
+        ),
+        (
+            Method::POST,
+            "/work/reports/{id}/comments",
+            post(comments::page_add),
+        ),
+        (Method::GET, "/work/extensions", get(extensions::page_list)),
+        (
+            Method::POST,
+            "/work/extensions/{id}/decide",
+            post(extensions::page_decide),
+        ),
         (Method::POST, "/api/v1/login", post(work_api::login)),
         (Method::POST, "/api/v1/logout", post(work_api::logout)),
         (Method::POST, "/api/v1/rounds", post(work_api::open_round)),
@@ -158,6 +176,32 @@ fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::POST,
             "/api/v1/reports/{id}/accept",
             post(work_api::accept_report),
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports/{id}/extensions",
+            post(extensions::api_request),
+        ),
+        (
+            Method::GET,
+            "/api/v1/reports/{id}/comments",
+            get(comments::api_list),
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports/{id}/comments",
+            post(comments::api_add),
+        ),
+        (Method::GET, "/api/v1/extensions", get(extensions::api_list)),
+        (
+            Method::POST,
+            "/api/v1/extensions/{id}/approve",
+            post(extensions::api_approve),
+        ),
+        (
+            Method::POST,
+            "/api/v1/extensions/{id}/reject",
+            post(extensions::api_reject),
         ),
         (Method::GET, "/api/openapi.json", get(openapi::openapi_json)),
         (Method::GET, "/api/docs", get(openapi::docs_redirect)),

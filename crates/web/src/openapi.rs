@@ -4,7 +4,7 @@
 //! The UI's files are compiled into the binary (utoipa-swagger-ui's `vendored` feature) and served
 //! from here, so the docs work on an isolated network and the page loads nothing from elsewhere.
 
-use crate::{ApiError, public, work_api};
+use crate::{ApiError, comments, extensions, public, work_api};
 use axum::body::Body;
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
@@ -47,6 +47,12 @@ pub struct ErrorBody {
         work_api::submit_report,
         work_api::return_report,
         work_api::accept_report,
+        extensions::api_request,
+        extensions::api_list,
+        extensions::api_approve,
+        extensions::api_reject,
+        comments::api_list,
+        comments::api_add,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerScheme),

@@ -56,13 +56,13 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn html<T: Template>(t: &T) -> Result<Html<String>, PageError> {
+pub(crate) fn html<T: Template>(t: &T) -> Result<Html<String>, PageError> {
     t.render()
         .map(Html)
         .map_err(|e| PageError(ApiError::internal(&e)))
 }
 
-fn nav_who(a: &Actor) -> String {
+pub(crate) fn nav_who(a: &Actor) -> String {
     let mut s = format!("{}（{}", a.username, a.role.label_zh());
     if !a.units.is_empty() {
         s.push('：');
@@ -324,6 +324,27 @@ struct Card {
     can_review: bool,
     diff: Option<String>,
     findings: Vec<FindingNote>,
+    /// The entry's latest request for a later deadline, if any.
+    extension: Option<ExtensionNote>,
+    /// Whether the form to ask for one is shown (the lead unit, a real deadline, none pending).
+    can_extend: bool,
+    /// The leaders' comments, when the actor may read them.
+    comments: Option<Vec<CommentNote>>,
+    can_comment: bool,
+}
+
+struct ExtensionNote {
+    state: &'static str,
+    state_label: &'static str,
+    deadline: String,
+    reason: String,
+    note: Option<String>,
+}
+
+struct CommentNote {
+    author: String,
+    at: String,
+    body: String,
 }
 
 /// A finding beside a report: CSS class, rule label, message.
@@ -346,6 +367,7 @@ fn table_of(round: &RoundSummary, reports: &[ReportView]) -> Table {
             units: r.units.clone(),
             progress: r.progress.clone(),
             on_schedule: r.on_schedule,
+            extension: None,
         };
         match targets.last_mut() {
             Some(t) if t.no.get() == r.target_no => t.entries.push(entry),
@@ -376,22 +398,15 @@ fn table_of(round: &RoundSummary, reports: &[ReportView]) -> Table {
     }
 }
 
-/// Escapes text for HTML. Hand-written because the diff below interleaves our own tags with
-/// user text, so it cannot go through the template's automatic escaping.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// A character-level diff (Chinese has no spaces to split words on) as `<del>`/`<ins>` HTML.
 fn diff_html(old: &str, new: &str) -> String {
     use similar::{ChangeTag, TextDiff};
     let diff = TextDiff::from_chars(old, new);
     let mut out = String::new();
     for change in diff.iter_all_changes() {
-        let text = escape(change.value());
+        // The diff interleaves our own tags with user text, so it cannot go through the
+        // template's automatic escaping.
+        let text = crate::error::escape_html(change.value());
         match change.tag() {
             ChangeTag::Equal => out.push_str(&text),
             ChangeTag::Delete => {
@@ -447,6 +462,38 @@ pub async fn round_page(
         .collect();
     units.sort();
     units.dedup();
+    // The latest request per entry (the list comes pending first, then newest first).
+    let mut extensions: BTreeMap<(u32, u32), ExtensionNote> = BTreeMap::new();
+    for x in state.store.extensions().await? {
+        if x.year != period.year() || x.government != round.government {
+            continue;
+        }
+        extensions
+            .entry((x.target_no, x.entry))
+            .or_insert_with(|| ExtensionNote {
+                state: x.state.as_str(),
+                state_label: x.state.label_zh(),
+                deadline: x.deadline,
+                reason: x.reason,
+                note: x.note,
+            });
+    }
+    let commented: Vec<i64> = all
+        .iter()
+        .filter(|r| may(&actor, Action::ReadComments(people(r))))
+        .map(|r| r.id)
+        .collect();
+    let mut comments: BTreeMap<i64, Vec<CommentNote>> = BTreeMap::new();
+    for c in state.store.comments(&commented).await? {
+        comments.entry(c.report_id).or_default().push(CommentNote {
+            author: match c.leader {
+                Some(l) => format!("{l}（{}）", c.author),
+                None => c.author,
+            },
+            at: c.at,
+            body: c.body,
+        });
+    }
     let filter_unit = q.unit.clone().unwrap_or_default();
     let filter_state = q.state.clone().unwrap_or_default();
     let filter_late = q.late.as_deref() == Some("1");
@@ -476,6 +523,11 @@ pub async fn round_page(
                 );
             }
             let show_findings = r.state != ReportState::Draft || !r.progress.is_empty();
+            let extension = extensions.remove(&(r.target_no, r.entry));
+            let can_extend = may(&actor, Action::WriteReport(people(r)))
+                && r.deadline != duban_core::Deadline::Ongoing.to_string()
+                && extension.as_ref().is_none_or(|x| x.state != "pending");
+            let read_comments = may(&actor, Action::ReadComments(people(r)));
             Card {
                 id: r.id,
                 no: r.target_no,
@@ -522,6 +574,10 @@ pub async fn round_page(
                     None
                 },
                 findings: if show_findings { f } else { Vec::new() },
+                extension,
+                can_extend,
+                comments: read_comments.then(|| comments.remove(&r.id).unwrap_or_default()),
+                can_comment: may(&actor, Action::CommentReport(people(r))),
             }
         })
         .collect();
@@ -576,7 +632,7 @@ pub async fn report_submit(
         },
         version: f.version,
     };
-    state.store.save_report(id, &edit, &who(&actor)).await?;
+    state.store.save_report(&r, &edit, &who(&actor)).await?;
     if f.action == "submit" {
         state.store.submit_report(id, &who(&actor)).await?;
     }

@@ -81,6 +81,28 @@ struct Row<'a> {
     on_schedule_class: &'static str,
     /// Set on a target's last entry: the 自动核查 notes shown under the target.
     notes: Vec<Note<'a>>,
+    /// Set on a target's first row, whose deadline cell spans the entries: the approved
+    /// extensions, one line each, beside the original deadline.
+    extensions: Vec<String>,
+}
+
+/// "延期至 2024-06-30（理由：…）", naming the lead unit when the target has several entries.
+fn extension_lines(lang: Lang, t: &duban_core::TableTarget) -> Vec<String> {
+    let several = t.entries.len() > 1;
+    t.entries
+        .iter()
+        .filter_map(|e| {
+            let x = e.extension.as_ref()?;
+            let who = match e.units.first() {
+                Some(u) if several => format!("{u}："),
+                _ => String::new(),
+            };
+            Some(match lang {
+                Lang::Zh => format!("{who}延期至 {}（理由：{}）", x.deadline, x.reason),
+                Lang::En => format!("{who}extended to {} (reason: {})", x.deadline, x.reason),
+            })
+        })
+        .collect()
 }
 
 /// A published table as the 一览表 page. `path` is the page's own path (for language links).
@@ -138,6 +160,11 @@ pub fn table_page<'a>(
                 progress: &e.progress,
                 on_schedule,
                 on_schedule_class: class,
+                extensions: if i == 0 {
+                    extension_lines(lang, t)
+                } else {
+                    Vec::new()
+                },
                 notes: if i + 1 == t.entries.len() {
                     notes.remove(&t.no.get()).unwrap_or_default()
                 } else {

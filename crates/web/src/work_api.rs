@@ -339,7 +339,7 @@ pub async fn save_report(
     let r = readable(&state, &actor, id).await?;
     require(&actor, Action::WriteReport(people(&r)))?;
     Ok(Json(
-        state.store.save_report(id, &edit, &who(&actor)).await?,
+        state.store.save_report(&r, &edit, &who(&actor)).await?,
     ))
 }
 

@@ -4,10 +4,10 @@
 mod common;
 
 use common::PASSWORD;
-use duban_store::{Accounts, SqliteStore, Store};
+use common::api::site;
+use duban_store::Store;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 /// The actors of the matrix, in its column order.
 const ACTORS: [&str; 6] = [
@@ -18,104 +18,6 @@ const ACTORS: [&str; 6] = [
     "leader",
     "admin",
 ];
-
-/// The common test site, with an HTTP client that does not follow redirects (a redirect to the
-/// login page, or after a form, is an answer the matrix checks).
-struct Site {
-    base: String,
-    store: Arc<SqliteStore>,
-    http: reqwest::Client,
-    site: common::Site,
-}
-
-async fn site() -> Site {
-    let site = common::site().await;
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    Site {
-        base: site.base.clone(),
-        store: site.store.clone(),
-        http,
-        site,
-    }
-}
-
-impl Site {
-    /// A bearer token for a user, made directly in storage (logging in is tested on its own).
-    async fn token(&self, user: &str) -> Option<String> {
-        if user == "anonymous" {
-            return None;
-        }
-        let id = self.store.credentials(user).await.unwrap().unwrap().user_id;
-        let (secret, hash) = duban_web::auth::new_secret().unwrap();
-        self.store
-            .create_token(
-                id,
-                &hash,
-                duban_store::TokenKind::Api,
-                std::time::Duration::from_secs(600),
-            )
-            .await
-            .unwrap();
-        Some(secret)
-    }
-
-    /// A token got by logging in through the API.
-    async fn login(&self, user: &str) -> Option<String> {
-        let r = self
-            .call(
-                Method::POST,
-                "/api/v1/login",
-                None,
-                Some(json!({"username": user, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(r.0, StatusCode::OK, "{user}: {}", r.1);
-        Some(r.1["token"].as_str().unwrap().to_owned())
-    }
-
-    async fn call(
-        &self,
-        m: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = self.http.request(m, format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        // The work pages take HTML forms; the API takes JSON.
-        let is_page = !path.starts_with("/api/");
-        match body {
-            Some(b) if is_page => {
-                let pairs: Vec<(String, String)> = b
-                    .as_object()
-                    .unwrap()
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
-                    .collect();
-                req = req.form(&pairs);
-            }
-            Some(b) => req = req.json(&b),
-            None => {}
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    /// The id of a 2023Q4 report by target number and entry.
-    async fn report_id(&self, no: u32, entry: u32) -> i64 {
-        self.site.report_id(no, entry).await
-    }
-}
 
 #[tokio::test]
 async fn a_report_goes_round_the_whole_cycle() {
@@ -748,6 +650,108 @@ async fn permission_matrix() {
                 OK,
             ],
         ),
+        // A request for a later deadline, for target 6 (年底), as a form and through the API.
+        (
+            Method::POST,
+            "/work/reports/{id}/extension",
+            [
+                S::SEE_OTHER,
+                S::SEE_OTHER,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports/{id}/extensions",
+            [
+                S::UNAUTHORIZED,
+                S::CREATED,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::CREATED,
+            ],
+        ),
+        (
+            Method::GET,
+            "/work/extensions",
+            [S::SEE_OTHER, OK, OK, OK, OK, OK],
+        ),
+        (
+            Method::GET,
+            "/api/v1/extensions",
+            [S::UNAUTHORIZED, OK, OK, OK, OK, OK],
+        ),
+        // {id} is a pending request of unit_a's here.
+        (
+            Method::POST,
+            "/work/extensions/{id}/decide",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::POST,
+            "/api/v1/extensions/{id}/approve",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::POST,
+            "/api/v1/extensions/{id}/reject",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        // Leaders comment for the reviewers: units do not read them.
+        (
+            Method::POST,
+            "/work/reports/{id}/comments",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports/{id}/comments",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::NOT_FOUND,
+                S::FORBIDDEN,
+                S::CREATED,
+                S::CREATED,
+            ],
+        ),
+        (
+            Method::GET,
+            "/api/v1/reports/{id}/comments",
+            [S::UNAUTHORIZED, S::FORBIDDEN, S::NOT_FOUND, OK, OK, OK],
+        ),
         (Method::GET, "/api/openapi.json", [OK; 6]),
         (Method::GET, "/api/docs", [S::PERMANENT_REDIRECT; 6]),
         (Method::GET, "/api/docs/", [OK; 6]),
@@ -798,6 +802,21 @@ async fn permission_matrix() {
                 )
                 .await;
             }
+            // The decisions act on a pending request of unit_a's for the same entry.
+            let id = if pattern.contains("/extensions/{id}") {
+                let (st, x) = s
+                    .call(
+                        Method::POST,
+                        &format!("/api/v1/reports/{id}/extensions"),
+                        unit_a.as_deref(),
+                        Some(json!({"deadline": "2024-06-30", "reason": "项目审批未完成"})),
+                    )
+                    .await;
+                assert_eq!(st, StatusCode::CREATED, "{x}");
+                x["id"].as_i64().unwrap()
+            } else {
+                id
+            };
             let sha = s.store.published().await.unwrap()[0].sha256.clone();
             let is_q3_public = !pattern.contains("/rounds/") && !pattern.starts_with("/work/");
             let path = pattern
@@ -826,6 +845,14 @@ async fn permission_matrix() {
                     Some(json!({"period": "2023M10", "due": "2099-01-01"}))
                 }
                 ("PUT", _) => Some(json!({"progress": "新的进展", "on_schedule": true})),
+                ("POST", p) if p.ends_with("/extension") || p.ends_with("/extensions") => {
+                    Some(json!({"deadline": "2024-06-30", "reason": "项目审批未完成"}))
+                }
+                ("POST", p) if p.ends_with("/comments") => {
+                    Some(json!({"body": "请核实储备粮数据"}))
+                }
+                ("POST", "/work/extensions/{id}/decide") => Some(json!({"action": "approve"})),
+                ("POST", "/api/v1/extensions/{id}/reject") => Some(json!({"note": "理由不充分"})),
                 ("POST", p) if p.ends_with("/return") => Some(json!({"reason": "请补充数据"})),
                 _ => None,
             };
@@ -833,4 +860,276 @@ async fn permission_matrix() {
             assert_eq!(got, want, "{method} {pattern} as {actor}: {text}");
         }
     }
+}
+
+/// 延期申请 from request to the public table: the lead unit asks, the office decides, and the
+/// next publication shows the original deadline, the new one and the reason.
+#[tokio::test]
+async fn an_approved_extension_is_published_beside_the_original_deadline() {
+    let s = site().await;
+    let unit = s.token("unit_a").await;
+    let admin = s.token("admin").await;
+    let (unit, admin) = (unit.as_deref(), admin.as_deref());
+    // Target 39, 增加市级储备粮8.6万吨, 年底, led by 市发展改革委 (unit_a).
+    let id = s.report_id(39, 0).await;
+    let ask = |deadline: &str, reason: &str| json!({"deadline": deadline, "reason": reason});
+    let path = format!("/api/v1/reports/{id}/extensions");
+
+    // Not later than 年底 (31 December 2023), not a date, or without a reason: refused.
+    for (body, code) in [
+        (ask("2023-12-31", "x"), "invalid"),
+        (ask("2023-11-30", "x"), "invalid"),
+        (ask("明年六月", "x"), "invalid_deadline"),
+        (ask("2024-06-30", "  "), "invalid"),
+    ] {
+        let (st, e) = s.call(Method::POST, &path, unit, Some(body.clone())).await;
+        assert_eq!(
+            (st, e["error"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(code)),
+            "{body}: {e}"
+        );
+    }
+    // 长期坚持 has no deadline to move (target 17, also 市发展改革委's).
+    let ongoing = s.report_id(17, 0).await;
+    let (st, e) = s
+        .call(
+            Method::POST,
+            &format!("/api/v1/reports/{ongoing}/extensions"),
+            unit,
+            Some(ask("2024-06-30", "x")),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+
+    let reason = "收储计划调整，待省粮食和物资储备局下达指标";
+    let (st, x) = s
+        .call(Method::POST, &path, unit, Some(ask("2024-06-30", reason)))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{x}");
+    assert_eq!(
+        (
+            x["state"].as_str(),
+            x["original_deadline"].as_str(),
+            x["deadline"].as_str(),
+            x["requested_by"].as_str()
+        ),
+        (
+            Some("pending"),
+            Some("年底"),
+            Some("2024-06-30"),
+            Some("unit_a")
+        )
+    );
+    let xid = x["id"].as_i64().unwrap();
+    // One pending request per entry.
+    let (st, e) = s
+        .call(Method::POST, &path, unit, Some(ask("2024-09-30", "又一次")))
+        .await;
+    assert_eq!(
+        (st, e["error"].as_str()),
+        (StatusCode::CONFLICT, Some("extension_pending"))
+    );
+    // Units do not decide; a rejection needs a note.
+    let approve = format!("/api/v1/extensions/{xid}/approve");
+    assert_eq!(
+        s.call(Method::POST, &approve, unit, None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (st, e) = s
+        .call(
+            Method::POST,
+            &format!("/api/v1/extensions/{xid}/reject"),
+            admin,
+            Some(json!({"note": " "})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let (st, x) = s.call(Method::POST, &approve, admin, None).await;
+    assert_eq!(
+        (st, x["state"].as_str(), x["decided_by"].as_str()),
+        (StatusCode::OK, Some("approved"), Some("admin"))
+    );
+    let (st, e) = s.call(Method::POST, &approve, admin, None).await;
+    assert_eq!(
+        (st, e["error"].as_str()),
+        (StatusCode::CONFLICT, Some("extension_decided"))
+    );
+    // The next request must go past the new deadline.
+    let (st, _) = s
+        .call(Method::POST, &path, unit, Some(ask("2024-05-31", "x")))
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // unit_b (市财政局) sees none of 市发展改革委's requests; the office sees them all.
+    let unit_b = s.token("unit_b").await;
+    let (_, list) = s
+        .call(Method::GET, "/api/v1/extensions", unit_b.as_deref(), None)
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 0);
+    let (_, list) = s.call(Method::GET, "/api/v1/extensions", admin, None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    // Publish 2023Q4 with this report accepted: the table carries the extension; the target's
+    // own deadline stays 年底 as the plan wrote it.
+    s.call(
+        Method::PUT,
+        &format!("/api/v1/reports/{id}"),
+        unit,
+        Some(json!({"progress": "全年增加市级储备粮2万吨", "on_schedule": false})),
+    )
+    .await;
+    s.call(
+        Method::POST,
+        &format!("/api/v1/reports/{id}/submit"),
+        unit,
+        None,
+    )
+    .await;
+    s.call(
+        Method::POST,
+        &format!("/api/v1/reports/{id}/accept"),
+        admin,
+        None,
+    )
+    .await;
+    let (st, _) = s
+        .call(Method::POST, "/api/v1/rounds/2023Q4/publish", admin, None)
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, table) = s
+        .call(Method::GET, "/api/v1/tables/2023Q4", None, None)
+        .await;
+    let t39 = table["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["no"] == 39)
+        .unwrap();
+    assert_eq!(t39["deadline"], "年底");
+    assert_eq!(t39["entries"][0]["extension"]["deadline"], "2024-06-30");
+    assert_eq!(t39["entries"][0]["extension"]["reason"], reason);
+    // Entries without one carry no extension key at all, so older tables hash as before.
+    assert!(table["targets"][0]["entries"][0].get("extension").is_none());
+    // Q3 was published before the approval and stays as it was.
+    let (_, q3) = s
+        .call(Method::GET, "/api/v1/tables/2023Q3", None, None)
+        .await;
+    assert!(!q3.to_string().contains("2024-06-30"));
+
+    let page = s
+        .http
+        .get(format!("{}/tables/2023Q4", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("延期至 2024-06-30（理由：{reason}）")),
+        "the public table shows the extension"
+    );
+    let audit = s.store.audit(200).await.unwrap();
+    for action in ["extension.request", "extension.approve"] {
+        assert!(audit.iter().any(|a| a.action == action), "{action} audited");
+    }
+}
+
+/// Leaders comment for the reviewers; units, and the public, never see the comments.
+#[tokio::test]
+async fn leaders_comment_for_reviewers_only() {
+    let s = site().await;
+    let leader = s.token("leader").await; // 聂元科
+    let reviewer = s.token("reviewer").await;
+    let unit = s.token("unit_a").await;
+    let admin = s.token("admin").await;
+    let id = s.report_id(39, 0).await; // 聂元科's target
+    let path = format!("/api/v1/reports/{id}/comments");
+    let body = "储备粮进度明显滞后，请审核时重点核实";
+    let (st, c) = s
+        .call(
+            Method::POST,
+            &path,
+            leader.as_deref(),
+            Some(json!({"body": body})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{c}");
+    assert_eq!(
+        (c["author"].as_str(), c["leader"].as_str()),
+        (Some("leader"), Some("聂元科"))
+    );
+    let (st, e) = s
+        .call(
+            Method::POST,
+            &path,
+            leader.as_deref(),
+            Some(json!({"body": "  "})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    // Target 1 is 李春英's: not this leader's to read or comment on.
+    let other = s.report_id(1, 0).await;
+    let (st, _) = s
+        .call(
+            Method::POST,
+            &format!("/api/v1/reports/{other}/comments"),
+            leader.as_deref(),
+            Some(json!({"body": "x"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    let (st, list) = s.call(Method::GET, &path, reviewer.as_deref(), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(list[0]["body"], body);
+    assert_eq!(
+        s.call(Method::GET, &path, unit.as_deref(), None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // The reviewer's page shows it; the unit's page does not.
+    let page = |token: Option<String>| {
+        let req = s.http.get(format!("{}/work/2023Q4", s.base));
+        async move {
+            req.bearer_auth(token.unwrap())
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(page(reviewer.clone()).await.contains(body));
+    assert!(!page(unit.clone()).await.contains(body));
+    // Nor does any public page after publishing.
+    s.call(
+        Method::POST,
+        "/api/v1/rounds/2023Q4/publish",
+        admin.as_deref(),
+        None,
+    )
+    .await;
+    for p in [
+        "/tables/2023Q4",
+        "/api/v1/tables/2023Q4",
+        "/downloads/2023Q4/csv",
+    ] {
+        let text = s
+            .http
+            .get(format!("{}{p}", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!text.contains(body), "{p}");
+    }
+    let audit = s.store.audit(50).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "comment.add" && a.actor == "user:leader")
+    );
 }

@@ -6,7 +6,8 @@ use crate::{
     VerifyReport,
 };
 use duban_core::{
-    Deadline, Leader, Period, PlanId, RoundId, Table, TableEntry, TableTarget, TargetNo, Unit,
+    Deadline, Extension, Leader, Period, PlanId, RoundId, Table, TableEntry, TableTarget, TargetNo,
+    Unit,
 };
 use serde_json::{Value, json};
 use sqlx::sqlite::{
@@ -20,6 +21,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 mod accounts;
+mod comments;
+mod extensions;
 mod workflow;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -176,10 +179,20 @@ fn strings<T: ToString>(v: &[T]) -> Vec<String> {
     v.iter().map(ToString::to_string).collect()
 }
 
+/// Whether a table carries the deadline extensions approved so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ApprovedExtensions {
+    /// A round collected here: its publication shows every extension approved by then.
+    Shown,
+    /// A table imported as another system published it: exactly as published, nothing added.
+    Omitted,
+}
+
 /// Reads a round's table as it stands: reports not accepted show as not reported.
 pub(crate) async fn load_round_table(
     conn: &mut SqliteConnection,
     round: i64,
+    extensions: ApprovedExtensions,
 ) -> Result<Table, StoreError> {
     let head = sqlx::query(
         "SELECT p.government, p.year, p.declared_total, r.period, r.title, r.intro
@@ -211,6 +224,32 @@ pub(crate) async fn load_round_table(
                 .entry((row.get::<i64, _>(0), key))
                 .or_default()
                 .push(row.get(1));
+        }
+    }
+
+    // The latest approval per entry is the one in force: each must go past the one before.
+    let mut granted: HashMap<i64, Extension> = HashMap::new();
+    if extensions == ApprovedExtensions::Shown {
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT x.entry_id, x.new_deadline, x.reason, x.decided_at FROM extensions x
+             JOIN reports r ON r.entry_id = x.entry_id AND r.round_id = $1
+             WHERE x.state = 'approved' ORDER BY x.decided_at, x.id",
+        )
+        .bind(round)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (entry, deadline, reason, approved_at) in rows {
+            let deadline = deadline
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("extension date {deadline}")))?;
+            granted.insert(
+                entry,
+                Extension {
+                    deadline,
+                    reason,
+                    approved_at,
+                },
+            );
         }
     }
 
@@ -247,6 +286,7 @@ pub(crate) async fn load_round_table(
             } else {
                 None
             },
+            extension: granted.remove(&entry_id),
         };
         match targets.last_mut() {
             Some(t) if t.no == no => t.entries.push(entry),
@@ -318,9 +358,10 @@ fn summary(row: &SqliteRow) -> Result<PublicationSummary, StoreError> {
 pub(crate) async fn publish_round(
     conn: &mut SqliteConnection,
     round: i64,
+    extensions: ApprovedExtensions,
     actor: &str,
 ) -> Result<Option<PublicationSummary>, StoreError> {
-    let table = load_round_table(conn, round).await?;
+    let table = load_round_table(conn, round, extensions).await?;
     let content = table.to_canonical_json();
     let content_hash = content_sha256(&content);
     let last_of_round: Option<(i64, String)> = sqlx::query_as(
@@ -573,7 +614,7 @@ impl Store for SqliteStore {
             Some(json!({"title": table.title, "targets": table.targets.len(), "entries": table.entry_count()})),
         )
         .await?;
-        let published = publish_round(conn, round, actor).await?;
+        let published = publish_round(conn, round, ApprovedExtensions::Omitted, actor).await?;
         tx.commit().await?;
         Ok(ImportOutcome {
             plan: PlanId(plan),
@@ -666,7 +707,9 @@ impl Store for SqliteStore {
                 .fetch_optional(&mut *conn)
                 .await?;
         match round {
-            Some(r) => Ok(Some(load_round_table(&mut conn, r).await?)),
+            Some(r) => Ok(Some(
+                load_round_table(&mut conn, r, ApprovedExtensions::Shown).await?,
+            )),
             None => Ok(None),
         }
     }

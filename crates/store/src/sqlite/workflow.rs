@@ -2,7 +2,7 @@
 //! the rules of `duban_core::access` inside an IMMEDIATE transaction, so two requests racing on
 //! one report are serialised and the loser sees the winner's state.
 
-use super::{SqliteStore, audit, now, publish_round};
+use super::{ApprovedExtensions, SqliteStore, audit, now, publish_round};
 use crate::{
     PublicationSummary, ReportEdit, ReportView, Review, RoundSummary, Store, StoreError, Workflow,
 };
@@ -46,7 +46,7 @@ fn round_state(s: &str) -> Result<RoundState, StoreError> {
 }
 
 /// Names of a set of entries: (entry id → leaders, units), in order.
-async fn names_of(
+pub(super) async fn names_of(
     conn: &mut SqliteConnection,
     entries: &[i64],
 ) -> Result<HashMap<i64, (Vec<Leader>, Vec<Unit>)>, StoreError> {
@@ -55,31 +55,31 @@ async fn names_of(
         return Ok(out);
     }
     // Ids are integers from the database, so inlining them is safe; it saves one round trip
-    // per entry on a 200-target round.
+    // per entry on a 200-target round. Leaders and units come in one statement, since a
+    // single report's view is read on every save.
     let ids = entries
         .iter()
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(",");
-    for (is_unit, link, table, col) in [
-        (false, "entry_leaders", "leaders", "leader_id"),
-        (true, "entry_units", "units", "unit_id"),
-    ] {
-        let sql = format!(
-            "SELECT l.entry_id, n.name FROM {link} l JOIN {table} n ON n.id = l.{col}
-             WHERE l.entry_id IN ({ids}) ORDER BY l.entry_id, l.position"
-        );
-        for row in sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&mut *conn)
-            .await?
-        {
-            let (entry, name): (i64, String) = (row.get(0), row.get(1));
-            let slot = out.entry(entry).or_default();
-            if is_unit {
-                slot.1.extend(Unit::parse(&name).ok());
-            } else {
-                slot.0.extend(Leader::parse(&name).ok());
-            }
+    let sql = format!(
+        "SELECT 0 AS is_unit, l.entry_id, n.name, l.position FROM entry_leaders l
+             JOIN leaders n ON n.id = l.leader_id WHERE l.entry_id IN ({ids})
+         UNION ALL
+         SELECT 1, u.entry_id, n.name, u.position FROM entry_units u
+             JOIN units n ON n.id = u.unit_id WHERE u.entry_id IN ({ids})
+         ORDER BY 2, 1, 4"
+    );
+    for row in sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let (is_unit, entry, name): (i64, i64, String) = (row.get(0), row.get(1), row.get(2));
+        let slot = out.entry(entry).or_default();
+        if is_unit == 1 {
+            slot.1.extend(Unit::parse(&name).ok());
+        } else {
+            slot.0.extend(Leader::parse(&name).ok());
         }
     }
     Ok(out)
@@ -391,7 +391,7 @@ impl Workflow for SqliteStore {
     async fn publish(&self, period: Period, actor: &str) -> Result<PublicationSummary, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let (round, _) = round_id(&mut tx, period).await?;
-        let published = publish_round(&mut tx, round, actor).await?;
+        let published = publish_round(&mut tx, round, ApprovedExtensions::Shown, actor).await?;
         tx.commit().await?;
         match published {
             Some(p) => Ok(p),
@@ -450,7 +450,7 @@ impl Workflow for SqliteStore {
 
     async fn save_report(
         &self,
-        id: i64,
+        base: &ReportView,
         edit: &ReportEdit,
         actor: &str,
     ) -> Result<ReportView, StoreError> {
@@ -459,39 +459,68 @@ impl Workflow for SqliteStore {
                 "progress is longer than {MAX_PROGRESS_CHARS} characters"
             )));
         }
-        // Saves are the busiest writes. The view's joins (names, target, last round's text) are
-        // read before the write lock is taken, and only the report's own columns again under
-        // it, so the lock is held for four statements instead of ten: every statement is a hop
-        // to sqlx's connection thread, and other writers wait for the lock meanwhile.
-        let mut conn = self.pool.acquire().await?;
-        let base = view_of(&mut conn, id).await?;
-        let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
-        let before = refreshed(&mut tx, base).await?;
-        check_writable(before.round_state, before.state)?;
-        if let Some(v) = edit.version
-            && v != before.version
-        {
-            return Err(StoreError::conflict(
-                "stale_version",
-                format!(
-                    "the report changed since version {v} (now {}); reload and edit again",
-                    before.version
-                ),
-            ));
-        }
+        // Saves are the busiest writes, so the write lock is held for as few statements as can
+        // be: every statement is a hop to sqlx's connection thread while other writers wait.
+        // The caller read `base` (names, target, last round's text) before any lock; the
+        // UPDATE goes through only if the report is still at `base`'s version and writable,
+        // which also proves that `base` is the "before" of the audit record.
         let updated_at = now();
-        sqlx::query("UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1, updated_at = $3 WHERE id = $4")
+        let on_schedule = edit.on_schedule.map(i64::from);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // The one-statement path, when the edit is based on `base` (or names no version).
+        let fast: Option<i64> = if edit.version.is_none_or(|v| v == base.version) {
+            sqlx::query_scalar(
+                "UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1,
+                     updated_at = $3
+                 WHERE id = $4 AND version = $5 AND state IN ('draft', 'returned')
+                   AND (SELECT state FROM rounds WHERE id = reports.round_id) = 'open'
+                 RETURNING version",
+            )
             .bind(&edit.progress)
-            .bind(edit.on_schedule.map(i64::from))
+            .bind(on_schedule)
             .bind(&updated_at)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        // Exactly what the UPDATE changed, so the row need not be read again.
+            .bind(base.id)
+            .bind(base.version)
+            .fetch_optional(&mut *tx)
+            .await?
+        } else {
+            None
+        };
+        let (before, version) = match fast {
+            Some(v) => (base.clone(), v),
+            None => {
+                // Why not: a state the rules refuse, a stale version, or (with no version
+                // given) another save since `base` was read, which this one then overwrites.
+                let current = refreshed(&mut tx, base.clone()).await?;
+                check_writable(current.round_state, current.state)?;
+                if let Some(v) = edit.version
+                    && v != current.version
+                {
+                    return Err(StoreError::conflict(
+                        "stale_version",
+                        format!(
+                            "the report changed since version {v} (now {}); reload and edit again",
+                            current.version
+                        ),
+                    ));
+                }
+                let v: i64 = sqlx::query_scalar(
+                    "UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1,
+                         updated_at = $3 WHERE id = $4 RETURNING version",
+                )
+                .bind(&edit.progress)
+                .bind(on_schedule)
+                .bind(&updated_at)
+                .bind(base.id)
+                .fetch_one(&mut *tx)
+                .await?;
+                (current, v)
+            }
+        };
         let after = ReportView {
             progress: edit.progress.clone(),
             on_schedule: edit.on_schedule,
-            version: before.version + 1,
+            version,
             updated_at,
             ..before.clone()
         };

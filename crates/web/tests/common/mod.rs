@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod api;
+
 use duban_core::access::Role;
 use duban_formats::twoup::{ReadOptions, read};
 use duban_store::{Accounts, NewUser, SqliteStore, Store, Workflow};

@@ -1,0 +1,253 @@
+//! 延期申请 on SQLite: requests, the office's decisions, and the list it decides from. The rules
+//! (a later date, a reason, a real deadline to move) are `duban_core::extension`'s; this file
+//! adds the ones only the database can check: the deadline in force and one pending request per
+//! entry.
+
+use super::workflow::names_of;
+use super::{SqliteStore, audit, now};
+use crate::{Decision, ExtensionView, Extensions, StoreError};
+use duban_core::extension::{ExtensionError, check_request};
+use duban_core::{Deadline, ExtensionState};
+use serde_json::json;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
+use sqlx::{AssertSqlSafe, Row};
+
+const SELECT: &str = "SELECT x.id, x.entry_id, x.new_deadline, x.reason, x.state, x.requested_at,
+        x.decided_at, x.note, ru.username AS requested_by, du.username AS decided_by,
+        e.position, t.no, t.content, t.deadline, p.year, p.government
+    FROM extensions x JOIN entries e ON e.id = x.entry_id JOIN targets t ON t.id = e.target_id
+    JOIN plans p ON p.id = t.plan_id JOIN users ru ON ru.id = x.requested_by
+    LEFT JOIN users du ON du.id = x.decided_by";
+
+impl From<ExtensionError> for StoreError {
+    fn from(e: ExtensionError) -> StoreError {
+        StoreError::Invalid(e.to_string())
+    }
+}
+
+async fn views(
+    conn: &mut SqliteConnection,
+    rows: Vec<SqliteRow>,
+) -> Result<Vec<ExtensionView>, StoreError> {
+    let entries: Vec<i64> = rows.iter().map(|r| r.get("entry_id")).collect();
+    let names = names_of(conn, &entries).await?;
+    rows.into_iter()
+        .map(|row| {
+            let (leaders, units) = names
+                .get(&row.get::<i64, _>("entry_id"))
+                .cloned()
+                .unwrap_or_default();
+            let state: String = row.get("state");
+            let no: i64 = row.get("no");
+            Ok(ExtensionView {
+                id: row.get("id"),
+                government: row.get("government"),
+                year: row.get("year"),
+                target_no: u32::try_from(no)
+                    .map_err(|_| StoreError::Corrupt(format!("target {no}")))?,
+                entry: u32::try_from(row.get::<i64, _>("position")).unwrap_or(0),
+                target_content: row.get("content"),
+                leaders,
+                units,
+                original_deadline: row.get("deadline"),
+                deadline: row.get("new_deadline"),
+                reason: row.get("reason"),
+                state: ExtensionState::parse(&state)
+                    .ok_or_else(|| StoreError::Corrupt(format!("extension state {state}")))?,
+                requested_by: row.get("requested_by"),
+                requested_at: row.get("requested_at"),
+                decided_by: row.get("decided_by"),
+                decided_at: row.get("decided_at"),
+                note: row.get("note"),
+            })
+        })
+        .collect()
+}
+
+async fn view_of(conn: &mut SqliteConnection, id: i64) -> Result<ExtensionView, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!("{SELECT} WHERE x.id = $1")))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    views(conn, rows)
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::NotFound(format!("extension {id}")))
+}
+
+/// The latest deadline granted to an entry so far, if any.
+async fn granted(
+    conn: &mut SqliteConnection,
+    entry: i64,
+) -> Result<Option<jiff::civil::Date>, StoreError> {
+    let latest: Option<String> = sqlx::query_scalar(
+        "SELECT MAX(new_deadline) FROM extensions WHERE entry_id = $1 AND state = 'approved'",
+    )
+    .bind(entry)
+    .fetch_one(&mut *conn)
+    .await?;
+    latest
+        .map(|d| {
+            d.parse()
+                .map_err(|_| StoreError::Corrupt(format!("extension date {d}")))
+        })
+        .transpose()
+}
+
+/// The plan's rules for an entry: its target's deadline and the plan's year.
+fn deadline_of(row: &SqliteRow) -> Result<(Deadline, i16), StoreError> {
+    let text: String = row.get("deadline");
+    let deadline =
+        Deadline::from_json_text(&text).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok((deadline, row.get("year")))
+}
+
+fn snapshot(v: &ExtensionView) -> serde_json::Value {
+    json!({"deadline": v.deadline, "reason": v.reason, "state": v.state, "note": v.note})
+}
+
+fn subject(v: &ExtensionView) -> String {
+    format!(
+        "extension:{}/{}/{}/entry:{}#{}",
+        v.government, v.year, v.target_no, v.entry, v.id
+    )
+}
+
+#[async_trait::async_trait]
+impl Extensions for SqliteStore {
+    async fn request_extension(
+        &self,
+        report: i64,
+        deadline: jiff::civil::Date,
+        reason: &str,
+        user_id: i64,
+        actor: &str,
+    ) -> Result<ExtensionView, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let row = sqlx::query(
+            "SELECT r.entry_id, t.deadline, p.year FROM reports r JOIN entries e ON e.id = r.entry_id
+             JOIN targets t ON t.id = e.target_id JOIN plans p ON p.id = t.plan_id WHERE r.id = $1",
+        )
+        .bind(report)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("report {report}")))?;
+        let entry: i64 = row.get("entry_id");
+        let (original, year) = deadline_of(&row)?;
+        check_request(
+            original,
+            year,
+            granted(&mut tx, entry).await?,
+            deadline,
+            reason,
+        )?;
+        let pending: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM extensions WHERE entry_id = $1 AND state = 'pending'",
+        )
+        .bind(entry)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(p) = pending {
+            return Err(StoreError::conflict(
+                "extension_pending",
+                format!("request {p} for this entry is still waiting for the office's answer"),
+            ));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO extensions (entry_id, requested_by, new_deadline, reason, state, requested_at)
+             VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
+        )
+        .bind(entry)
+        .bind(user_id)
+        .bind(deadline.to_string())
+        .bind(reason.trim())
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?;
+        let after = view_of(&mut tx, id).await?;
+        audit(
+            &mut tx,
+            actor,
+            "extension.request",
+            &subject(&after),
+            None,
+            Some(snapshot(&after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn decide_extension(
+        &self,
+        id: i64,
+        decision: &Decision,
+        user_id: i64,
+        actor: &str,
+    ) -> Result<ExtensionView, StoreError> {
+        let (state, note, action) = match decision {
+            Decision::Approve { note } => (
+                ExtensionState::Approved,
+                note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+                "extension.approve",
+            ),
+            Decision::Reject { note } if note.trim().is_empty() => {
+                return Err(ExtensionError::NoDecisionNote.into());
+            }
+            Decision::Reject { note } => (
+                ExtensionState::Rejected,
+                Some(note.trim()),
+                "extension.reject",
+            ),
+        };
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let before = view_of(&mut tx, id).await?;
+        if before.state != ExtensionState::Pending {
+            return Err(StoreError::conflict(
+                "extension_decided",
+                format!("the request is {} already", before.state.as_str()),
+            ));
+        }
+        sqlx::query(
+            "UPDATE extensions SET state = $1, note = $2, decided_by = $3, decided_at = $4 WHERE id = $5",
+        )
+        .bind(state.as_str())
+        .bind(note)
+        .bind(user_id)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let after = view_of(&mut tx, id).await?;
+        audit(
+            &mut tx,
+            actor,
+            action,
+            &subject(&after),
+            Some(snapshot(&before)),
+            Some(snapshot(&after)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn extensions(&self) -> Result<Vec<ExtensionView>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{SELECT} ORDER BY x.state = 'pending' DESC, x.id DESC"
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        views(&mut conn, rows).await
+    }
+
+    async fn extension(&self, id: i64) -> Result<Option<ExtensionView>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        match view_of(&mut conn, id).await {
+            Ok(v) => Ok(Some(v)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

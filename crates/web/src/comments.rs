@@ -1,0 +1,104 @@
+//! Leaders' comments (批示意见) on reports, for the reviewers: a leader writes on the reports of
+//! their own targets; reviewers, the office and those leaders read them; units and the public
+//! do not (`duban_core::access::Action::ReadComments`).
+
+use crate::AppState;
+use crate::auth::ApiActor;
+use crate::error::{ApiError, PageError};
+use crate::openapi::ErrorBody;
+use crate::pages::PageActor;
+use crate::work_api::{ApiJson, people, readable, require, who};
+use axum::Json;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::Redirect;
+use duban_core::access::{Action, Actor};
+use duban_store::{CommentView, ReportView};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CommentBody {
+    /// What the leader says to the reviewers.
+    body: String,
+}
+
+async fn add(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    body: &str,
+) -> Result<(ReportView, CommentView), ApiError> {
+    let r = readable(state, actor, id).await?;
+    require(actor, Action::CommentReport(people(&r)))?;
+    let c = state
+        .store
+        .add_comment(id, body, actor.user_id, &who(actor))
+        .await?;
+    Ok((r, c))
+}
+
+/// The leaders' comments on a report, oldest first (reviewers, the office and the report's
+/// leaders).
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{id}/comments",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The report id")),
+    responses(
+        (status = 200, description = "The comments", body = Vec<CommentView>),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to read (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such report, or not one you may see (`not_found`)", body = ErrorBody),
+    ),
+)]
+pub async fn api_list(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<CommentView>>, ApiError> {
+    let r = readable(&state, &actor, id).await?;
+    require(&actor, Action::ReadComments(people(&r)))?;
+    Ok(Json(state.store.comments(&[id]).await?))
+}
+
+/// Comments on a report for the reviewers (a leader of the entry, or the office).
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{id}/comments",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The report id")),
+    request_body = CommentBody,
+    responses(
+        (status = 201, description = "Added", body = CommentView),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such report, or not one you may see (`not_found`)", body = ErrorBody),
+        (status = 422, description = "Empty or too long (`invalid`), or bad JSON (`invalid_json`)", body = ErrorBody),
+    ),
+)]
+pub async fn api_add(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<CommentBody>,
+) -> Result<(StatusCode, Json<CommentView>), ApiError> {
+    let (_, c) = add(&state, &actor, id, &body.body).await?;
+    Ok((StatusCode::CREATED, Json(c)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommentForm {
+    body: String,
+}
+
+pub async fn page_add(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<CommentForm>,
+) -> Result<Redirect, PageError> {
+    let (r, _) = add(&state, &actor, id, &f.body).await?;
+    Ok(Redirect::to(&format!("/work/{}#r{id}", r.period)))
+}
