@@ -223,6 +223,8 @@ pub enum Key {
     Permalink(String, &'static str),
     /// The latest publication of a period, as a file (csv, xlsx, pdf, json).
     Download(String, &'static str),
+    /// One target across the year's published rounds (year, number), as HTML in a language.
+    Target(i16, u32, &'static str),
 }
 
 /// The rendered resources, by key.
@@ -262,6 +264,7 @@ impl PageCache {
         if let Ok(mut m) = self.map.write() {
             m.retain(|k, _| match k {
                 Key::LatestPage(p, _) | Key::LatestJson(p) | Key::Download(p, _) => p != period,
+                Key::Target(year, ..) => !period.starts_with(&year.to_string()),
                 Key::Permalink(..) => true,
             });
         }

@@ -66,6 +66,11 @@ fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/downloads/{period}/{format}",
             get(public::download),
         ),
+        (
+            Method::GET,
+            "/targets/{year}/{no}",
+            get(public::target_page),
+        ),
         (Method::GET, "/api/v1/periods", get(public::api_periods)),
         (
             Method::GET,

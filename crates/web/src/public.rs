@@ -169,6 +169,69 @@ pub async fn permalink(
     Ok(r.respond(&headers))
 }
 
+/// One target followed through the year's published rounds (the newest publication of each),
+/// with the approved extensions of the newest. Rendered once per set of publications and
+/// re-checked like the other "latest" pages.
+pub async fn target_page(
+    State(state): State<AppState>,
+    Path((year, no)): Path<(i16, u32)>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let lang = q.lang();
+    let key = Key::Target(year, no, lang.code());
+    let cached = state.cache.get(&key);
+    if let Some(r) = &cached
+        && !r.due_for_check(state.cache.revalidate_after)
+    {
+        return Ok(r.respond(&headers));
+    }
+    // The newest publication of each of the year's rounds, oldest period first. A database
+    // holding several governments shows the one published most recently for that year.
+    let mut rounds: Vec<PublicationSummary> = state
+        .store
+        .published()
+        .await?
+        .into_iter()
+        .filter(|p| p.period.year() == year)
+        .collect();
+    let Some(government) = rounds.first().map(|p| p.government.clone()) else {
+        return Err(ApiError::not_found("target").into());
+    };
+    rounds.retain(|p| p.government == government);
+    rounds.reverse();
+    let source = rounds
+        .iter()
+        .map(|p| p.sha256.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    if let Some(r) = cached
+        && r.source_sha256 == source
+    {
+        r.mark_checked();
+        return Ok(r.respond(&headers));
+    }
+    let mut tables = Vec::with_capacity(rounds.len());
+    for p in &rounds {
+        if let Some(publication) = state.store.publication(&p.sha256).await? {
+            tables.push((p, table_of(&publication)?));
+        }
+    }
+    let found: Vec<(&PublicationSummary, &duban_core::TableTarget)> = tables
+        .iter()
+        .filter_map(|(p, t)| Some((*p, t.targets.iter().find(|t| t.no.get() == no)?)))
+        .collect();
+    if found.is_empty() {
+        return Err(ApiError::not_found("target").into());
+    }
+    let body = render::target_page(lang, year, &found)
+        .map(String::into_bytes)
+        .map_err(|e| ApiError::internal(&e))?;
+    let r = compress(source, HTML, LATEST, body).await?;
+    state.cache.put(key, r.clone());
+    Ok(r.respond(&headers))
+}
+
 /// Every publication, newest first; superseded ones say so.
 #[utoipa::path(
     get,

@@ -230,3 +230,86 @@ fn display_time(rfc3339: &str) -> String {
         Err(_) => rfc3339.to_owned(),
     }
 }
+
+#[derive(Template)]
+#[template(path = "target.html")]
+struct TargetPage<'a> {
+    l: Labels,
+    year: i16,
+    no: u32,
+    government: &'a str,
+    content: &'a str,
+    deadline: String,
+    extensions: Vec<String>,
+    rounds: Vec<TargetRound<'a>>,
+}
+
+struct TargetRound<'a> {
+    period_label: String,
+    sha256: &'a str,
+    published_at: String,
+    entries: Vec<TargetRoundEntry<'a>>,
+}
+
+struct TargetRoundEntry<'a> {
+    leaders: String,
+    units: String,
+    progress: &'a str,
+    on_schedule: &'static str,
+    on_schedule_class: &'static str,
+}
+
+/// One target followed across the year's published rounds, oldest first: what each round
+/// said, linked to the publication it comes from. `rounds` holds each round's newest
+/// publication and the target as it printed it.
+pub fn target_page(
+    lang: Lang,
+    year: i16,
+    rounds: &[(&PublicationSummary, &duban_core::TableTarget)],
+) -> Result<String, askama::Error> {
+    let Some((newest_pub, newest)) = rounds.last() else {
+        return Err(askama::Error::custom("a target page needs a round"));
+    };
+    let no = newest.no.get();
+    let l = Labels::new(lang, &format!("/targets/{year}/{no}"));
+    let join = |names: Vec<&str>| names.join(" ");
+    TargetPage {
+        year,
+        no,
+        government: &newest_pub.government,
+        content: &newest.content,
+        deadline: match lang {
+            Lang::Zh => newest.deadline.to_string(),
+            Lang::En => newest.deadline.label_en(),
+        },
+        extensions: extension_lines(lang, newest),
+        rounds: rounds
+            .iter()
+            .map(|(p, t)| TargetRound {
+                period_label: lang.period_label(p.period),
+                sha256: &p.sha256,
+                published_at: display_time(&p.published_at),
+                entries: t
+                    .entries
+                    .iter()
+                    .map(|e| {
+                        let (on_schedule, class) = match e.on_schedule {
+                            Some(true) => (l.yes, ""),
+                            Some(false) => (l.no, "behind"),
+                            None => (l.not_reported, "no-answer"),
+                        };
+                        TargetRoundEntry {
+                            leaders: join(e.leaders.iter().map(|n| n.as_str()).collect()),
+                            units: join(e.units.iter().map(|n| n.as_str()).collect()),
+                            progress: &e.progress,
+                            on_schedule,
+                            on_schedule_class: class,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+        l,
+    }
+    .render()
+}

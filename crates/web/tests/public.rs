@@ -82,7 +82,9 @@ async fn the_table_page_shows_the_table_as_published() {
     assert!(html.contains("本表列出 39 项目标（文件称共 200 项），40 个承办条目；填报“是” 40 条，“否” 0 条，未报送 0 条。"));
     assert!(html.contains("<th scope=\"col\">三季度完成情况</th>"));
     // 26 spans its two entries; the second row carries only the entry's own cells.
-    assert!(html.contains("<td class=\"no\" rowspan=\"2\" data-label=\"序号\">26</td>"));
+    assert!(html.contains(
+        "<td class=\"no\" rowspan=\"2\" data-label=\"序号\"><a href=\"/targets/2023/26\""
+    ));
     let second = html
         .split("id=\"t26-1\"")
         .nth(1)

@@ -188,6 +188,17 @@ async fn a_report_goes_round_the_whole_cycle() {
         .await
         .unwrap();
     assert!(!home.contains("2023Q4"));
+    // The target's page follows published rounds only: the accepted Q4 text waits.
+    let target = s
+        .http
+        .get(format!("{}/targets/2023/39", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(target.contains("增加市级储备粮1.71万吨") && !target.contains("已完成年度目标"));
 
     assert_eq!(
         s.call(
@@ -370,6 +381,7 @@ async fn permission_matrix() {
         (Method::GET, "/tables/{period}", [OK; 6]),
         (Method::GET, "/publications/{sha256}", [OK; 6]),
         (Method::GET, "/downloads/{period}/{format}", [OK; 6]),
+        (Method::GET, "/targets/{year}/{no}", [OK; 6]),
         (Method::GET, "/api/v1/periods", [OK; 6]),
         (Method::GET, "/api/v1/tables/{period}", [OK; 6]),
         (Method::GET, "/login", [OK; 6]),
@@ -824,7 +836,9 @@ async fn permission_matrix() {
                 .replace("{sha256}", &sha)
                 .replace("{id}", &id.to_string())
                 .replace("{*file}", "swagger-ui.css")
-                .replace("{format}", "csv");
+                .replace("{format}", "csv")
+                .replace("{year}", "2023")
+                .replace("{no}", "6");
             let body = match (method.as_str(), pattern) {
                 ("POST", "/login") => Some(
                     json!({"username": actor, "password": if *actor == "anonymous" { "x" } else { PASSWORD }}),
@@ -1029,6 +1043,22 @@ async fn an_approved_extension_is_published_beside_the_original_deadline() {
         page.contains(&format!("延期至 2024-06-30（理由：{reason}）")),
         "the public table shows the extension"
     );
+    // The target's own page: both rounds in order, and the extension beside the deadline.
+    let target = s
+        .http
+        .get(format!("{}/targets/2023/39", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (q3, q4) = (
+        target.find("增加市级储备粮1.71万吨").expect("Q3's text"),
+        target.find("全年增加市级储备粮2万吨").expect("Q4's text"),
+    );
+    assert!(q3 < q4, "oldest round first");
+    assert!(target.contains("延期至 2024-06-30"));
     let audit = s.store.audit(200).await.unwrap();
     for action in ["extension.request", "extension.approve"] {
         assert!(audit.iter().any(|a| a.action == action), "{action} audited");
