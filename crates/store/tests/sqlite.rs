@@ -263,6 +263,13 @@ async fn saves_check_versions_and_audit_what_they_replace() {
         .await
         .unwrap();
     assert_eq!(first.version, 2);
+    let record = store.audit(1).await.unwrap().remove(0);
+    assert_eq!(
+        (record.action.as_str(), record.actor.as_str()),
+        ("report.save", "user:a")
+    );
+    assert_eq!(record.before.unwrap()["progress"], "");
+    assert_eq!(record.after.unwrap()["version"], 2);
     let stale = store
         .save_report(&base, &edit("第二稿", Some(1)), "user:b")
         .await;
@@ -320,4 +327,39 @@ async fn saves_check_versions_and_audit_what_they_replace() {
     }
     let now = store.report(base.id).await.unwrap().unwrap();
     assert_eq!(now.progress, "第三稿");
+}
+
+/// The database orders rounds (`period_rank`, for "last round's text") exactly as
+/// `duban_core::Period` does.
+#[tokio::test]
+async fn rounds_sort_in_the_database_as_periods_do() {
+    let (_dir, store) = fresh().await;
+    sqlx::query("INSERT INTO plans (id, government, year) VALUES (1, '测试市人民政府', 2023)")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let mut periods: Vec<duban_core::Period> = [
+        "2023", "2023H2", "2023Q4", "2023M12", "2023M10", "2023Q3", "2023M09", "2023H1", "2023Q2",
+        "2023M06", "2023M01", "2023Q1", "2023M03", "2022", "2024M01",
+    ]
+    .iter()
+    .map(|p| p.parse().unwrap())
+    .collect();
+    for p in &periods {
+        sqlx::query(
+            "INSERT INTO rounds (plan_id, period, title, state, created_at)
+             VALUES (1, $1, 't', 'open', 'now')",
+        )
+        .bind(p.to_string())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    }
+    let by_rank: Vec<String> = sqlx::query_scalar("SELECT period FROM rounds ORDER BY period_rank")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    periods.sort();
+    let by_rust: Vec<String> = periods.iter().map(ToString::to_string).collect();
+    assert_eq!(by_rank, by_rust);
 }

@@ -11,8 +11,8 @@ use sqlx::{AssertSqlSafe, Row};
 /// An account with its units in one row: the units as a JSON array, so that knowing who is
 /// asking costs one statement, not one per table.
 const ACTOR_SELECT: &str = "SELECT u.id, u.username, u.role, u.leader_name,
-        (SELECT json_group_array(unit_name) FROM
-            (SELECT unit_name FROM user_units WHERE user_id = u.id ORDER BY unit_name)) AS units
+        (SELECT json_group_array(unit_name ORDER BY unit_name) FROM user_units
+            WHERE user_id = u.id) AS units
     FROM users u";
 
 fn actor_of_row(row: &SqliteRow) -> Result<Actor, StoreError> {
@@ -49,7 +49,7 @@ impl Accounts for SqliteStore {
             }
             _ => {}
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(&user.username)
             .fetch_optional(&mut *tx)
@@ -116,7 +116,7 @@ impl Accounts for SqliteStore {
         password_hash: &str,
         actor: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let name: Option<String> = sqlx::query_scalar("SELECT username FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&mut *tx)

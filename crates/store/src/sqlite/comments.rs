@@ -41,7 +41,7 @@ impl Comments for SqliteStore {
                 "a comment is at most {MAX_COMMENT_CHARS} characters"
             )));
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let subject: Option<String> = sqlx::query_scalar(
             "SELECT 'report:' || rd.period || '/' || t.no || '/' || e.position
              FROM reports r JOIN rounds rd ON rd.id = r.round_id JOIN entries e ON e.id = r.entry_id

@@ -3,18 +3,22 @@
 //! adds the ones only the database can check: the deadline in force and one pending request per
 //! entry.
 
-use super::workflow::names_of;
+use super::workflow::names;
 use super::{SqliteStore, audit, now};
 use crate::{Decision, ExtensionView, Extensions, StoreError};
 use duban_core::extension::{ExtensionError, check_request};
-use duban_core::{Deadline, ExtensionState};
+use duban_core::{Deadline, ExtensionState, Leader, Unit};
 use serde_json::json;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{AssertSqlSafe, Row};
 
 const SELECT: &str = "SELECT x.id, x.entry_id, x.new_deadline, x.reason, x.state, x.requested_at,
         x.decided_at, x.note, ru.username AS requested_by, du.username AS decided_by,
-        e.position, t.no, t.content, t.deadline, p.year, p.government
+        e.position, t.no, t.content, t.deadline, p.year, p.government,
+        (SELECT json_group_array(n.name ORDER BY l.position) FROM entry_leaders l
+            JOIN leaders n ON n.id = l.leader_id WHERE l.entry_id = x.entry_id) AS leaders,
+        (SELECT json_group_array(n.name ORDER BY l.position) FROM entry_units l
+            JOIN units n ON n.id = l.unit_id WHERE l.entry_id = x.entry_id) AS units
     FROM extensions x JOIN entries e ON e.id = x.entry_id JOIN targets t ON t.id = e.target_id
     JOIN plans p ON p.id = t.plan_id JOIN users ru ON ru.id = x.requested_by
     LEFT JOIN users du ON du.id = x.decided_by";
@@ -25,18 +29,9 @@ impl From<ExtensionError> for StoreError {
     }
 }
 
-async fn views(
-    conn: &mut SqliteConnection,
-    rows: Vec<SqliteRow>,
-) -> Result<Vec<ExtensionView>, StoreError> {
-    let entries: Vec<i64> = rows.iter().map(|r| r.get("entry_id")).collect();
-    let names = names_of(conn, &entries).await?;
+fn views(rows: Vec<SqliteRow>) -> Result<Vec<ExtensionView>, StoreError> {
     rows.into_iter()
         .map(|row| {
-            let (leaders, units) = names
-                .get(&row.get::<i64, _>("entry_id"))
-                .cloned()
-                .unwrap_or_default();
             let state: String = row.get("state");
             let no: i64 = row.get("no");
             Ok(ExtensionView {
@@ -47,8 +42,8 @@ async fn views(
                     .map_err(|_| StoreError::Corrupt(format!("target {no}")))?,
                 entry: u32::try_from(row.get::<i64, _>("position")).unwrap_or(0),
                 target_content: row.get("content"),
-                leaders,
-                units,
+                leaders: names(&row, "leaders", |n| Leader::parse(n).ok())?,
+                units: names(&row, "units", |n| Unit::parse(n).ok())?,
                 original_deadline: row.get("deadline"),
                 deadline: row.get("new_deadline"),
                 reason: row.get("reason"),
@@ -69,8 +64,7 @@ async fn view_of(conn: &mut SqliteConnection, id: i64) -> Result<ExtensionView, 
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
-    views(conn, rows)
-        .await?
+    views(rows)?
         .pop()
         .ok_or_else(|| StoreError::NotFound(format!("extension {id}")))
 }
@@ -123,7 +117,7 @@ impl Extensions for SqliteStore {
         user_id: i64,
         actor: &str,
     ) -> Result<ExtensionView, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let row = sqlx::query(
             "SELECT r.entry_id, t.deadline, p.year FROM reports r JOIN entries e ON e.id = r.entry_id
              JOIN targets t ON t.id = e.target_id JOIN plans p ON p.id = t.plan_id WHERE r.id = $1",
@@ -200,7 +194,7 @@ impl Extensions for SqliteStore {
                 "extension.reject",
             ),
         };
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let before = view_of(&mut tx, id).await?;
         if before.state != ExtensionState::Pending {
             return Err(StoreError::conflict(
@@ -239,7 +233,7 @@ impl Extensions for SqliteStore {
         )))
         .fetch_all(&mut *conn)
         .await?;
-        views(&mut conn, rows).await
+        views(rows)
     }
 
     async fn extension(&self, id: i64) -> Result<Option<ExtensionView>, StoreError> {

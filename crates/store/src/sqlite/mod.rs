@@ -18,11 +18,13 @@ use sqlx::{AssertSqlSafe, Row};
 use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 mod accounts;
 mod comments;
 mod extensions;
+mod saves;
 mod workflow;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -31,6 +33,39 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    /// One writer at a time within this process. SQLite allows one writer anyway, and a
+    /// connection that finds the lock taken waits in SQLite's busy handler, which sleeps and
+    /// polls (1, 2, 5, 10 … ms); queued here instead, the next writer starts the moment the
+    /// last commits. Other processes sharing the file still meet `busy_timeout`.
+    write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// The task that writes report saves (see `saves`).
+    saver: saves::Saver,
+}
+
+/// A write transaction (BEGIN IMMEDIATE) holding this process's write gate until it ends.
+pub(crate) struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _gate: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
 }
 
 /// The time now, in the one format every stored timestamp uses.
@@ -61,10 +96,26 @@ impl SqliteStore {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            // A ping before every use costs a round trip to the connection's thread, and a
+            // local file's connection does not go stale the way a network one does.
+            .test_before_acquire(false)
+            .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(SqliteStore { pool })
+        let write_gate = Arc::default();
+        let saver = saves::Saver::start(options, Arc::clone(&write_gate));
+        Ok(SqliteStore {
+            pool,
+            write_gate,
+            saver,
+        })
+    }
+
+    /// Begins a write transaction, after the writers queued before it in this process.
+    pub(crate) async fn write(&self) -> Result<WriteTx, StoreError> {
+        let gate = self.write_gate.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _gate: gate })
     }
 
     /// The pool, for tests that need to look under the hood.
@@ -431,7 +482,7 @@ impl Store for SqliteStore {
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         // IMMEDIATE takes the write lock up front, so two imports queue instead of failing
         // half-way when both try to upgrade a read lock.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let conn = &mut *tx;
         let gov = table.government.as_str();
         let plan: i64 = sqlx::query_scalar(

@@ -11,8 +11,6 @@ use duban_core::{Leader, Period, ReportState, RoundState, Unit};
 use serde_json::json;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{AssertSqlSafe, Row};
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 
 /// Narratives longer than this are refused: the longest in the 菏泽 table is under 1,000
 /// characters, and a cap keeps one request from filling the database.
@@ -25,12 +23,35 @@ fn today_in_china() -> jiff::civil::Date {
     offset.to_datetime(jiff::Timestamp::now()).date()
 }
 
-const VIEW_SELECT: &str =
-    "SELECT r.id, r.progress, r.on_schedule, r.state, r.return_reason, r.late, r.version,
-        r.updated_at, r.entry_id, e.position, t.no, t.content, t.deadline, t.plan_id,
-        rd.id AS round_id, rd.period, rd.state AS round_state, rd.due
+/// A report with all a view shows, in one statement: a single report's view is read on every
+/// save, and each statement is a hop to sqlx's SQLite thread. Names come as JSON arrays in
+/// their order; last round's text is the accepted report of the same entry in the round just
+/// before (by `period_rank`) of the same plan.
+const VIEW_SELECT: &str = "SELECT r.id, r.progress, r.on_schedule, r.state, r.return_reason,
+        r.late, r.version, r.updated_at, r.entry_id, e.position, t.no, t.content, t.deadline,
+        rd.period, rd.state AS round_state, rd.due,
+        (SELECT json_group_array(n.name ORDER BY l.position) FROM entry_leaders l
+            JOIN leaders n ON n.id = l.leader_id WHERE l.entry_id = r.entry_id) AS leaders,
+        (SELECT json_group_array(n.name ORDER BY l.position) FROM entry_units l
+            JOIN units n ON n.id = l.unit_id WHERE l.entry_id = r.entry_id) AS units,
+        (SELECT p.progress FROM reports p WHERE p.entry_id = r.entry_id
+            AND p.state = 'accepted'
+            AND p.round_id = (SELECT pr.id FROM rounds pr WHERE pr.plan_id = rd.plan_id
+                AND pr.period_rank < rd.period_rank ORDER BY pr.period_rank DESC LIMIT 1)
+        ) AS previous_progress
     FROM reports r JOIN entries e ON e.id = r.entry_id JOIN targets t ON t.id = e.target_id
     JOIN rounds rd ON rd.id = r.round_id";
+
+/// Reads one of the JSON name arrays of a view; names that no longer parse are left out.
+pub(super) fn names<T>(
+    row: &SqliteRow,
+    column: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>, StoreError> {
+    let names: Vec<String> = serde_json::from_str(&row.get::<String, _>(column))
+        .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))?;
+    Ok(names.iter().filter_map(|n| parse(n)).collect())
+}
 
 fn parse_period(s: &str) -> Result<Period, StoreError> {
     s.parse()
@@ -45,129 +66,34 @@ fn round_state(s: &str) -> Result<RoundState, StoreError> {
     RoundState::parse(s).ok_or_else(|| StoreError::Corrupt(format!("round state {s}")))
 }
 
-/// Names of a set of entries: (entry id → leaders, units), in order.
-pub(super) async fn names_of(
-    conn: &mut SqliteConnection,
-    entries: &[i64],
-) -> Result<HashMap<i64, (Vec<Leader>, Vec<Unit>)>, StoreError> {
-    let mut out: HashMap<i64, (Vec<Leader>, Vec<Unit>)> = HashMap::new();
-    if entries.is_empty() {
-        return Ok(out);
-    }
-    // Ids are integers from the database, so inlining them is safe; it saves one round trip
-    // per entry on a 200-target round. Leaders and units come in one statement, since a
-    // single report's view is read on every save.
-    let ids = entries
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    let sql = format!(
-        "SELECT 0 AS is_unit, l.entry_id, n.name, l.position FROM entry_leaders l
-             JOIN leaders n ON n.id = l.leader_id WHERE l.entry_id IN ({ids})
-         UNION ALL
-         SELECT 1, u.entry_id, n.name, u.position FROM entry_units u
-             JOIN units n ON n.id = u.unit_id WHERE u.entry_id IN ({ids})
-         ORDER BY 2, 1, 4"
-    );
-    for row in sqlx::query(AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        let (is_unit, entry, name): (i64, i64, String) = (row.get(0), row.get(1), row.get(2));
-        let slot = out.entry(entry).or_default();
-        if is_unit == 1 {
-            slot.1.extend(Unit::parse(&name).ok());
-        } else {
-            slot.0.extend(Leader::parse(&name).ok());
-        }
-    }
-    Ok(out)
-}
-
-/// The round before `round` in the same plan (by period), if any.
-async fn previous_round(
-    conn: &mut SqliteConnection,
-    plan: i64,
-    period: Period,
-) -> Result<Option<i64>, StoreError> {
-    let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, period FROM rounds WHERE plan_id = $1")
-            .bind(plan)
-            .fetch_all(&mut *conn)
-            .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, p)| p.parse::<Period>().ok().map(|p| (p, id)))
-        .filter(|(p, _)| *p < period)
-        .max()
-        .map(|(_, id)| id))
-}
-
-/// Builds views from report rows, with names and last round's accepted text.
-async fn views(
-    conn: &mut SqliteConnection,
-    rows: Vec<SqliteRow>,
-) -> Result<Vec<ReportView>, StoreError> {
-    let entries: Vec<i64> = rows.iter().map(|r| r.get("entry_id")).collect();
-    let mut names = names_of(conn, &entries).await?;
-    // Integers from the database, so inlining them is safe (as in `names_of`). Without this, a
-    // single report's view read every accepted narrative of the previous round, which a save
-    // did three times.
-    let entry_ids = entries
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    // Last round's text, per (plan, period): usually one pair for the whole list.
-    let mut previous: HashMap<(i64, String), HashMap<i64, String>> = HashMap::new();
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let plan: i64 = row.get("plan_id");
-        let period_text: String = row.get("period");
-        let period = parse_period(&period_text)?;
-        if let Entry::Vacant(slot) = previous.entry((plan, period_text.clone())) {
-            let mut texts = HashMap::new();
-            if let Some(prev) = previous_round(conn, plan, period).await? {
-                let rows: Vec<(i64, String)> = sqlx::query_as(AssertSqlSafe(format!(
-                    "SELECT entry_id, progress FROM reports
-                     WHERE round_id = $1 AND state = 'accepted' AND entry_id IN ({entry_ids})"
-                )))
-                .bind(prev)
-                .fetch_all(&mut *conn)
-                .await?;
-                texts.extend(rows);
-            }
-            slot.insert(texts);
-        }
-        let entry_id: i64 = row.get("entry_id");
-        let (leaders, units) = names.remove(&entry_id).unwrap_or_default();
-        let no: i64 = row.get("no");
-        out.push(ReportView {
-            id: row.get("id"),
-            period,
-            target_no: u32::try_from(no)
-                .map_err(|_| StoreError::Corrupt(format!("target {no}")))?,
-            entry: u32::try_from(row.get::<i64, _>("position")).unwrap_or(0),
-            leaders,
-            units,
-            progress: row.get("progress"),
-            on_schedule: row.get::<Option<i64>, _>("on_schedule").map(|v| v != 0),
-            state: report_state(&row.get::<String, _>("state"))?,
-            return_reason: row.get("return_reason"),
-            late: row.get::<i64, _>("late") != 0,
-            version: row.get("version"),
-            target_content: row.get("content"),
-            deadline: row.get("deadline"),
-            round_state: round_state(&row.get::<String, _>("round_state"))?,
-            due: row.get("due"),
-            updated_at: row.get("updated_at"),
-            previous_progress: previous
-                .get(&(plan, period_text))
-                .and_then(|m| m.get(&entry_id).cloned()),
-        });
-    }
-    Ok(out)
+/// Builds views from rows of [`VIEW_SELECT`].
+fn views(rows: Vec<SqliteRow>) -> Result<Vec<ReportView>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            let no: i64 = row.get("no");
+            Ok(ReportView {
+                id: row.get("id"),
+                period: parse_period(&row.get::<String, _>("period"))?,
+                target_no: u32::try_from(no)
+                    .map_err(|_| StoreError::Corrupt(format!("target {no}")))?,
+                entry: u32::try_from(row.get::<i64, _>("position")).unwrap_or(0),
+                leaders: names(row, "leaders", |n| Leader::parse(n).ok())?,
+                units: names(row, "units", |n| Unit::parse(n).ok())?,
+                progress: row.get("progress"),
+                on_schedule: row.get::<Option<i64>, _>("on_schedule").map(|v| v != 0),
+                state: report_state(&row.get::<String, _>("state"))?,
+                return_reason: row.get("return_reason"),
+                late: row.get::<i64, _>("late") != 0,
+                version: row.get("version"),
+                target_content: row.get("content"),
+                deadline: row.get("deadline"),
+                round_state: round_state(&row.get::<String, _>("round_state"))?,
+                due: row.get("due"),
+                updated_at: row.get("updated_at"),
+                previous_progress: row.get("previous_progress"),
+            })
+        })
+        .collect()
 }
 
 async fn view_of(conn: &mut SqliteConnection, id: i64) -> Result<ReportView, StoreError> {
@@ -175,8 +101,7 @@ async fn view_of(conn: &mut SqliteConnection, id: i64) -> Result<ReportView, Sto
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
-    views(conn, rows)
-        .await?
+    views(rows)?
         .pop()
         .ok_or_else(|| StoreError::NotFound(format!("report {id}")))
 }
@@ -242,7 +167,10 @@ async fn states(
 
 /// `v` with the columns a workflow step can change read again, in one query: for use inside a
 /// write transaction on a view read before it (names, target and period do not change there).
-async fn refreshed(conn: &mut SqliteConnection, v: ReportView) -> Result<ReportView, StoreError> {
+pub(super) async fn refreshed(
+    conn: &mut SqliteConnection,
+    v: ReportView,
+) -> Result<ReportView, StoreError> {
     let row = sqlx::query(
         "SELECT r.progress, r.on_schedule, r.state, r.return_reason, r.late, r.version,
                 r.updated_at, rd.state AS round_state, rd.due
@@ -266,11 +194,11 @@ async fn refreshed(conn: &mut SqliteConnection, v: ReportView) -> Result<ReportV
     })
 }
 
-fn snapshot(v: &ReportView) -> serde_json::Value {
+pub(super) fn snapshot(v: &ReportView) -> serde_json::Value {
     json!({"progress": v.progress, "on_schedule": v.on_schedule, "state": v.state, "version": v.version, "late": v.late, "return_reason": v.return_reason})
 }
 
-fn subject(v: &ReportView) -> String {
+pub(super) fn subject(v: &ReportView) -> String {
     format!("report:{}/{}/{}", v.period, v.target_no, v.entry)
 }
 
@@ -282,7 +210,7 @@ impl Workflow for SqliteStore {
         due: jiff::civil::Date,
         actor: &str,
     ) -> Result<RoundSummary, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let plans: Vec<(i64, String)> =
             sqlx::query_as("SELECT id, government FROM plans WHERE year = $1")
                 .bind(period.year())
@@ -365,7 +293,7 @@ impl Workflow for SqliteStore {
     }
 
     async fn close_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let (round, state) = round_id(&mut tx, period).await?;
         if state != RoundState::Open {
             return Err(TransitionError::RoundNotClosable(state.as_str()).into());
@@ -389,7 +317,7 @@ impl Workflow for SqliteStore {
     }
 
     async fn publish(&self, period: Period, actor: &str) -> Result<PublicationSummary, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let (round, _) = round_id(&mut tx, period).await?;
         let published = publish_round(&mut tx, round, ApprovedExtensions::Shown, actor).await?;
         tx.commit().await?;
@@ -436,7 +364,7 @@ impl Workflow for SqliteStore {
         .bind(round)
         .fetch_all(&mut *conn)
         .await?;
-        views(&mut conn, rows).await
+        views(rows)
     }
 
     async fn report(&self, id: i64) -> Result<Option<ReportView>, StoreError> {
@@ -459,86 +387,11 @@ impl Workflow for SqliteStore {
                 "progress is longer than {MAX_PROGRESS_CHARS} characters"
             )));
         }
-        // Saves are the busiest writes, so the write lock is held for as few statements as can
-        // be: every statement is a hop to sqlx's connection thread while other writers wait.
-        // The caller read `base` (names, target, last round's text) before any lock; the
-        // UPDATE goes through only if the report is still at `base`'s version and writable,
-        // which also proves that `base` is the "before" of the audit record.
-        let updated_at = now();
-        let on_schedule = edit.on_schedule.map(i64::from);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        // The one-statement path, when the edit is based on `base` (or names no version).
-        let fast: Option<i64> = if edit.version.is_none_or(|v| v == base.version) {
-            sqlx::query_scalar(
-                "UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1,
-                     updated_at = $3
-                 WHERE id = $4 AND version = $5 AND state IN ('draft', 'returned')
-                   AND (SELECT state FROM rounds WHERE id = reports.round_id) = 'open'
-                 RETURNING version",
-            )
-            .bind(&edit.progress)
-            .bind(on_schedule)
-            .bind(&updated_at)
-            .bind(base.id)
-            .bind(base.version)
-            .fetch_optional(&mut *tx)
-            .await?
-        } else {
-            None
-        };
-        let (before, version) = match fast {
-            Some(v) => (base.clone(), v),
-            None => {
-                // Why not: a state the rules refuse, a stale version, or (with no version
-                // given) another save since `base` was read, which this one then overwrites.
-                let current = refreshed(&mut tx, base.clone()).await?;
-                check_writable(current.round_state, current.state)?;
-                if let Some(v) = edit.version
-                    && v != current.version
-                {
-                    return Err(StoreError::conflict(
-                        "stale_version",
-                        format!(
-                            "the report changed since version {v} (now {}); reload and edit again",
-                            current.version
-                        ),
-                    ));
-                }
-                let v: i64 = sqlx::query_scalar(
-                    "UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1,
-                         updated_at = $3 WHERE id = $4 RETURNING version",
-                )
-                .bind(&edit.progress)
-                .bind(on_schedule)
-                .bind(&updated_at)
-                .bind(base.id)
-                .fetch_one(&mut *tx)
-                .await?;
-                (current, v)
-            }
-        };
-        let after = ReportView {
-            progress: edit.progress.clone(),
-            on_schedule: edit.on_schedule,
-            version,
-            updated_at,
-            ..before.clone()
-        };
-        audit(
-            &mut tx,
-            actor,
-            "report.save",
-            &subject(&after),
-            Some(snapshot(&before)),
-            Some(snapshot(&after)),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+        self.saver.save(base, edit, actor).await
     }
 
     async fn submit_report(&self, id: i64, actor: &str) -> Result<ReportView, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let (round, state, _, due) = states(&mut tx, id).await?;
         check_writable(round, state)?;
         let before = view_of(&mut tx, id).await?;
@@ -588,7 +441,7 @@ impl Workflow for SqliteStore {
             }
             Review::Return { reason } => ("returned", Some(reason.trim()), "report.return"),
         };
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write().await?;
         let (round, current, _, _) = states(&mut tx, id).await?;
         check_reviewable(round, current)?;
         let before = view_of(&mut tx, id).await?;
