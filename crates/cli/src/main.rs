@@ -560,8 +560,41 @@ async fn demo(bind: &str) -> Result<()> {
             units.join(" ")
         ));
     }
+    // Something waiting for the office and the reviewer, so each role has a next step: 市发展改革委
+    // asks for more time on target 39 (市级储备粮, 1.71 of 8.6 万吨 at Q3) and its leader
+    // comments for the reviewers. Demo content, marked as such in the reason.
+    let reports = store.reports(next).await?;
+    if let Some(r39) = reports.iter().find(|r| r.target_no == 39 && r.entry == 0) {
+        let user = |name: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .credentials(name)
+                    .await?
+                    .map(|c| c.user_id)
+                    .ok_or_else(|| anyhow::anyhow!("demo account {name} is missing"))
+            }
+        };
+        store
+            .request_extension(
+                r39.id,
+                jiff::civil::Date::new(table.year + 1, 6, 30)?,
+                "（演示）收储计划调整，需待省级下达下一年度收储指标后完成",
+                user("fgw").await?,
+                "user:fgw",
+            )
+            .await?;
+        store
+            .add_comment(
+                r39.id,
+                "（演示）前三季度仅完成1.71万吨，请审核时重点核实全年能否完成。",
+                user("nieyk").await?,
+                "user:nieyk",
+            )
+            .await?;
+    }
     let banner = format!(
-        "演示数据库 / demo database: {} (退出后删除 / deleted on exit)\n已载入并公开 / loaded and published: {}\n  一览表 / the table:  http://{bind}/tables/{period}\n  English:            http://{bind}/tables/{period}?lang=en\n  JSON:               http://{bind}/api/v1/tables/{period}\n  工作台 / work pages: http://{bind}/login  (密码均为 / every password: {DEMO_PASSWORD}){accounts}\n已开启 / open: {next}, 截止 / due {due}",
+        "演示数据库 / demo database: {} (退出后删除 / deleted on exit)\n已载入并公开 / loaded and published: {}\n  一览表 / the table:  http://{bind}/tables/{period}\n  English:            http://{bind}/tables/{period}?lang=en\n  JSON:               http://{bind}/api/v1/tables/{period}\n  工作台 / work pages: http://{bind}/login  (密码均为 / every password: {DEMO_PASSWORD}){accounts}\n已开启 / open: {next}, 截止 / due {due}\n  待办 / waiting: fgw 为第 39 项申请延期（admin 在 /work/extensions 审批），nieyk 对第 39 项留有意见（reviewer 可见）",
         dir.path().display(),
         table.title,
     );

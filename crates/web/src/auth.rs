@@ -144,19 +144,71 @@ pub fn session_cookie(parts: &Parts) -> Option<&str> {
 
 /// The actor behind a request: a bearer token first, else the session cookie.
 pub async fn actor_of(parts: &Parts, state: &AppState) -> Result<Option<Actor>, ApiError> {
-    if let Some(token) = bearer(parts) {
-        return Ok(state
-            .store
-            .actor_by_token(&secret_hash(token), TokenKind::Api)
-            .await?);
+    let (secret, kind) = match (bearer(parts), session_cookie(parts)) {
+        (Some(token), _) => (token, TokenKind::Api),
+        (None, Some(cookie)) => (cookie, TokenKind::Session),
+        (None, None) => return Ok(None),
+    };
+    let hash = secret_hash(secret);
+    if let Some(actor) = state.actors.get(&hash, kind) {
+        return Ok(Some(actor));
     }
-    if let Some(cookie) = session_cookie(parts) {
-        return Ok(state
-            .store
-            .actor_by_token(&secret_hash(cookie), TokenKind::Session)
-            .await?);
+    let actor = state.store.actor_by_token(&hash, kind).await?;
+    if let Some(a) = &actor {
+        state.actors.put(hash, kind, a.clone());
     }
-    Ok(None)
+    Ok(actor)
+}
+
+/// How long this process trusts what it last read about a token. Every API call and work page
+/// asks who is calling; remembering the answer briefly saves a database round trip on each.
+/// A logout or password change made through this process takes effect at once (it calls
+/// [`ActorCache::forget_token`] / [`ActorCache::forget_user`]); one made through another
+/// instance sharing the database, or an account's units changed, within this long.
+pub const ACTOR_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Tokens past this many are dropped wholesale rather than tracked one by one: the cache is
+/// a shortcut, not a store, and a burst of new tokens only costs a few more reads.
+const ACTOR_CACHE_MAX: usize = 10_000;
+
+/// A token's hash and kind.
+type TokenKey = (String, &'static str);
+
+/// Recently resolved tokens (by the SHA-256 of the secret, never the secret itself).
+#[derive(Debug, Default)]
+pub struct ActorCache {
+    map: std::sync::RwLock<std::collections::HashMap<TokenKey, (Actor, std::time::Instant)>>,
+}
+
+impl ActorCache {
+    fn get(&self, hash: &str, kind: TokenKind) -> Option<Actor> {
+        let map = self.map.read().ok()?;
+        let (actor, at) = map.get(&(hash.to_owned(), kind.as_str()))?;
+        (at.elapsed() < ACTOR_CACHE_TTL).then(|| actor.clone())
+    }
+
+    fn put(&self, hash: String, kind: TokenKind, actor: Actor) {
+        if let Ok(mut map) = self.map.write() {
+            if map.len() >= ACTOR_CACHE_MAX {
+                map.clear();
+            }
+            map.insert((hash, kind.as_str()), (actor, std::time::Instant::now()));
+        }
+    }
+
+    /// After a logout: the token must stop working here at once.
+    pub fn forget_token(&self, hash: &str) {
+        if let Ok(mut map) = self.map.write() {
+            map.retain(|(h, _), _| h != hash);
+        }
+    }
+
+    /// After a password change, which ends every session and token of the account.
+    pub fn forget_user(&self, user_id: i64) {
+        if let Ok(mut map) = self.map.write() {
+            map.retain(|_, (a, _)| a.user_id != user_id);
+        }
+    }
 }
 
 /// An API caller who must be logged in: 401 JSON otherwise.

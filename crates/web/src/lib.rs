@@ -37,6 +37,8 @@ pub struct AppState {
     pub cache: Arc<cache::PageCache>,
     /// Whether public tables carry the 自动核查 notes (a deployment may turn them off).
     pub public_checks: bool,
+    /// Who recently used which token (see [`auth::ACTOR_CACHE_TTL`]).
+    pub actors: Arc<auth::ActorCache>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             store,
             cache: Arc::default(),
             public_checks: true,
+            actors: Arc::default(),
         }
     }
 }

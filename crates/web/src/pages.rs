@@ -156,7 +156,9 @@ pub async fn logout(
 ) -> Result<Response, PageError> {
     let (parts, _) = req.into_parts();
     if let Some(cookie) = auth::session_cookie(&parts) {
-        state.store.delete_token(&auth::secret_hash(cookie)).await?;
+        let hash = auth::secret_hash(cookie);
+        state.store.delete_token(&hash).await?;
+        state.actors.forget_token(&hash);
     }
     let mut resp = Redirect::to("/").into_response();
     if let Ok(v) = HeaderValue::from_str(&auth::session_clear_cookie()) {
@@ -977,6 +979,7 @@ pub async fn password_change(
         .store
         .set_password(actor.user_id, &hash, &who(&actor))
         .await?;
+    state.actors.forget_user(actor.user_id);
     let mut resp = Redirect::to("/login").into_response();
     if let Ok(v) = HeaderValue::from_str(&auth::session_clear_cookie()) {
         resp.headers_mut().insert(header::SET_COOKIE, v);

@@ -160,10 +160,9 @@ pub async fn logout(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
-        state
-            .store
-            .delete_token(&auth::secret_hash(token.trim()))
-            .await?;
+        let hash = auth::secret_hash(token.trim());
+        state.store.delete_token(&hash).await?;
+        state.actors.forget_token(&hash);
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1163,3 +1163,46 @@ async fn leaders_comment_for_reviewers_only() {
             .any(|a| a.action == "comment.add" && a.actor == "user:leader")
     );
 }
+
+/// A token stops working the moment it is logged out, or its account's password changes, even
+/// though the server remembers recent tokens for a few seconds.
+#[tokio::test]
+async fn logout_and_password_change_end_tokens_at_once() {
+    let s = site().await;
+    let reports = "/api/v1/rounds/2023Q4/reports";
+    let token = s.login("unit_a").await;
+    let token = token.as_deref();
+    assert_eq!(
+        s.call(Method::GET, reports, token, None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.call(Method::POST, "/api/v1/logout", token, None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        s.call(Method::GET, reports, token, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let api = s.login("unit_a").await;
+    let session = s.login("unit_a").await;
+    assert_eq!(
+        s.call(Method::GET, reports, api.as_deref(), None).await.0,
+        StatusCode::OK
+    );
+    let (st, _) = s
+        .call(
+            Method::POST,
+            "/work/password",
+            session.as_deref(),
+            Some(json!({"current": PASSWORD, "new": "a new password 2"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert_eq!(
+        s.call(Method::GET, reports, api.as_deref(), None).await.0,
+        StatusCode::UNAUTHORIZED,
+        "every token of the account ends with the password change"
+    );
+}
