@@ -1,8 +1,11 @@
 //! The whole cycle in a real browser (Debian's chromium + chromedriver, headless): a unit
 //! fills in and submits a report, the reviewer returns it, the unit corrects and resubmits,
 //! the reviewer accepts, the admin publishes, and the public page shows the new text.
-//! Screenshots of the unit form and the dashboard, at desktop width and at 390 px, are written
-//! to `target/tmp/screenshots/`. Without chromedriver this test fails; it never skips.
+//! On the way the unit asks for a later deadline, the target's leader comments for the
+//! reviewer, and the office approves the request; the public table shows it, and the target's
+//! own page follows it across rounds. Screenshots of the unit form, the dashboard, the
+//! extensions page and the target page, at desktop width and at 390 px, are written to
+//! `target/tmp/screenshots/`. Without chromedriver this test fails; it never skips.
 
 mod common;
 
@@ -158,6 +161,61 @@ async fn the_cycle_in_a_browser() {
     fill(&c, id, "全年增加市级储备粮2万吨", false, "save").await;
     screenshot(&c, "unit-form", 1280).await;
     screenshot(&c, "unit-form", 390).await;
+    // It asks for more time: the form folds open under the report.
+    c.find(Locator::Css(&format!("#r{id} details.extend summary")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // A date field's typed form follows the browser's locale; its value is ISO everywhere.
+    c.execute(
+        "document.querySelector(arguments[0]).value = '2024-06-30'",
+        vec![json!(format!("#r{id} input[name=deadline]"))],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Css(&format!(
+        "#r{id} details.extend textarea[name=reason]"
+    )))
+    .await
+    .unwrap()
+    .send_keys("收储计划调整，待省级下达指标")
+    .await
+    .unwrap();
+    click_through(&c, &format!("#r{id} details.extend button")).await;
+    assert!(
+        text_of(&c, &format!("#r{id} .ext"))
+            .await
+            .contains("待审批"),
+        "the request shows as pending"
+    );
+
+    // The leader of the target comments for the reviewers.
+    login(&c, &base, "leader").await;
+    c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
+    c.find(Locator::Css(&format!("#r{id} textarea[name=body]")))
+        .await
+        .unwrap()
+        .send_keys("请重点核实全年能否完成")
+        .await
+        .unwrap();
+    click_through(&c, &format!("#r{id} form[action$='/comments'] button")).await;
+
+    // The office approves the extension.
+    login(&c, &base, "admin").await;
+    c.goto(&format!("{base}/work/extensions")).await.unwrap();
+    screenshot(&c, "extensions", 1280).await;
+    screenshot(&c, "extensions", 390).await;
+    click_through(&c, "button[value=approve]").await;
+    assert!(text_of(&c, "section.card").await.contains("已批准"));
+
+    login(&c, &base, "unit_a").await;
+    c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
+    assert!(
+        !text_of(&c, &format!("#r{id}")).await.contains("请重点核实"),
+        "units do not see the leaders' comments"
+    );
     fill(
         &c,
         id,
@@ -205,6 +263,12 @@ async fn the_cycle_in_a_browser() {
     c.goto(&format!("{base}/work/2023Q4?state=submitted"))
         .await
         .unwrap();
+    assert!(
+        text_of(&c, &format!("#r{id} .comments"))
+            .await
+            .contains("请重点核实全年能否完成"),
+        "the reviewer sees the leader's comment"
+    );
     click_through(&c, &format!("#r{id} button[value=accept]")).await;
     c.goto(&format!("{base}/work/2023Q4/dashboard"))
         .await
@@ -222,9 +286,20 @@ async fn the_cycle_in_a_browser() {
         "{row}"
     );
 
-    // The public sees it without logging in.
+    assert!(row.contains("延期至 2024-06-30"), "{row}");
+
+    // The public sees it without logging in, and can follow the target across rounds.
     c.delete_all_cookies().await.unwrap();
     c.goto(&format!("{base}/tables/2023Q4")).await.unwrap();
     assert!(text_of(&c, "#t39").await.contains("完成年度目标"));
+    click_through(&c, "#t39 td.no a").await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/targets/2023/39");
+    let page = text_of(&c, "main").await;
+    assert!(
+        page.contains("1.71万吨") && page.contains("完成年度目标"),
+        "{page}"
+    );
+    screenshot(&c, "target", 1280).await;
+    screenshot(&c, "target", 390).await;
     c.close().await.unwrap();
 }
