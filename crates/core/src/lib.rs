@@ -15,6 +15,7 @@ pub mod names;
 pub mod period;
 pub mod plan;
 pub mod round;
+pub mod search;
 pub mod table;
 
 pub use deadline::Deadline;

@@ -134,10 +134,18 @@ pub trait Comments: Send + Sync {
     async fn comments(&self, reports: &[i64]) -> Result<Vec<CommentView>, StoreError>;
 }
 
+/// 检索 over what was published: the newest publication of each round, nothing else.
+#[async_trait::async_trait]
+pub trait Search: Send + Sync {
+    /// Entries whose target, progress, leaders or units contain the query: the newest round
+    /// first, then by target number and entry.
+    async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError>;
+}
+
 /// Everything the application asks of storage.
 #[async_trait::async_trait]
 pub trait Store:
-    Accounts + Workflow + Extensions + Comments + Send + Sync + std::fmt::Debug
+    Accounts + Workflow + Extensions + Comments + Search + Send + Sync + std::fmt::Debug
 {
     /// Stores a published table: registers (or updates) the plan's targets and entries, records
     /// the round's reports as accepted, and publishes the round when its content changed.

@@ -212,3 +212,32 @@ pub struct CommentView {
     pub body: String,
     pub at: String,
 }
+
+/// What a citizen searches published tables for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// The words, as typed.
+    pub text: String,
+    /// Only this round, when given.
+    pub period: Option<Period>,
+    pub limit: usize,
+}
+
+/// One published entry that matches a search, as the round's newest publication has it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchHit {
+    pub government: String,
+    pub period: Period,
+    pub target_no: u32,
+    /// 0-based, in the source's order.
+    pub entry: u32,
+    pub content: String,
+    pub deadline: String,
+    pub leaders: Vec<duban_core::Leader>,
+    pub units: Vec<duban_core::Unit>,
+    pub progress: String,
+    pub on_schedule: Option<bool>,
+    /// The publication the text comes from.
+    pub sha256: String,
+}

@@ -363,3 +363,31 @@ async fn rounds_sort_in_the_database_as_periods_do() {
     let by_rust: Vec<String> = periods.iter().map(ToString::to_string).collect();
     assert_eq!(by_rank, by_rust);
 }
+
+/// A database published before the search index existed is indexed when opened.
+#[tokio::test]
+async fn opening_indexes_what_was_published_before() {
+    use duban_store::{Search, SearchQuery};
+    let (dir, store) = fresh().await;
+    store.import_table(&heze(), "test").await.unwrap();
+    sqlx::query("DELETE FROM search_terms")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM search_docs")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let query = SearchQuery {
+        text: "储备粮".into(),
+        period: None,
+        limit: 10,
+    };
+    assert!(store.search(&query).await.unwrap().is_empty());
+    drop(store);
+    let url = format!("sqlite://{}", dir.path().join("duban.db").display());
+    let store = SqliteStore::open(&url).await.unwrap();
+    let hits = store.search(&query).await.unwrap();
+    assert_eq!(hits.iter().map(|h| h.target_no).collect::<Vec<_>>(), [39]);
+    assert_eq!(count(&store, "search_docs").await, 40);
+}

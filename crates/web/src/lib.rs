@@ -15,6 +15,7 @@ pub mod openapi;
 mod pages;
 mod public;
 pub mod render;
+mod search;
 mod work_api;
 
 pub use error::ApiError;
@@ -74,6 +75,8 @@ fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/targets/{year}/{no}",
             get(public::target_page),
         ),
+        (Method::GET, "/search", get(search::page)),
+        (Method::GET, "/api/v1/search", get(search::api_search)),
         (Method::GET, "/api/v1/periods", get(public::api_periods)),
         (
             Method::GET,

@@ -4,7 +4,7 @@
 //! The UI's files are compiled into the binary (utoipa-swagger-ui's `vendored` feature) and served
 //! from here, so the docs work on an isolated network and the page loads nothing from elsewhere.
 
-use crate::{ApiError, comments, extensions, public, work_api};
+use crate::{ApiError, comments, extensions, public, search, work_api};
 use axum::body::Body;
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
@@ -37,6 +37,7 @@ pub struct ErrorBody {
     paths(
         public::api_periods,
         public::api_table,
+        search::api_search,
         work_api::login,
         work_api::logout,
         work_api::open_round,

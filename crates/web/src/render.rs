@@ -272,7 +272,6 @@ pub fn target_page(
     };
     let no = newest.no.get();
     let l = Labels::new(lang, &format!("/targets/{year}/{no}"));
-    let join = |names: Vec<&str>| names.join(" ");
     TargetPage {
         year,
         no,
@@ -299,8 +298,8 @@ pub fn target_page(
                             None => (l.not_reported, "no-answer"),
                         };
                         TargetRoundEntry {
-                            leaders: join(e.leaders.iter().map(|n| n.as_str()).collect()),
-                            units: join(e.units.iter().map(|n| n.as_str()).collect()),
+                            leaders: names(e.leaders.iter().map(|n| n.as_str())),
+                            units: names(e.units.iter().map(|n| n.as_str())),
                             progress: &e.progress,
                             on_schedule,
                             on_schedule_class: class,
@@ -312,4 +311,9 @@ pub fn target_page(
         l,
     }
     .render()
+}
+
+/// Names (leaders, units) as one line, separated by spaces as the tables print them.
+pub fn names<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names.into_iter().collect::<Vec<_>>().join(" ")
 }

@@ -382,6 +382,8 @@ async fn permission_matrix() {
         (Method::GET, "/publications/{sha256}", [OK; 6]),
         (Method::GET, "/downloads/{period}/{format}", [OK; 6]),
         (Method::GET, "/targets/{year}/{no}", [OK; 6]),
+        (Method::GET, "/search", [OK; 6]),
+        (Method::GET, "/api/v1/search", [OK; 6]),
         (Method::GET, "/api/v1/periods", [OK; 6]),
         (Method::GET, "/api/v1/tables/{period}", [OK; 6]),
         (Method::GET, "/login", [OK; 6]),
@@ -839,6 +841,11 @@ async fn permission_matrix() {
                 .replace("{format}", "csv")
                 .replace("{year}", "2023")
                 .replace("{no}", "6");
+            let path = if pattern.ends_with("/search") {
+                format!("{path}?q=储备粮")
+            } else {
+                path
+            };
             let body = match (method.as_str(), pattern) {
                 ("POST", "/login") => Some(
                     json!({"username": actor, "password": if *actor == "anonymous" { "x" } else { PASSWORD }}),

@@ -25,6 +25,7 @@ mod accounts;
 mod comments;
 mod extensions;
 mod saves;
+mod search;
 mod workflow;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -104,11 +105,13 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await?;
         let write_gate = Arc::default();
         let saver = saves::Saver::start(options, Arc::clone(&write_gate));
-        Ok(SqliteStore {
+        let store = SqliteStore {
             pool,
             write_gate,
             saver,
-        })
+        };
+        store.backfill_search().await?;
+        Ok(store)
     }
 
     /// Begins a write transaction, after the writers queued before it in this process.
@@ -452,6 +455,7 @@ pub(crate) async fn publish_round(
     .bind(&content)
     .fetch_one(&mut *conn)
     .await?;
+    search::index_publication(conn, round, id, &table).await?;
     sqlx::query("UPDATE rounds SET state = 'published' WHERE id = $1")
         .bind(round)
         .execute(&mut *conn)

@@ -1,0 +1,181 @@
+//! 检索 for the public: `GET /api/v1/search` (INTERFACES.md) and the `/search` page. Both read
+//! only the search index, which holds each round's newest publication and nothing else.
+
+use crate::error::{ApiError, PageError};
+use crate::i18n::{Labels, Lang};
+use crate::{AppState, render};
+use askama::Template;
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Html;
+use duban_core::Period;
+use duban_store::{SearchHit, SearchQuery};
+use serde::{Deserialize, Serialize};
+
+/// Hits returned when the caller names no limit, and the most it may ask for.
+const DEFAULT_LIMIT: usize = 50;
+const MAX_LIMIT: usize = 200;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SearchParams {
+    /// Words to find in a target, its progress, its leaders or units (Chinese or not).
+    q: Option<String>,
+    /// Only this round: 2023Q3, 2023M09, 2023H1 or 2023.
+    period: Option<String>,
+    /// At most this many hits (default 50, at most 200).
+    limit: Option<usize>,
+    #[param(ignore)]
+    lang: Option<String>,
+}
+
+impl SearchParams {
+    fn query(&self) -> Result<SearchQuery, ApiError> {
+        let text = self.q.as_deref().map(str::trim).unwrap_or_default();
+        if text.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_query",
+                "q: write what to search for",
+            ));
+        }
+        if text.chars().count() > 100 {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_query",
+                "q: at most 100 characters",
+            ));
+        }
+        let period = match self.period.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(p) => Some(p.parse::<Period>().map_err(|e| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_period",
+                    format!("period: {e}"),
+                )
+            })?),
+        };
+        Ok(SearchQuery {
+            text: text.to_owned(),
+            period,
+            limit: self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
+        })
+    }
+}
+
+/// What a search answers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchAnswer {
+    /// The words searched for, trimmed.
+    query: String,
+    period: Option<Period>,
+    /// The newest round first, then by target number; each from its round's newest
+    /// publication.
+    hits: Vec<SearchHit>,
+}
+
+/// Searches what was published: the newest publication of every round. Chinese words of any
+/// length match (the index is built from characters and character pairs).
+#[utoipa::path(
+    get,
+    path = "/api/v1/search",
+    tag = "public",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "The matching published entries", body = SearchAnswer),
+        (status = 422, description = "No query, or not a period (`invalid_query`, `invalid_period`)", body = crate::openapi::ErrorBody),
+    ),
+)]
+pub async fn api_search(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<SearchAnswer>, ApiError> {
+    let query = params.query()?;
+    let hits = state.store.search(&query).await?;
+    Ok(Json(SearchAnswer {
+        query: query.text,
+        period: query.period,
+        hits,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    l: Labels,
+    text: String,
+    period: String,
+    /// Published periods to choose from: (code, label).
+    periods: Vec<(String, String)>,
+    hits: Vec<HitRow>,
+}
+
+struct HitRow {
+    period: String,
+    period_label: String,
+    year: i16,
+    target_no: u32,
+    content: String,
+    leaders: String,
+    units: String,
+    progress: String,
+    on_schedule: &'static str,
+    on_schedule_class: &'static str,
+}
+
+/// The search page: a form, and the hits when there is a query.
+pub async fn page(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Html<String>, PageError> {
+    let lang = Lang::from_query(params.lang.as_deref());
+    let l = Labels::new(lang, "/search");
+    let text = params.q.as_deref().map(str::trim).unwrap_or_default();
+    let mut periods: Vec<(String, String)> = state
+        .store
+        .published()
+        .await?
+        .iter()
+        .map(|p| (p.period.to_string(), lang.period_label(p.period)))
+        .collect();
+    periods.dedup();
+    let hits = if text.is_empty() {
+        Vec::new()
+    } else {
+        let query = params.query()?;
+        state.store.search(&query).await?
+    };
+    let rows = hits
+        .into_iter()
+        .map(|h| {
+            let (on_schedule, class) = match h.on_schedule {
+                Some(true) => (l.yes, ""),
+                Some(false) => (l.no, "behind"),
+                None => (l.not_reported, "no-answer"),
+            };
+            HitRow {
+                period: h.period.to_string(),
+                period_label: lang.period_label(h.period),
+                year: h.period.year(),
+                target_no: h.target_no,
+                content: h.content,
+                leaders: render::names(h.leaders.iter().map(|n| n.as_str())),
+                units: render::names(h.units.iter().map(|n| n.as_str())),
+                progress: h.progress,
+                on_schedule,
+                on_schedule_class: class,
+            }
+        })
+        .collect();
+    SearchPage {
+        text: text.to_owned(),
+        period: params.period.clone().unwrap_or_default(),
+        periods,
+        hits: rows,
+        l,
+    }
+    .render()
+    .map(Html)
+    .map_err(|e| PageError(ApiError::internal(&e)))
+}
