@@ -8,7 +8,7 @@
 # `version`, so concurrent saves of one report overwrite each other instead of getting 409.
 # Any non-2xx answer is an error: wrk's Lua counts them by status and the script fails on any.
 #
-# Needs: wrk, curl, jq. Loopback only. Knobs: DUR (10s), CONN (64), THREADS (2), UNITS (8),
+# Needs: wrk, curl, jq, python3 (to count the audit records). Loopback only. Knobs: DUR (10s), CONN (64), THREADS (2), UNITS (8),
 # PORT (18190); CARGO_TARGET_DIR is honoured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -111,3 +111,8 @@ case "$line" in
   *"non-2xx 0  socket errors 0"*) ;;
   *) echo "errors: $line" >&2; tail -n 20 "$work/duban.log" >&2; exit 1 ;;
 esac
+# Every answered save must have its audit record (the save and its record are one transaction).
+ok=$(sed -n 's/^status 200: //p' "$work/wrk.txt")
+audited=$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM audit_log WHERE action = '"'"'report.save'"'"'").fetchone()[0])' "$work/bench.db")
+echo "answered 200: $ok  audited saves: $audited"
+if [ "$audited" -lt "$ok" ]; then echo "saves without an audit record" >&2; exit 1; fi
