@@ -68,15 +68,7 @@ async fn words_of_any_length_find_what_was_published() {
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {e}");
     }
     // The page shows the same hits, linked to the table row.
-    let page = s
-        .http
-        .get(format!("{}/search?q=储备粮", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = s.text("/search?q=储备粮").await;
     assert!(page.contains("href=\"/tables/2023Q3#t39\""));
     assert!(page.contains("前三季度,增加市级储备粮1.71万吨"));
 }

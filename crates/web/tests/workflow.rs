@@ -178,26 +178,10 @@ async fn a_report_goes_round_the_whole_cycle() {
     );
     let (_, periods) = s.call(Method::GET, "/api/v1/periods", None, None).await;
     assert_eq!(periods.as_array().unwrap().len(), 1);
-    let home = s
-        .http
-        .get(format!("{}/", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = s.text("/").await;
     assert!(!home.contains("2023Q4"));
     // The target's page follows published rounds only: the accepted Q4 text waits.
-    let target = s
-        .http
-        .get(format!("{}/targets/2023/39", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let target = s.text("/targets/2023/39").await;
     assert!(target.contains("增加市级储备粮1.71万吨") && !target.contains("已完成年度目标"));
 
     assert_eq!(
@@ -283,15 +267,7 @@ async fn a_report_goes_round_the_whole_cycle() {
         "a draft never appears in public: 未报送"
     );
     assert_eq!(t6["entries"][0]["on_schedule"], Value::Null);
-    let page = s
-        .http
-        .get(format!("{}/tables/2023Q4", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = s.text("/tables/2023Q4").await;
     assert!(page.contains("已完成年度目标") && !page.contains("晚了"));
 
     let actions: Vec<String> = s
@@ -1037,29 +1013,13 @@ async fn an_approved_extension_is_published_beside_the_original_deadline() {
         .await;
     assert!(!q3.to_string().contains("2024-06-30"));
 
-    let page = s
-        .http
-        .get(format!("{}/tables/2023Q4", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = s.text("/tables/2023Q4").await;
     assert!(
         page.contains(&format!("延期至 2024-06-30（理由：{reason}）")),
         "the public table shows the extension"
     );
     // The target's own page: both rounds in order, and the extension beside the deadline.
-    let target = s
-        .http
-        .get(format!("{}/targets/2023/39", s.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let target = s.text("/targets/2023/39").await;
     let (q3, q4) = (
         target.find("增加市级储备粮1.71万吨").expect("Q3's text"),
         target.find("全年增加市级储备粮2万吨").expect("Q4's text"),
@@ -1152,15 +1112,7 @@ async fn leaders_comment_for_reviewers_only() {
         "/api/v1/tables/2023Q4",
         "/downloads/2023Q4/csv",
     ] {
-        let text = s
-            .http
-            .get(format!("{}{p}", s.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = s.text(p).await;
         assert!(!text.contains(body), "{p}");
     }
     let audit = s.store.audit(50).await.unwrap();

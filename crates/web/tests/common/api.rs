@@ -32,6 +32,18 @@ pub async fn site() -> Site {
 }
 
 impl Site {
+    /// The body of a GET without a login, as text (a public page).
+    pub async fn text(&self, path: &str) -> String {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// A bearer token for a user, made directly in storage (logging in is tested on its own).
     pub async fn token(&self, user: &str) -> Option<String> {
         if user == "anonymous" {
