@@ -117,7 +117,6 @@ pub trait Extensions: Send + Sync {
     ) -> Result<ExtensionView, StoreError>;
     /// Every request, pending first, then newest first. Callers filter by what the actor may see.
     async fn extensions(&self) -> Result<Vec<ExtensionView>, StoreError>;
-    async fn extension(&self, id: i64) -> Result<Option<ExtensionView>, StoreError>;
 }
 
 /// Leaders' comments on reports, for the reviewers.

@@ -59,7 +59,7 @@ async fn request(
     Ok((r, x))
 }
 
-/// Decides after checking the actor may, and that the request is one they can see.
+/// Decides after checking the actor may (an unknown id is the store's 404).
 async fn decide(
     state: &AppState,
     actor: &Actor,
@@ -67,11 +67,6 @@ async fn decide(
     decision: &Decision,
 ) -> Result<ExtensionView, ApiError> {
     require(actor, Action::DecideExtension)?;
-    state
-        .store
-        .extension(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("extension"))?;
     Ok(state
         .store
         .decide_extension(id, decision, actor.user_id, &who(actor))

@@ -235,13 +235,4 @@ impl Extensions for SqliteStore {
         .await?;
         views(rows)
     }
-
-    async fn extension(&self, id: i64) -> Result<Option<ExtensionView>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        match view_of(&mut conn, id).await {
-            Ok(v) => Ok(Some(v)),
-            Err(StoreError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
 }
