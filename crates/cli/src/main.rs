@@ -541,7 +541,12 @@ async fn demo(bind: &str) -> Result<()> {
     let period = table.period;
     // The next round, open, so a newcomer can walk the whole cycle.
     let next: Period = format!("{}Q4", table.year).parse()?;
-    let due = jiff::civil::Date::new(table.year + 1, 1, 10)?;
+    // Due in two days (China time), so the dashboard shows the yellow "due soon" state and a
+    // newcomer's submissions are on time; a fixed date in 2024 would make everything late.
+    let due = jiff::tz::Offset::constant(8)
+        .to_datetime(jiff::Timestamp::now())
+        .date()
+        .checked_add(jiff::Span::new().days(2))?;
     store.open_round(next, due, "demo").await?;
     let mut accounts = String::new();
     for (name, role, units, leader) in DEMO_ACCOUNTS {
