@@ -4,7 +4,7 @@
 //! entry.
 
 use super::workflow::names;
-use super::{SqliteStore, audit, now};
+use super::{SqliteStore, audit, now, target_no};
 use crate::{Decision, ExtensionView, Extensions, StoreError};
 use duban_core::extension::{ExtensionError, check_request};
 use duban_core::{Deadline, ExtensionState, Leader, Unit};
@@ -33,13 +33,11 @@ fn views(rows: Vec<SqliteRow>) -> Result<Vec<ExtensionView>, StoreError> {
     rows.into_iter()
         .map(|row| {
             let state: String = row.get("state");
-            let no: i64 = row.get("no");
             Ok(ExtensionView {
                 id: row.get("id"),
                 government: row.get("government"),
                 year: row.get("year"),
-                target_no: u32::try_from(no)
-                    .map_err(|_| StoreError::Corrupt(format!("target {no}")))?,
+                target_no: target_no(&row)?.get(),
                 entry: u32::try_from(row.get::<i64, _>("position")).unwrap_or(0),
                 target_content: row.get("content"),
                 leaders: names(&row, "leaders", |n| Leader::parse(n).ok())?,

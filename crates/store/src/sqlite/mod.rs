@@ -375,7 +375,7 @@ enum NameKindKey {
     Leaders,
 }
 
-fn target_no(row: &SqliteRow) -> Result<TargetNo, StoreError> {
+pub(crate) fn target_no(row: &SqliteRow) -> Result<TargetNo, StoreError> {
     let no: i64 = row.get("no");
     u32::try_from(no)
         .ok()

@@ -12,7 +12,7 @@
 //! so it must never be abandoned half-way: it runs on a task of its own that no request can
 //! cancel, and after any error the task rolls back before the connection goes back to the pool.
 
-use super::workflow::{refreshed, snapshot, subject};
+use super::workflow::{snapshot, subject, view_of};
 use super::{audit, now};
 use crate::{ReportEdit, ReportView, StoreError};
 use duban_core::access::check_writable;
@@ -153,7 +153,7 @@ async fn save(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
 async fn slow(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, StoreError> {
     let (base, edit) = (&job.base, &job.edit);
     let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
-    let before = refreshed(&mut tx, base.clone()).await?;
+    let before = view_of(&mut tx, base.id).await?;
     check_writable(before.round_state, before.state)?;
     if let Some(v) = edit.version
         && v != before.version

@@ -2,7 +2,7 @@
 //! the rules of `duban_core::access` inside an IMMEDIATE transaction, so two requests racing on
 //! one report are serialised and the loser sees the winner's state.
 
-use super::{ApprovedExtensions, SqliteStore, audit, now, publish_round};
+use super::{ApprovedExtensions, SqliteStore, audit, now, publish_round, target_no};
 use crate::{
     PublicationSummary, ReportEdit, ReportView, Review, RoundSummary, Store, StoreError, Workflow,
 };
@@ -70,12 +70,10 @@ fn round_state(s: &str) -> Result<RoundState, StoreError> {
 fn views(rows: Vec<SqliteRow>) -> Result<Vec<ReportView>, StoreError> {
     rows.iter()
         .map(|row| {
-            let no: i64 = row.get("no");
             Ok(ReportView {
                 id: row.get("id"),
                 period: parse_period(&row.get::<String, _>("period"))?,
-                target_no: u32::try_from(no)
-                    .map_err(|_| StoreError::Corrupt(format!("target {no}")))?,
+                target_no: target_no(row)?.get(),
                 entry: u32::try_from(row.get::<i64, _>("position")).unwrap_or(0),
                 leaders: names(row, "leaders", |n| Leader::parse(n).ok())?,
                 units: names(row, "units", |n| Unit::parse(n).ok())?,
@@ -96,7 +94,10 @@ fn views(rows: Vec<SqliteRow>) -> Result<Vec<ReportView>, StoreError> {
         .collect()
 }
 
-async fn view_of(conn: &mut SqliteConnection, id: i64) -> Result<ReportView, StoreError> {
+pub(super) async fn view_of(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<ReportView, StoreError> {
     let rows = sqlx::query(AssertSqlSafe(format!("{VIEW_SELECT} WHERE r.id = $1")))
         .bind(id)
         .fetch_all(&mut *conn)
@@ -141,56 +142,6 @@ async fn summary_of(conn: &mut SqliteConnection, round: i64) -> Result<RoundSumm
         state: round_state(&row.get::<String, _>("state"))?,
         due: row.get("due"),
         reports: usize::try_from(row.get::<i64, _>("reports")).unwrap_or(0),
-    })
-}
-
-/// Reads the report's and its round's states for a transition.
-async fn states(
-    conn: &mut SqliteConnection,
-    id: i64,
-) -> Result<(RoundState, ReportState, i64, Option<String>), StoreError> {
-    let row = sqlx::query(
-        "SELECT r.state, r.version, rd.state AS round_state, rd.due
-         FROM reports r JOIN rounds rd ON rd.id = r.round_id WHERE r.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| StoreError::NotFound(format!("report {id}")))?;
-    Ok((
-        round_state(&row.get::<String, _>("round_state"))?,
-        report_state(&row.get::<String, _>("state"))?,
-        row.get("version"),
-        row.get("due"),
-    ))
-}
-
-/// `v` with the columns a workflow step can change read again, in one query: for use inside a
-/// write transaction on a view read before it (names, target and period do not change there).
-pub(super) async fn refreshed(
-    conn: &mut SqliteConnection,
-    v: ReportView,
-) -> Result<ReportView, StoreError> {
-    let row = sqlx::query(
-        "SELECT r.progress, r.on_schedule, r.state, r.return_reason, r.late, r.version,
-                r.updated_at, rd.state AS round_state, rd.due
-         FROM reports r JOIN rounds rd ON rd.id = r.round_id WHERE r.id = $1",
-    )
-    .bind(v.id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| StoreError::NotFound(format!("report {}", v.id)))?;
-    Ok(ReportView {
-        progress: row.get("progress"),
-        on_schedule: row.get::<Option<i64>, _>("on_schedule").map(|v| v != 0),
-        state: report_state(&row.get::<String, _>("state"))?,
-        return_reason: row.get("return_reason"),
-        late: row.get::<i64, _>("late") != 0,
-        version: row.get("version"),
-        updated_at: row.get("updated_at"),
-        round_state: round_state(&row.get::<String, _>("round_state"))?,
-        due: row.get("due"),
-        ..v
     })
 }
 
@@ -392,9 +343,9 @@ impl Workflow for SqliteStore {
 
     async fn submit_report(&self, id: i64, actor: &str) -> Result<ReportView, StoreError> {
         let mut tx = self.write().await?;
-        let (round, state, _, due) = states(&mut tx, id).await?;
-        check_writable(round, state)?;
+        // One statement gives the states the rules need and the audit's "before".
         let before = view_of(&mut tx, id).await?;
+        check_writable(before.round_state, before.state)?;
         if before.progress.trim().is_empty() {
             return Err(StoreError::Invalid(
                 "write the progress (完成情况) before submitting".into(),
@@ -405,7 +356,9 @@ impl Workflow for SqliteStore {
                 "answer 是否按计划完成进度 (是/否) before submitting".into(),
             ));
         }
-        let late = due
+        let late = before
+            .due
+            .as_deref()
             .and_then(|d| d.parse::<jiff::civil::Date>().ok())
             .is_some_and(|d| today_in_china() > d);
         sqlx::query("UPDATE reports SET state = 'submitted', late = $1, version = version + 1, updated_at = $2 WHERE id = $3")
@@ -442,9 +395,8 @@ impl Workflow for SqliteStore {
             Review::Return { reason } => ("returned", Some(reason.trim()), "report.return"),
         };
         let mut tx = self.write().await?;
-        let (round, current, _, _) = states(&mut tx, id).await?;
-        check_reviewable(round, current)?;
         let before = view_of(&mut tx, id).await?;
+        check_reviewable(before.round_state, before.state)?;
         sqlx::query("UPDATE reports SET state = $1, return_reason = $2, version = version + 1, updated_at = $3 WHERE id = $4")
             .bind(state)
             .bind(reason)
