@@ -32,7 +32,7 @@ const LATEST: &str = "public, max-age=60, must-revalidate";
 /// A publication by hash never changes.
 const FOREVER: &str = "public, max-age=31536000, immutable";
 
-fn parse_period(s: &str) -> Result<Period, ApiError> {
+pub(crate) fn parse_period(s: &str) -> Result<Period, ApiError> {
     s.parse().map_err(|e: duban_core::period::PeriodError| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

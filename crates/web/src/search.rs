@@ -48,13 +48,7 @@ impl SearchParams {
         }
         let period = match self.period.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(p) => Some(p.parse::<Period>().map_err(|e| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_period",
-                    format!("period: {e}"),
-                )
-            })?),
+            Some(p) => Some(crate::public::parse_period(p)?),
         };
         Ok(SearchQuery {
             text: text.to_owned(),

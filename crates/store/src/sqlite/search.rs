@@ -77,11 +77,20 @@ impl SqliteStore {
     /// Indexes the newest publication of every round, for a database published before the
     /// index existed. Does nothing once anything is indexed.
     pub(crate) async fn backfill_search(&self) -> Result<(), StoreError> {
+        // Every command opens the store: the common answer ("nothing to do") is read without
+        // taking the write lock a running server may be using.
+        let needed = "SELECT NOT EXISTS (SELECT 1 FROM search_docs)
+                          AND EXISTS (SELECT 1 FROM publications)";
+        let todo: bool = sqlx::query_scalar(needed).fetch_one(&self.pool).await?;
+        if !todo {
+            return Ok(());
+        }
         let mut tx = self.write().await?;
-        let indexed: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM search_docs)")
+        // Asked again under the lock: another process may have filled it meanwhile.
+        if !sqlx::query_scalar::<_, bool>(needed)
             .fetch_one(&mut *tx)
-            .await?;
-        if indexed {
+            .await?
+        {
             return Ok(());
         }
         let rows: Vec<(i64, i64, String)> = sqlx::query_as(
