@@ -115,8 +115,10 @@ pub trait Extensions: Send + Sync {
         user_id: i64,
         actor: &str,
     ) -> Result<ExtensionView, StoreError>;
-    /// Every request, pending first, then newest first. Callers filter by what the actor may see.
-    async fn extensions(&self) -> Result<Vec<ExtensionView>, StoreError>;
+    /// Every request, or those of one plan (government, year): pending first, then newest
+    /// first. Callers filter by what the actor may see.
+    async fn extensions(&self, plan: Option<(&str, i16)>)
+    -> Result<Vec<ExtensionView>, StoreError>;
 }
 
 /// Leaders' comments on reports, for the reviewers.

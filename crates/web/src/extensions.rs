@@ -126,7 +126,7 @@ pub async fn api_list(
     State(state): State<AppState>,
     crate::auth::ApiActor(actor): crate::auth::ApiActor,
 ) -> Result<Json<Vec<ExtensionView>>, ApiError> {
-    Ok(Json(visible(&actor, state.store.extensions().await?)))
+    Ok(Json(visible(&actor, state.store.extensions(None).await?)))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -243,7 +243,7 @@ pub async fn page_list(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
 ) -> Result<Html<String>, PageError> {
-    let rows = visible(&actor, state.store.extensions().await?)
+    let rows = visible(&actor, state.store.extensions(None).await?)
         .into_iter()
         .map(|x| Row {
             state_label: x.state.label_zh(),

@@ -466,10 +466,11 @@ pub async fn round_page(
     units.dedup();
     // The latest request per entry (the list comes pending first, then newest first).
     let mut extensions: BTreeMap<(u32, u32), ExtensionNote> = BTreeMap::new();
-    for x in state.store.extensions().await? {
-        if x.year != period.year() || x.government != round.government {
-            continue;
-        }
+    for x in state
+        .store
+        .extensions(Some((&round.government, period.year())))
+        .await?
+    {
         extensions
             .entry((x.target_no, x.entry))
             .or_insert_with(|| ExtensionNote {

@@ -224,12 +224,18 @@ impl Extensions for SqliteStore {
         Ok(after)
     }
 
-    async fn extensions(&self) -> Result<Vec<ExtensionView>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
+    async fn extensions(
+        &self,
+        plan: Option<(&str, i16)>,
+    ) -> Result<Vec<ExtensionView>, StoreError> {
+        let (government, year) = plan.unzip();
         let rows = sqlx::query(AssertSqlSafe(format!(
-            "{SELECT} ORDER BY x.state = 'pending' DESC, x.id DESC"
+            "{SELECT} WHERE ($1 IS NULL OR (p.government = $1 AND p.year = $2))
+             ORDER BY x.state = 'pending' DESC, x.id DESC"
         )))
-        .fetch_all(&mut *conn)
+        .bind(government)
+        .bind(year)
+        .fetch_all(&self.pool)
         .await?;
         views(rows)
     }
