@@ -1,7 +1,7 @@
 //! Period words in narratives (前三季度, 1-9月, 截至9月底, 上半年, 岁末年初): what time a figure
 //! refers to, and whether a word fits the round it was reported in.
 
-use duban_core::Period;
+use duban_core::{Period, PeriodKind};
 use std::ops::Range;
 
 /// A period word found in a text.
@@ -185,11 +185,11 @@ pub fn stale_in(word: &PeriodWord, round: Period) -> bool {
         return false;
     };
     let e = p.end_month();
-    let monthly_round = matches!(round, Period::Month { .. });
-    let lag = match p {
-        Period::Month { .. } => 1,
-        Period::Quarter { .. } if monthly_round => r % 3,
-        Period::Half { .. } if monthly_round => r % 6,
+    let monthly_round = matches!(round.kind(), PeriodKind::Month { .. });
+    let lag = match p.kind() {
+        PeriodKind::Month { .. } => 1,
+        PeriodKind::Quarter { .. } if monthly_round => r % 3,
+        PeriodKind::Half { .. } if monthly_round => r % 6,
         _ => 0,
     };
     e + lag < r

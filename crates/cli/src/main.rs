@@ -313,6 +313,8 @@ async fn run(cli: Cli) -> Result<()> {
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            // The same cap as a login takes, so every password set here can be typed there.
+            duban_core::text::Password::parse(password.as_str())?;
             if password.chars().count() < 8 {
                 bail!("the password must have at least 8 characters");
             }
@@ -584,7 +586,9 @@ async fn demo(bind: &str) -> Result<()> {
             .request_extension(
                 r39.id,
                 jiff::civil::Date::new(table.year + 1, 6, 30)?,
-                "（演示）收储计划调整，需待省级下达下一年度收储指标后完成",
+                &duban_core::text::ExtensionReason::parse(
+                    "（演示）收储计划调整，需待省级下达下一年度收储指标后完成",
+                )?,
                 user("fgw").await?,
                 "user:fgw",
             )
@@ -592,7 +596,9 @@ async fn demo(bind: &str) -> Result<()> {
         store
             .add_comment(
                 r39.id,
-                "（演示）前三季度仅完成1.71万吨，请审核时重点核实全年能否完成。",
+                &duban_core::text::CommentBody::parse(
+                    "（演示）前三季度仅完成1.71万吨，请审核时重点核实全年能否完成。",
+                )?,
                 user("nieyk").await?,
                 "user:nieyk",
             )

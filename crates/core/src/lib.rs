@@ -17,12 +17,13 @@ pub mod plan;
 pub mod round;
 pub mod search;
 pub mod table;
+pub mod text;
 
 pub use deadline::Deadline;
 pub use extension::{Extension, ExtensionState};
 pub use ids::*;
 pub use names::{Leader, Unit};
-pub use period::Period;
+pub use period::{Period, PeriodKind};
 pub use plan::{Entry, Plan, Target, TargetNo};
 pub use round::{ReportState, RoundState};
 pub use table::{Table, TableEntry, TableTarget};

@@ -5,8 +5,17 @@ use serde::{Deserialize, Serialize};
 use std::{fmt, str::FromStr};
 
 /// The span a round (调度) reports on. Ordered by year, then by where the span ends.
+///
+/// Its field is private: a `Period` is made only by [`Period::new`] (and the parsers built on
+/// it), which checks the year and the span's number, so every period the program holds can be
+/// written and read back — no path can make a `1901Q3` or a `2023Q7` that storage then refuses.
+/// Match on [`Period::kind`] to tell the spans apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Period {
+pub struct Period(PeriodKind);
+
+/// What a [`Period`] is made of, for matching; a value of this type is not yet checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PeriodKind {
     /// `2023Q3`: a quarter, 1–4.
     Quarter { year: i16, quarter: u8 },
     /// `2023M09`: a month, 1–12.
@@ -17,6 +26,10 @@ pub enum Period {
     Year { year: i16 },
 }
 
+/// The years a period may fall in: from the founding of the People's Republic (no government
+/// work report this program reads is older) to a bound that keeps four digits.
+pub const YEARS: std::ops::RangeInclusive<i16> = 1949..=2999;
+
 /// Why a period could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PeriodError {
@@ -26,25 +39,58 @@ pub enum PeriodError {
         "“{0}” is not a period word this program knows (一季度, 二季度, 三季度, 四季度, 上半年, 下半年, 全年, 年底, 1-9月 …)"
     )]
     UnknownWord(String),
+    #[error("{0} is not a year this program takes (1949–2999)")]
+    Year(i16),
+    #[error("{0:?} is not a period: the quarter, month or half is out of range")]
+    Span(PeriodKind),
 }
 
 impl Period {
+    /// The one way to make a period: checks the year and the span's number.
+    pub fn new(kind: PeriodKind) -> Result<Period, PeriodError> {
+        let year = match kind {
+            PeriodKind::Quarter { year, .. }
+            | PeriodKind::Month { year, .. }
+            | PeriodKind::Half { year, .. }
+            | PeriodKind::Year { year } => year,
+        };
+        if !YEARS.contains(&year) {
+            return Err(PeriodError::Year(year));
+        }
+        let in_range = match kind {
+            PeriodKind::Quarter { quarter, .. } => (1..=4).contains(&quarter),
+            PeriodKind::Month { month, .. } => (1..=12).contains(&month),
+            PeriodKind::Half { half, .. } => (1..=2).contains(&half),
+            PeriodKind::Year { .. } => true,
+        };
+        if in_range {
+            Ok(Period(kind))
+        } else {
+            Err(PeriodError::Span(kind))
+        }
+    }
+
+    /// What the period is, to match on.
+    pub fn kind(self) -> PeriodKind {
+        self.0
+    }
+
     pub fn year(self) -> i16 {
-        match self {
-            Period::Quarter { year, .. }
-            | Period::Month { year, .. }
-            | Period::Half { year, .. }
-            | Period::Year { year } => year,
+        match self.0 {
+            PeriodKind::Quarter { year, .. }
+            | PeriodKind::Month { year, .. }
+            | PeriodKind::Half { year, .. }
+            | PeriodKind::Year { year } => year,
         }
     }
 
     /// The last month the period covers (1–12).
     pub fn end_month(self) -> u8 {
-        match self {
-            Period::Quarter { quarter, .. } => quarter * 3,
-            Period::Month { month, .. } => month,
-            Period::Half { half, .. } => half * 6,
-            Period::Year { .. } => 12,
+        match self.0 {
+            PeriodKind::Quarter { quarter, .. } => quarter * 3,
+            PeriodKind::Month { month, .. } => month,
+            PeriodKind::Half { half, .. } => half * 6,
+            PeriodKind::Year { .. } => 12,
         }
     }
 
@@ -69,12 +115,14 @@ impl Period {
             _ => None,
         };
         if let Some(quarter) = quarter {
-            return Ok(Period::Quarter { year, quarter });
+            return Period::new(PeriodKind::Quarter { year, quarter });
         }
         match w {
-            "上半年" => return Ok(Period::Half { year, half: 1 }),
-            "下半年" => return Ok(Period::Half { year, half: 2 }),
-            "全年" | "年底" | "年度" | "年终" => return Ok(Period::Year { year }),
+            "上半年" => return Period::new(PeriodKind::Half { year, half: 1 }),
+            "下半年" => return Period::new(PeriodKind::Half { year, half: 2 }),
+            "全年" | "年底" | "年度" | "年终" => {
+                return Period::new(PeriodKind::Year { year });
+            }
             _ => {}
         }
         // Months: "9月", "1-9月", "1—9月", "1至9月", "九月".
@@ -85,44 +133,59 @@ impl Period {
                 .unwrap_or(body);
             let month = last.parse::<u8>().ok().or_else(|| chinese_month(last));
             if let Some(month @ 1..=12) = month {
-                return Ok(Period::Month { year, month });
+                return Period::new(PeriodKind::Month { year, month });
             }
         }
         Err(PeriodError::UnknownWord(word.to_owned()))
     }
 
+    /// The word a progress header and a round's title use for the period: 三季度, 上半年, 全年,
+    /// 1-9月 (a January round: 1月), as in 三季度完成情况 and …责任目标三季度工作推进情况一览表.
+    pub fn progress_word(self) -> String {
+        match self.0 {
+            PeriodKind::Quarter { quarter, .. } => {
+                format!("{}季度", ["一", "二", "三", "四"][usize::from(quarter - 1)])
+            }
+            PeriodKind::Half { half: 1, .. } => "上半年".into(),
+            PeriodKind::Half { .. } => "下半年".into(),
+            PeriodKind::Year { .. } => "全年".into(),
+            PeriodKind::Month { month: 1, .. } => "1月".into(),
+            PeriodKind::Month { month, .. } => format!("1-{month}月"),
+        }
+    }
+
     /// The words a narrative uses for this period (for the reader; checks use them too).
     pub fn label_zh(self) -> String {
-        match self {
-            Period::Quarter { year, quarter } => {
+        match self.0 {
+            PeriodKind::Quarter { year, quarter } => {
                 format!(
                     "{year}年{}季度",
                     ["一", "二", "三", "四"][usize::from(quarter - 1)]
                 )
             }
-            Period::Month { year, month } => format!("{year}年{month}月"),
-            Period::Half { year, half } => {
+            PeriodKind::Month { year, month } => format!("{year}年{month}月"),
+            PeriodKind::Half { year, half } => {
                 format!("{year}年{}", if half == 1 { "上半年" } else { "下半年" })
             }
-            Period::Year { year } => format!("{year}年全年"),
+            PeriodKind::Year { year } => format!("{year}年全年"),
         }
     }
 
     pub fn label_en(self) -> String {
-        match self {
-            Period::Quarter { year, quarter } => format!("Q{quarter} {year}"),
-            Period::Month { year, month } => format!("{year}-{month:02}"),
-            Period::Half { year, half } => format!("H{half} {year}"),
-            Period::Year { year } => format!("year {year}"),
+        match self.0 {
+            PeriodKind::Quarter { year, quarter } => format!("Q{quarter} {year}"),
+            PeriodKind::Month { year, month } => format!("{year}-{month:02}"),
+            PeriodKind::Half { year, half } => format!("H{half} {year}"),
+            PeriodKind::Year { year } => format!("year {year}"),
         }
     }
 
     fn sort_key(self) -> (i16, u8, u8) {
-        let rank = match self {
-            Period::Month { .. } => 0,
-            Period::Quarter { .. } => 1,
-            Period::Half { .. } => 2,
-            Period::Year { .. } => 3,
+        let rank = match self.0 {
+            PeriodKind::Month { .. } => 0,
+            PeriodKind::Quarter { .. } => 1,
+            PeriodKind::Half { .. } => 2,
+            PeriodKind::Year { .. } => 3,
         };
         (self.year(), self.end_month(), rank)
     }
@@ -152,11 +215,11 @@ impl PartialOrd for Period {
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Period::Quarter { year, quarter } => write!(f, "{year}Q{quarter}"),
-            Period::Month { year, month } => write!(f, "{year}M{month:02}"),
-            Period::Half { year, half } => write!(f, "{year}H{half}"),
-            Period::Year { year } => write!(f, "{year}"),
+        match self.0 {
+            PeriodKind::Quarter { year, quarter } => write!(f, "{year}Q{quarter}"),
+            PeriodKind::Month { year, month } => write!(f, "{year}M{month:02}"),
+            PeriodKind::Half { year, half } => write!(f, "{year}H{half}"),
+            PeriodKind::Year { year } => write!(f, "{year}"),
         }
     }
 }
@@ -172,32 +235,26 @@ impl FromStr for Period {
         }
         let (y, rest) = s.split_at(4);
         let year: i16 = y.parse().map_err(|_| err())?;
-        if !(1949..=2999).contains(&year) {
-            return Err(err());
-        }
-        let num = |t: &str, max: u8| -> Result<u8, PeriodError> {
-            match t.parse::<u8>() {
-                Ok(n) if (1..=max).contains(&n) => Ok(n),
-                _ => Err(err()),
-            }
-        };
+        let num = |t: &str| t.parse::<u8>().map_err(|_| err());
         let upper = rest.to_ascii_uppercase();
-        match upper.as_bytes().first() {
-            None => Ok(Period::Year { year }),
-            Some(b'Q') if upper.len() == 2 => Ok(Period::Quarter {
+        let kind = match upper.as_bytes().first() {
+            None => PeriodKind::Year { year },
+            Some(b'Q') if upper.len() == 2 => PeriodKind::Quarter {
                 year,
-                quarter: num(&upper[1..], 4)?,
-            }),
-            Some(b'M') if upper.len() == 3 => Ok(Period::Month {
+                quarter: num(&upper[1..])?,
+            },
+            Some(b'M') if upper.len() == 3 => PeriodKind::Month {
                 year,
-                month: num(&upper[1..], 12)?,
-            }),
-            Some(b'H') if upper.len() == 2 => Ok(Period::Half {
+                month: num(&upper[1..])?,
+            },
+            Some(b'H') if upper.len() == 2 => PeriodKind::Half {
                 year,
-                half: num(&upper[1..], 2)?,
-            }),
-            _ => Err(err()),
-        }
+                half: num(&upper[1..])?,
+            },
+            _ => return Err(err()),
+        };
+        // The same checks as every other way of making a period; the message names the text.
+        Period::new(kind).map_err(|_| err())
     }
 }
 
@@ -258,6 +315,42 @@ mod tests {
             "二〇二三",
         ] {
             assert!(s.parse::<Period>().is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn every_way_of_making_a_period_checks_the_same_rules() {
+        // A title saying 1901年三季度 once made a period that storage could not read back.
+        assert_eq!(
+            Period::from_word(1901, "三季度"),
+            Err(PeriodError::Year(1901))
+        );
+        assert!(Period::from_word(3000, "全年").is_err());
+        assert!("1901Q3".parse::<Period>().is_err());
+        assert!(
+            Period::new(PeriodKind::Quarter {
+                year: 2023,
+                quarter: 7
+            })
+            .is_err()
+        );
+        assert!(
+            Period::new(PeriodKind::Month {
+                year: 2023,
+                month: 0
+            })
+            .is_err()
+        );
+        assert!(
+            Period::new(PeriodKind::Half {
+                year: 2023,
+                half: 3
+            })
+            .is_err()
+        );
+        for p in ["1949", "2999M12", "2023Q3"] {
+            let parsed: Period = p.parse().unwrap();
+            assert_eq!(Period::new(parsed.kind()), Ok(parsed));
         }
     }
 

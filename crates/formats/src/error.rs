@@ -109,6 +109,28 @@ pub enum ImportErrorKind {
         "the XLSX expands {ratio}-fold when unpacked (limit {limit}); refusing it as a possible zip bomb"
     )]
     ZipBomb { ratio: u64, limit: u64 },
+    /// Refused before anything is held in memory: `size` is what the archive declares for the
+    /// part, or, when the declaration lied, what unpacking it produced before it was stopped.
+    #[error(
+        "the XLSX part {part} unpacks to {} or more; the limit is {} per part; refusing it as a possible zip bomb",
+        mib(*size),
+        mib(*limit)
+    )]
+    XlsxPartTooLarge { part: String, size: u64, limit: u64 },
+    /// All parts together, counted up to and including `part`.
+    #[error(
+        "the XLSX unpacks to {} or more in all (counted up to part {part}); the limit is {}; refusing it as a possible zip bomb",
+        mib(*size),
+        mib(*limit)
+    )]
+    XlsxTooLarge { part: String, size: u64, limit: u64 },
+    /// The cells read so far, with merged cells' text repeated on the rows they span.
+    #[error(
+        "the sheet's cells take {} or more in memory (a merged cell counts once for every row it spans); the limit is {}",
+        mib(*size),
+        mib(*limit)
+    )]
+    SheetTooLarge { size: u64, limit: u64 },
     #[error("the cell holds {chars} characters; the limit is {limit}")]
     CellTooLong { chars: usize, limit: usize },
     #[error(
@@ -125,6 +147,15 @@ pub enum ImportErrorKind {
     NoSuchSheet { wanted: String, have: String },
     #[error("the header has no {0} column")]
     MissingColumn(&'static str),
+}
+
+/// Bytes as a person reads them: `150.0 MiB`, `512 bytes`.
+fn mib(bytes: u64) -> String {
+    if bytes < 1024 * 1024 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+    }
 }
 
 /// A problem in an input, with where it is.

@@ -26,6 +26,46 @@ pub(crate) struct Grid {
     pub rows: BTreeMap<usize, Vec<String>>,
     /// Merged regions as (first row, first column, last row, last column), 0-based, inclusive.
     pub merges: Vec<(usize, usize, usize, usize)>,
+    /// Roughly how many bytes the rows take in memory ([`cell_cost`]), and how many they may take
+    /// (`None`: unbounded, for CSV, whose cells are no larger than its bounded file). Filling
+    /// merged cells counts too: a merge repeats its text on every row it spans, so a sheet of a
+    /// few megabytes could otherwise make gigabytes of copies.
+    pub held: u64,
+    pub max_held: Option<u64>,
+}
+
+/// What a cell of `len` bytes costs in memory, roughly: its place in a row and, unless empty, its
+/// text's allocation (which the allocator rounds up, to 32 bytes at least).
+pub(crate) fn cell_cost(len: usize) -> u64 {
+    let text = if len == 0 {
+        0
+    } else {
+        (len + 16).next_multiple_of(16)
+    };
+    (std::mem::size_of::<String>() + text) as u64
+}
+
+/// What a row costs before its cells: its `Vec` and its place in the map, roughly.
+pub(crate) const ROW_COST: u64 = 64;
+
+impl Grid {
+    /// Counts `cost` more bytes, refusing the sheet past its bound.
+    pub(crate) fn hold(&mut self, cost: u64) -> Result<(), ImportError> {
+        self.held += cost;
+        match self.max_held {
+            Some(limit) if self.held > limit => Err(ImportError {
+                at: crate::Location {
+                    sheet: self.sheet.clone(),
+                    ..Default::default()
+                },
+                kind: K::SheetTooLarge {
+                    size: self.held,
+                    limit,
+                },
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// How one column of the input was understood.
@@ -203,7 +243,7 @@ pub(crate) fn read(
         .iter()
         .filter_map(|r| h.col(*r))
         .collect();
-    for &(r0, c0, r1, c1) in &grid.merges {
+    for (r0, c0, r1, c1) in std::mem::take(&mut grid.merges) {
         if r0 <= h.row || r1 == r0 {
             continue;
         }
@@ -213,12 +253,15 @@ pub(crate) fn read(
             };
             for r in r0 + 1..=r1 {
                 // Only rows that exist: a merge cannot conjure rows a hostile file did not write.
-                if let Some(row) = grid.rows.get_mut(&r) {
-                    if row.len() <= c {
-                        row.resize(c + 1, String::new());
-                    }
-                    row[c].clone_from(&value);
+                let Some(row) = grid.rows.get_mut(&r) else {
+                    continue;
+                };
+                let grown = (c + 1).saturating_sub(row.len());
+                if grown > 0 {
+                    row.resize(c + 1, String::new());
                 }
+                row[c].clone_from(&value);
+                grid.hold(cell_cost(value.len()) + cell_cost(0) * grown as u64)?;
             }
         }
     }

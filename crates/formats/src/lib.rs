@@ -13,6 +13,8 @@
 //! - [`meta`]: what a title and intro say: government, year, period, declared total.
 //! - [`twoup`]: the text extracted from a published PDF, with one or two tables side by side.
 //! - [`neutralise`]: keeping spreadsheet formulas out of what we write.
+//! - [`display`]: showing invisible and bidirectional control characters as code points, for the
+//!   PDF here and for HTML pages.
 
 // An ImportError carries its whole location (sheet, row, line, side, column) so a clerk can find
 // the cell; it is returned once per import, so its size costs nothing worth boxing it for.
@@ -20,6 +22,7 @@
 
 pub mod columns;
 mod delimited;
+pub mod display;
 mod error;
 pub mod export;
 mod grid;
@@ -94,6 +97,18 @@ pub struct Limits {
     /// How many times its own size an XLSX may unpack to (default 100; typical workbooks unpack
     /// 5–20-fold). Archives that unpack to under 1 MiB are never refused.
     pub max_xlsx_ratio: u64,
+    /// How many bytes all the parts of an XLSX may unpack to together (default 100 MiB). The
+    /// ratio alone lets a 20 MB file unpack to 2 GB, which the reader then holds as cells; this
+    /// bounds what an import can cost whatever the file's size. A 200-target table unpacks to
+    /// well under 1 MiB.
+    pub max_xlsx_unpacked: u64,
+    /// How many bytes one part of an XLSX (a sheet, the shared strings) may unpack to, and how
+    /// much memory the cells of the sheet read may take (default 32 MiB). The reader holds the
+    /// shared strings whole, at up to 3.5 times their XML's size when they are tiny, and a sheet's
+    /// cells can take more memory than their XML (a row with one cell in column BL holds 64), so
+    /// this bounds the memory of an import: under 256 MB for any file within the limits. No
+    /// progress table comes near it: 200 targets with 500-character narratives take about 1 MiB.
+    pub max_xlsx_part: u64,
 }
 
 impl Default for Limits {
@@ -102,6 +117,8 @@ impl Default for Limits {
             max_bytes: 20 * 1024 * 1024,
             max_cell_chars: 32_767,
             max_xlsx_ratio: 100,
+            max_xlsx_unpacked: 100 * 1024 * 1024,
+            max_xlsx_part: 32 * 1024 * 1024,
         }
     }
 }

@@ -2,9 +2,14 @@
 //! one cell at XFD1048576 cannot make us allocate the whole rectangle, as a dense `Range` would),
 //! read its merged regions, and hand the rest to [`crate::grid`].
 //!
-//! Before calamine sees the bytes, the archive is unpacked once into a sink, counting: an XLSX is
-//! a zip file, and a zip bomb (a few kilobytes that unpack to gigabytes) is refused here, by the
-//! bytes actually produced rather than by the sizes the archive declares, which can lie.
+//! Before calamine sees the bytes, the archive is checked against three bounds ([`Limits`]): what
+//! each part may unpack to, what all parts may unpack to together, and how many times its own
+//! size the archive may unpack to. An XLSX is a zip file, and a zip bomb (a few kilobytes that
+//! unpack to gigabytes, or 20 MB that unpack to 1.4 GB of cells) is refused here, twice over:
+//! first by the sizes the central directory declares, which costs nothing and stops an honest
+//! bomb at once; then by the bytes actually produced, unpacking each part into a sink through a
+//! `take` that stops one byte past what is left of the budget, since declared sizes can lie.
+//! Memory stays flat during both passes; calamine only reads an archive that passed them.
 
 use crate::grid::{self, Grid};
 use crate::{ImportError, ImportErrorKind as K, Limits};
@@ -39,32 +44,93 @@ fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), ImportError> {
             "the archive is truncated or damaged ({e})"
         )))
     })?;
-    let budget = (bytes.len() as u64)
-        .saturating_mul(limits.max_xlsx_ratio)
-        .max(1 << 20);
+    let budget = Budget {
+        ratio_total: (bytes.len() as u64)
+            .saturating_mul(limits.max_xlsx_ratio)
+            .max(1 << 20),
+        file: bytes.len() as u64,
+        limits,
+    };
+    let damaged = |i: usize, e: &dyn std::fmt::Display| {
+        ImportError::new(K::BadXlsx(format!("entry {i} cannot be read ({e})")))
+    };
+
+    // What the archive declares: only the central directory is read.
+    let mut declared: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| damaged(i, &e))?;
+        declared = declared.saturating_add(entry.size());
+        budget.check(&part_name(&entry, i), entry.size(), declared)?;
+    }
+
+    // What unpacking produces, whatever was declared.
     let mut total: u64 = 0;
     for i in 0..zip.len() {
-        let mut entry = zip
-            .by_index(i)
-            .map_err(|e| ImportError::new(K::BadXlsx(format!("entry {i} cannot be read ({e})"))))?;
-        let n = std::io::copy(
-            &mut (&mut entry).take(budget - total + 1),
-            &mut std::io::sink(),
-        )
-        .map_err(|e| {
-            ImportError::new(K::BadXlsx(format!(
-                "the archive is truncated or damaged ({e})"
-            )))
-        })?;
+        let mut entry = zip.by_index(i).map_err(|e| damaged(i, &e))?;
+        let name = part_name(&entry, i);
+        // One byte more than any bound allows is enough to know a bound is passed.
+        let room = budget.room(total);
+        // The zip reader also fails a part that unpacks past its declared size, which the first
+        // pass bounded: two guards, and this `take` holds even where the reader's would not.
+        let n =
+            std::io::copy(&mut (&mut entry).take(room + 1), &mut std::io::sink()).map_err(|e| {
+                ImportError::new(K::BadXlsx(format!(
+                    "part {name} cannot be unpacked: the archive is truncated or damaged ({e})"
+                )))
+            })?;
         total += n;
-        if total > budget {
+        budget.check(&name, n, total)?;
+    }
+    Ok(())
+}
+
+/// A part's name for a message: its path in the archive, or its index when the name is garbled.
+fn part_name<R: Read>(entry: &zip::read::ZipFile<'_, R>, i: usize) -> String {
+    entry
+        .name()
+        .map_or_else(|_| format!("entry {i}"), |n| format!("“{n}”"))
+}
+
+/// The three bounds on what an archive may unpack to.
+struct Budget<'a> {
+    limits: &'a Limits,
+    /// The file's size times the ratio limit, but never under 1 MiB.
+    ratio_total: u64,
+    file: u64,
+}
+
+impl Budget<'_> {
+    /// How many more bytes one part may unpack to when `total` are already counted.
+    fn room(&self, total: u64) -> u64 {
+        let all = self.limits.max_xlsx_unpacked.min(self.ratio_total);
+        self.limits.max_xlsx_part.min(all.saturating_sub(total))
+    }
+
+    /// Refuses a part of `size` bytes that brings the total to `total`.
+    fn check(&self, part: &str, size: u64, total: u64) -> Result<(), ImportError> {
+        let limits = self.limits;
+        if size > limits.max_xlsx_part {
+            return Err(ImportError::new(K::XlsxPartTooLarge {
+                part: part.to_owned(),
+                size,
+                limit: limits.max_xlsx_part,
+            }));
+        }
+        if total > limits.max_xlsx_unpacked {
+            return Err(ImportError::new(K::XlsxTooLarge {
+                part: part.to_owned(),
+                size: total,
+                limit: limits.max_xlsx_unpacked,
+            }));
+        }
+        if total > self.ratio_total {
             return Err(ImportError::new(K::ZipBomb {
-                ratio: total / (bytes.len() as u64).max(1),
+                ratio: total / self.file.max(1),
                 limit: limits.max_xlsx_ratio,
             }));
         }
+        Ok(())
     }
-    Ok(())
 }
 
 fn xlsx_error(e: XlsxError) -> ImportError {
@@ -99,10 +165,13 @@ fn text(cell: &DataRef<'_>) -> String {
 fn read_sheet(
     wb: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
+    limits: &Limits,
     warnings: &mut Vec<String>,
 ) -> Result<Grid, ImportError> {
     let mut g = Grid {
         sheet: Some(name.to_owned()),
+        // A sheet's cells may take no more memory than its XML may unpack to.
+        max_held: Some(limits.max_xlsx_part),
         ..Grid::default()
     };
     let mut wide = false;
@@ -119,11 +188,19 @@ fn read_sheet(
             if value.is_empty() {
                 continue;
             }
-            let row = g.rows.entry(r).or_default();
+            // What the cells take in memory is bounded as they are read: a row with one cell in
+            // column BL holds 64 cells, so 50 bytes of XML can cost 1.5 KB.
+            let mut cost = grid::cell_cost(value.len());
+            let row = g.rows.entry(r).or_insert_with(|| {
+                cost += grid::ROW_COST;
+                Vec::new()
+            });
             if row.len() <= c {
+                cost += grid::cell_cost(0) * (c + 1 - row.len()) as u64;
                 row.resize(c + 1, String::new());
             }
             row[c] = value;
+            g.hold(cost)?;
         }
     }
     if wide {
@@ -165,11 +242,11 @@ pub(crate) fn grid(
                 have: names.join(", "),
             }));
         }
-        return read_sheet(&mut wb, wanted, warnings);
+        return read_sheet(&mut wb, wanted, limits, warnings);
     }
     let mut first = None;
     for name in &names {
-        let g = read_sheet(&mut wb, name, warnings)?;
+        let g = read_sheet(&mut wb, name, limits, warnings)?;
         if grid::has_header(&g) {
             if names.len() > 1 {
                 warnings.push(format!(

@@ -81,13 +81,383 @@ fn a_zip_bomb() {
         z.write_all(b"<Types/>").unwrap();
         z.start_file("xl/worksheets/sheet1.xml", o).unwrap();
         let zeros = vec![b' '; 1 << 20];
-        for _ in 0..200 {
-            z.write_all(&zeros).unwrap(); // 200 MiB of spaces, about 200 KB packed
+        for _ in 0..30 {
+            z.write_all(&zeros).unwrap(); // 30 MiB of spaces, about 30 KB packed
         }
         z.finish().unwrap();
     }
     let e = import(&buf, Some("bomb.xlsx"), &opts()).unwrap_err();
     assert!(matches!(e.kind, K::ZipBomb { limit: 100, .. }), "{e}");
+}
+
+/// One part of a zip archive written by hand: its raw deflate stream, the CRC-32 and size of what
+/// it inflates to, and the size the headers declare (a lie when it differs).
+struct Part {
+    name: &'static str,
+    deflated: Vec<u8>,
+    crc: u32,
+    size: u64,
+    declared: u64,
+}
+
+impl Part {
+    /// `chunk` repeated `times` times. The chunk is compressed once, from an empty window and
+    /// ended by a sync flush, so its block refers to nothing before it and copies of it follow one
+    /// another validly: a 150 MB part costs one 1 MiB compression. A real deflater would do little
+    /// better, since its 32 KiB window cannot see the chunk's previous copy.
+    fn repeated(name: &'static str, chunk: &[u8], times: usize) -> Part {
+        let mut z = flate2::Compress::new(flate2::Compression::default(), false);
+        let mut block = Vec::with_capacity(chunk.len() + 1024);
+        while (z.total_in() as usize) < chunk.len() {
+            let input = &chunk[z.total_in() as usize..];
+            block.reserve(input.len() + 1024);
+            z.compress_vec(input, &mut block, flate2::FlushCompress::Sync)
+                .unwrap();
+        }
+        let mut deflated = Vec::with_capacity(block.len() * times + 2);
+        let mut crc = flate2::Crc::new();
+        let mut one = flate2::Crc::new();
+        one.update(chunk);
+        for _ in 0..times {
+            deflated.extend_from_slice(&block);
+            crc.combine(&one);
+        }
+        deflated.extend_from_slice(b"\x03\x00"); // a final, empty block
+        let size = (chunk.len() * times) as u64;
+        Part {
+            name,
+            deflated,
+            crc: crc.sum(),
+            size,
+            declared: size,
+        }
+    }
+
+    fn lying(mut self, declared: u64) -> Part {
+        self.declared = declared;
+        self
+    }
+}
+
+/// A zip archive of deflated parts, with the sizes each part declares.
+fn zip_by_hand(parts: &[Part]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    let le16 = |v: &mut Vec<u8>, x: u16| v.extend_from_slice(&x.to_le_bytes());
+    let le32 = |v: &mut Vec<u8>, x: u32| v.extend_from_slice(&x.to_le_bytes());
+    for p in parts {
+        let offset = out.len() as u32;
+        // Local header: version 2.0, no flags, deflated, 1980-01-01.
+        le32(&mut out, 0x0403_4b50);
+        for x in [20, 0, 8, 0, 0x21] {
+            le16(&mut out, x);
+        }
+        le32(&mut out, p.crc);
+        le32(&mut out, p.deflated.len() as u32);
+        le32(&mut out, p.declared as u32);
+        le16(&mut out, p.name.len() as u16);
+        le16(&mut out, 0);
+        out.extend_from_slice(p.name.as_bytes());
+        out.extend_from_slice(&p.deflated);
+        // Its central directory entry.
+        le32(&mut central, 0x0201_4b50);
+        for x in [20, 20, 0, 8, 0, 0x21] {
+            le16(&mut central, x);
+        }
+        le32(&mut central, p.crc);
+        le32(&mut central, p.deflated.len() as u32);
+        le32(&mut central, p.declared as u32);
+        le16(&mut central, p.name.len() as u16);
+        for x in [0, 0, 0, 0] {
+            le16(&mut central, x);
+        }
+        le32(&mut central, 0);
+        le32(&mut central, offset);
+        central.extend_from_slice(p.name.as_bytes());
+    }
+    let at = out.len() as u32;
+    out.extend_from_slice(&central);
+    le32(&mut out, 0x0605_4b50);
+    for x in [0, 0, parts.len() as u16, parts.len() as u16] {
+        le16(&mut out, x);
+    }
+    le32(&mut out, central.len() as u32);
+    le32(&mut out, at);
+    le16(&mut out, 0);
+    out
+}
+
+/// About 1 MiB of sheet rows whose cells hold `letters` pseudo-random letters of the first
+/// `alphabet` of a–z: with 3 of 26 it compresses about 12-fold, far below the 100-fold ratio
+/// limit; with 1 of 2 about 75-fold, like the file in issue #9.
+fn noisy_rows(letters: usize, alphabet: u64) -> Vec<u8> {
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut letter = || {
+        // xorshift64: cheap, and enough to defeat compression.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        char::from(b'a' + (seed % alphabet) as u8)
+    };
+    let mut rows = String::new();
+    while rows.len() < 1 << 20 {
+        rows.push_str("<row>");
+        for _ in 0..7 {
+            let t: String = (0..letters).map(|_| letter()).collect();
+            rows.push_str(&format!("<c t=\"inlineStr\"><is><t>{t}</t></is></c>"));
+        }
+        rows.push_str("</row>");
+    }
+    rows.into_bytes()
+}
+
+/// A workbook whose sheets are `sheets` parts of `mib` MiB of rows each (the parts' XML around
+/// the rows is left out: the limits refuse the archive before any XML is parsed).
+fn xlsx_bomb(sheets: &[&'static str], mib: usize) -> Vec<Part> {
+    let small = |name, text: &str| Part::repeated(name, text.as_bytes(), 1);
+    let mut parts = vec![
+        small(
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#,
+        ),
+        small(
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        ),
+        small(
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="一览表" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        ),
+        small(
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#,
+        ),
+    ];
+    let rows = noisy_rows(3, 26);
+    for name in sheets {
+        parts.push(Part::repeated(name, &rows, mib * (1 << 20) / rows.len()));
+    }
+    parts
+}
+
+/// The issue #9 bomb: 20 MB that unpack 75-fold passed the ratio check and cost 4.7 GB. Now the
+/// total and each part are bounded, by what the archive declares and, when it lies, by what
+/// unpacking produces, which stops one byte past the limit.
+#[test]
+fn an_xlsx_that_unpacks_too_far_below_the_ratio_limit() {
+    const MIB: u64 = 1 << 20;
+    let limits = Limits::default();
+    assert_eq!(limits.max_xlsx_unpacked, 100 * MIB);
+    assert_eq!(limits.max_xlsx_part, 32 * MIB);
+    let four = [
+        "xl/worksheets/sheet1.xml",
+        "xl/worksheets/sheet2.xml",
+        "xl/worksheets/sheet3.xml",
+        "xl/worksheets/sheet4.xml",
+    ];
+    let lie =
+        |parts: Vec<Part>| -> Vec<Part> { parts.into_iter().map(|p| p.lying(1000)).collect() };
+    let cases: [(&str, Vec<Part>, &str); 4] = [
+        ("four honest 30 MiB sheets", xlsx_bomb(&four, 30), "total"),
+        ("one honest 70 MiB sheet", xlsx_bomb(&four[..1], 70), "part"),
+        (
+            "four 30 MiB sheets declared as 1000 bytes",
+            lie(xlsx_bomb(&four, 30)),
+            "total",
+        ),
+        (
+            "one 70 MiB sheet declared as 1000 bytes",
+            lie(xlsx_bomb(&four[..1], 70)),
+            "part",
+        ),
+    ];
+    for (name, parts, which) in cases {
+        let unpacked: u64 = parts.iter().map(|p| p.size).sum();
+        let bytes = zip_by_hand(&parts);
+        let ratio = unpacked / bytes.len() as u64;
+        assert!(
+            ratio < 100,
+            "{name}: a bomb the ratio alone lets through ({ratio}-fold)"
+        );
+        assert!(bytes.len() < 20 << 20, "{name}: within the file size limit");
+        let e = import(&bytes, Some("bomb.xlsx"), &opts()).unwrap_err();
+        let msg = e.to_string();
+        match (which, &e.kind) {
+            ("total", K::XlsxTooLarge { size, limit, .. }) => {
+                assert_eq!(*limit, 100 * MIB, "{name}");
+                assert!(*size > 100 * MIB && *size <= 120 * MIB, "{name}: {size}");
+                assert!(
+                    msg.contains("100.0 MiB") && msg.contains("sheet"),
+                    "{name}: {msg}"
+                );
+            }
+            ("part", K::XlsxPartTooLarge { part, size, limit }) => {
+                assert_eq!(*limit, 32 * MIB, "{name}");
+                assert!(*size > 32 * MIB && *size <= 70 * MIB, "{name}: {size}");
+                assert_eq!(part, "“xl/worksheets/sheet1.xml”", "{name}");
+                assert!(msg.contains("32.0 MiB"), "{name}: {msg}");
+            }
+            // The zip reader itself stops a part at its declared size, which the limits bounded.
+            (_, K::BadXlsx(m)) if name.contains("declared") => {
+                assert!(
+                    m.contains("sheet1.xml") && m.contains("declared"),
+                    "{name}: {m}"
+                );
+            }
+            _ => panic!("{name}: expected the {which} limit, got {e}"),
+        }
+    }
+}
+
+/// A sheet whose XML is small but whose cells take much more memory (each row's one cell sits in
+/// column BL, so the row holds 64) is refused as it is read, by the memory its cells take.
+#[test]
+fn a_sheet_whose_cells_take_more_memory_than_its_xml() {
+    let row = format!(
+        "<row>{}<c t=\"inlineStr\"><is><t>a</t></is></c></row>",
+        "<c/>".repeat(63)
+    );
+    let mut parts = xlsx_bomb(&[], 0);
+    parts.push(Part::framed(
+        "xl/worksheets/sheet1.xml",
+        br#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+        row.repeat(64).as_bytes(),
+        1,
+        b"</sheetData></worksheet>",
+    ));
+    let bytes = zip_by_hand(&parts);
+    let mut o = opts();
+    o.limits.max_xlsx_part = 2 << 20;
+    let e = import(&bytes, Some("wide.xlsx"), &o).unwrap_err();
+    assert!(
+        matches!(e.kind, K::SheetTooLarge { limit, .. } if limit == 2 << 20),
+        "{e}"
+    );
+    assert_eq!(e.at.sheet.as_deref(), Some("一览表"));
+    // The same sheet is read with the default limits (and then has no header).
+    let e = import(&bytes, Some("wide.xlsx"), &opts()).unwrap_err();
+    assert_eq!(e.kind, K::NoHeader, "{e}");
+}
+
+/// Peak memory of importing a file (`DUBAN_BOMB`), with today's limits or, when
+/// `DUBAN_BOMB_LIMITS=ratio`, with only the 100-fold ratio limit as before issue #9 (`noratio`:
+/// every limit but the ratio, as if the file were padded to a lower ratio). Run alone:
+/// `DUBAN_BOMB=… cargo test -p duban-formats --test hostile -- --ignored --exact peak_rss_of_import`.
+#[test]
+#[ignore = "a measurement: run by hand"]
+fn peak_rss_of_import() {
+    let path = std::env::var("DUBAN_BOMB").expect("DUBAN_BOMB: the file to import");
+    let bytes = std::fs::read(&path).unwrap();
+    let mut o = opts();
+    match std::env::var("DUBAN_BOMB_LIMITS").as_deref() {
+        Ok("ratio") => {
+            o.limits.max_xlsx_unpacked = u64::MAX;
+            o.limits.max_xlsx_part = u64::MAX;
+        }
+        // As if the file were padded with incompressible bytes to bring its ratio under 100.
+        Ok("noratio") => o.limits.max_xlsx_ratio = u64::MAX,
+        _ => {}
+    }
+    let start = std::time::Instant::now();
+    let got = import(&bytes, Some("bomb.xlsx"), &o).map(|i| i.table.targets.len());
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let hwm = status.lines().find(|l| l.starts_with("VmHWM")).unwrap();
+    println!(
+        "{path}: {} bytes, {:?}, {:?} in {:.1?}",
+        bytes.len(),
+        hwm,
+        got.map_err(|e| e.to_string()),
+        start.elapsed()
+    );
+}
+
+impl Part {
+    /// `head`, then `chunk` repeated to about `mib` MiB, then `tail`: one deflate stream of three
+    /// flushed pieces.
+    fn framed(name: &'static str, head: &[u8], chunk: &[u8], mib: usize, tail: &[u8]) -> Part {
+        let times = mib * (1 << 20) / chunk.len();
+        let pieces = [
+            Part::repeated("", head, 1),
+            Part::repeated("", chunk, times),
+            Part::repeated("", tail, 1),
+        ];
+        let mut deflated = Vec::new();
+        for p in &pieces[..2] {
+            deflated.extend_from_slice(&p.deflated[..p.deflated.len() - 2]); // not final
+        }
+        deflated.extend_from_slice(&pieces[2].deflated);
+        let mut crc = flate2::Crc::new();
+        crc.update(head);
+        let mut one = flate2::Crc::new();
+        one.update(chunk);
+        for _ in 0..times {
+            crc.combine(&one);
+        }
+        crc.update(tail);
+        let size = pieces.iter().map(|p| p.size).sum();
+        Part {
+            name,
+            deflated,
+            crc: crc.sum(),
+            size,
+            declared: size,
+        }
+    }
+}
+
+/// Writes a bomb to `DUBAN_BOMB_OUT`, one sheet of `DUBAN_BOMB_MIB` MiB (default 300) of
+/// `DUBAN_BOMB_KIND`: `cells` (rows of 7 one-letter cells, 69-fold), `wide` (one cell per row,
+/// in column BL, so each row holds 64 cells), or `sst` (a 31 MiB shared-string table of
+/// one-letter strings and a sheet of cells that use them).
+#[test]
+#[ignore = "makes a file for peak_rss_of_import"]
+fn write_a_bomb() {
+    let out = std::env::var("DUBAN_BOMB_OUT").expect("DUBAN_BOMB_OUT: where to write it");
+    let mib: usize = std::env::var("DUBAN_BOMB_MIB").map_or(300, |m| m.parse().unwrap());
+    let kind = std::env::var("DUBAN_BOMB_KIND").unwrap_or_else(|_| "cells".into());
+    let mut parts = xlsx_bomb(&[], 0);
+    let head = br#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#;
+    let tail = b"</sheetData></worksheet>";
+    let chunk = |row: &str| row.repeat((1 << 20) / row.len()).into_bytes();
+    let rows = match kind.as_str() {
+        "cells" => noisy_rows(1, 2),
+        "wide" => chunk(&format!(
+            "<row>{}<c t=\"inlineStr\"><is><t>a</t></is></c></row>",
+            "<c/>".repeat(63)
+        )),
+        "sst" => {
+            let strings: String = (0..(1 << 20) / 16)
+                .map(|i| format!("<si><t>{}</t></si>", i % 10))
+                .collect();
+            parts.push(Part::framed(
+                "xl/sharedStrings.xml",
+                br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#,
+                strings.as_bytes(),
+                31,
+                b"</sst>",
+            ));
+            chunk(&format!(
+                "<row>{}</row>",
+                "<c t=\"s\"><v>7</v></c>".repeat(7)
+            ))
+        }
+        other => panic!("unknown DUBAN_BOMB_KIND {other}"),
+    };
+    parts.push(Part::framed(
+        "xl/worksheets/sheet1.xml",
+        head,
+        &rows,
+        mib,
+        tail,
+    ));
+    let bytes = zip_by_hand(&parts);
+    std::fs::write(&out, &bytes).unwrap();
+    let unpacked: u64 = parts.iter().map(|p| p.size).sum();
+    println!(
+        "{out}: {} bytes unpacking to {unpacked} ({}-fold)",
+        bytes.len(),
+        unpacked / bytes.len() as u64
+    );
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! Round trip on generated tables: whatever the text (commas, quotes, newlines, apostrophes,
 //! leading = + - @), exporting to CSV or XLSX and importing again gives the same JSON.
 
-use duban_core::{Deadline, Leader, Period, Table, TableEntry, TableTarget, TargetNo, Unit};
+use duban_core::{
+    Deadline, Leader, Period, PeriodKind, Table, TableEntry, TableTarget, TargetNo, Unit,
+};
 use duban_formats::{ImportOptions, export, import};
 use proptest::prelude::*;
 
@@ -24,11 +26,12 @@ fn deadline() -> impl Strategy<Value = Deadline> {
 
 fn period(year: i16) -> impl Strategy<Value = Period> {
     prop_oneof![
-        (1u8..=4).prop_map(move |quarter| Period::Quarter { year, quarter }),
-        (1u8..=12).prop_map(move |month| Period::Month { year, month }),
-        (1u8..=2).prop_map(move |half| Period::Half { year, half }),
-        Just(Period::Year { year }),
+        (1u8..=4).prop_map(move |quarter| PeriodKind::Quarter { year, quarter }),
+        (1u8..=12).prop_map(move |month| PeriodKind::Month { year, month }),
+        (1u8..=2).prop_map(move |half| PeriodKind::Half { year, half }),
+        Just(PeriodKind::Year { year }),
     ]
+    .prop_map(|kind| Period::new(kind).unwrap())
 }
 
 fn entry() -> impl Strategy<Value = TableEntry> {

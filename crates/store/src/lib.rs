@@ -103,7 +103,7 @@ pub trait Extensions: Send + Sync {
         &self,
         report: i64,
         deadline: jiff::civil::Date,
-        reason: &str,
+        reason: &duban_core::text::ExtensionReason,
         user_id: i64,
         actor: &str,
     ) -> Result<ExtensionView, StoreError>;
@@ -127,7 +127,7 @@ pub trait Comments: Send + Sync {
     async fn add_comment(
         &self,
         report: i64,
-        body: &str,
+        body: &duban_core::text::CommentBody,
         user_id: i64,
         actor: &str,
     ) -> Result<CommentView, StoreError>;

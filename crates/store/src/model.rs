@@ -140,7 +140,7 @@ pub struct ReportView {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportEdit {
-    pub progress: String,
+    pub progress: duban_core::text::Progress,
     pub on_schedule: Option<bool>,
     /// The version the edit was based on; a stale one is refused (409) instead of overwriting.
     pub version: Option<i64>,
@@ -150,7 +150,9 @@ pub struct ReportEdit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Review {
     Accept,
-    Return { reason: String },
+    Return {
+        reason: duban_core::text::ReturnReason,
+    },
 }
 
 /// What the audit page filters on: substrings of the actor, the action and the subject.
@@ -196,8 +198,12 @@ pub struct ExtensionView {
 /// The office's answer to a request for an extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    Approve { note: Option<String> },
-    Reject { note: String },
+    Approve {
+        note: Option<duban_core::text::DecisionNote>,
+    },
+    Reject {
+        note: duban_core::text::DecisionNote,
+    },
 }
 
 /// A leader's comment on a report, for the reviewers.

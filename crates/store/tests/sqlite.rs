@@ -253,7 +253,7 @@ async fn saves_check_versions_and_audit_what_they_replace() {
         .unwrap();
     let base = store.reports(q4).await.unwrap().remove(0);
     let edit = |text: &str, version: Option<i64>| ReportEdit {
-        progress: text.into(),
+        progress: duban_core::text::Progress::parse(text).unwrap(),
         on_schedule: Some(true),
         version,
     };

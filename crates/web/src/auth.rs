@@ -20,9 +20,28 @@ use std::time::Duration;
 pub const SESSION_COOKIE: &str = "duban_session";
 pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 pub const API_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
-/// More failed logins than this within [`THROTTLE_WINDOW`], for one name or one address, get 429.
-pub const MAX_FAILURES: u32 = 5;
+/// Failed logins are counted over this window.
 pub const THROTTLE_WINDOW: Duration = Duration::from_secs(60);
+/// An address with this many failed logins within [`THROTTLE_WINDOW`] gets 429 for any name:
+/// whoever guesses from there slows only themselves.
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 10;
+/// A name with more failed logins than this within [`THROTTLE_WINDOW`], from anywhere, makes
+/// every further attempt at it wait ([`name_delay`]). Never a lock-out: a stranger who types
+/// a clerk's name wrongly can delay the clerk's login by seconds, not refuse it.
+pub const FREE_FAILURES_PER_NAME: u32 = 3;
+const NAME_DELAY_FIRST: Duration = Duration::from_millis(500);
+const NAME_DELAY_MAX: Duration = Duration::from_secs(4);
+
+/// How long an attempt at a name waits after `failures` recent failures for it: nothing for
+/// the first few, then doubling from half a second up to four.
+pub fn name_delay(failures: u32) -> Duration {
+    match failures.checked_sub(FREE_FAILURES_PER_NAME) {
+        None | Some(0) => Duration::ZERO,
+        Some(n) => NAME_DELAY_FIRST
+            .saturating_mul(1 << (n - 1).min(8))
+            .min(NAME_DELAY_MAX),
+    }
+}
 
 /// Hashes a password with argon2id and a random salt. CPU-heavy on purpose: call it through
 /// `spawn_blocking`.
@@ -58,8 +77,8 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Logs in: throttled, constant work whether or not the name exists, audited on failure.
-/// Returns the user id.
+/// Logs in: throttled per address (429) and per name (a growing delay), constant work whether
+/// or not the name exists, audited on failure. Returns the user id.
 pub async fn login(
     state: &AppState,
     username: &str,
@@ -70,13 +89,14 @@ pub async fn login(
         .store
         .login_failures_within(username, address, THROTTLE_WINDOW)
         .await?;
-    if by_name >= MAX_FAILURES || by_addr >= MAX_FAILURES {
+    if by_addr >= MAX_FAILURES_PER_ADDRESS {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
-            "登录失败次数过多，请一分钟后再试 / too many failed logins; wait a minute",
+            "此地址登录失败次数过多，请一分钟后再试 / too many failed logins from this address; wait a minute",
         ));
     }
+    tokio::time::sleep(name_delay(by_name)).await;
     let creds = state.store.credentials(username).await?;
     // Without an account, verify against a fixed hash anyway, so timing does not say which
     // names exist.
@@ -253,6 +273,16 @@ pub fn is_tls(parts_headers: &axum::http::HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_delay_for_a_name_grows_and_stops_growing() {
+        assert_eq!(name_delay(0), Duration::ZERO);
+        assert_eq!(name_delay(FREE_FAILURES_PER_NAME), Duration::ZERO);
+        assert_eq!(name_delay(FREE_FAILURES_PER_NAME + 1), NAME_DELAY_FIRST);
+        assert_eq!(name_delay(FREE_FAILURES_PER_NAME + 2), NAME_DELAY_FIRST * 2);
+        assert_eq!(name_delay(1_000), NAME_DELAY_MAX);
+        assert_eq!(name_delay(u32::MAX), NAME_DELAY_MAX);
+    }
 
     #[test]
     fn passwords() {

@@ -5,28 +5,30 @@
 use crate::AppState;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, PageError};
+use crate::extract::{ApiJson, ApiPath, PageForm, PagePath};
 use crate::openapi::ErrorBody;
 use crate::pages::PageActor;
-use crate::work_api::{ApiJson, people, readable, require, who};
+use crate::work_api::{people, readable, require, who};
 use axum::Json;
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Redirect;
 use duban_core::access::{Action, Actor};
+use duban_core::text::CommentBody;
 use duban_store::{CommentView, ReportView};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct CommentBody {
+pub struct NewComment {
     /// What the leader says to the reviewers.
-    body: String,
+    body: CommentBody,
 }
 
 async fn add(
     state: &AppState,
     actor: &Actor,
     id: i64,
-    body: &str,
+    body: &CommentBody,
 ) -> Result<(ReportView, CommentView), ApiError> {
     let r = readable(state, actor, id).await?;
     require(actor, Action::CommentReport(people(&r)))?;
@@ -55,7 +57,7 @@ async fn add(
 pub async fn api_list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<CommentView>>, ApiError> {
     let r = readable(&state, &actor, id).await?;
     require(&actor, Action::ReadComments(people(&r)))?;
@@ -69,7 +71,7 @@ pub async fn api_list(
     tag = "work",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The report id")),
-    request_body = CommentBody,
+    request_body = NewComment,
     responses(
         (status = 201, description = "Added", body = CommentView),
         (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
@@ -81,8 +83,8 @@ pub async fn api_list(
 pub async fn api_add(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
-    ApiJson(body): ApiJson<CommentBody>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NewComment>,
 ) -> Result<(StatusCode, Json<CommentView>), ApiError> {
     let (_, c) = add(&state, &actor, id, &body.body).await?;
     Ok((StatusCode::CREATED, Json(c)))
@@ -90,14 +92,14 @@ pub async fn api_add(
 
 #[derive(Debug, Deserialize)]
 pub struct CommentForm {
-    body: String,
+    body: CommentBody,
 }
 
 pub async fn page_add(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
-    Path(id): Path<i64>,
-    Form(f): Form<CommentForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<CommentForm>,
 ) -> Result<Redirect, PageError> {
     let (r, _) = add(&state, &actor, id, &f.body).await?;
     Ok(Redirect::to(&format!("/work/{}#r{id}", r.period)))

@@ -29,6 +29,16 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", what)
     }
 
+    /// A form or body named a choice that does not exist (an `action` of a typo). Refused,
+    /// never mapped to a default: the default of a review form would be the destructive one.
+    pub fn unknown_choice(field: &str, value: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "unknown_choice",
+            format!("{field}: “{value}” is not one of the choices"),
+        )
+    }
+
     pub fn internal(cause: &dyn std::fmt::Display) -> ApiError {
         tracing::error!(%cause, "internal error");
         ApiError::new(
@@ -92,23 +102,73 @@ impl IntoResponse for PageError {
         // What was wrong with the request, so the user can fix it (a return without a reason,
         // a deadline that is not later); a server error's cause stays in the log.
         let detail = if self.0.status.is_client_error() && self.0.status != StatusCode::NOT_FOUND {
-            format!("<p class=\"detail\">{}</p>", escape_html(&self.0.message))
+            format!(
+                "<p class=\"detail\">{}</p>",
+                crate::view::escape_html(&self.0.message)
+            )
         } else {
             String::new()
         };
         let body = format!(
-            "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{zh}</title><body style=\"font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em\"><h1>{} {zh}</h1><p>{en}</p>{detail}<p><a href=\"/\">返回首页 · Home</a></p></body></html>",
+            "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{zh}</title><link rel=\"stylesheet\" href=\"/static/duban.css\"><body class=\"error\"><h1>{} {zh}</h1><p>{en}</p>{detail}<p><a href=\"/\">返回首页 · Home</a></p></body></html>",
             self.0.status.as_u16()
         );
         (self.0.status, Html(body)).into_response()
     }
 }
 
-/// Escapes text for HTML, where it is put together outside a template (this page, the
-/// reviewer's diff). Hand-written: four characters, not worth a dependency.
-pub(crate) fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// The code for a refusal that left a layer below the handlers (the CSRF check, the body
+/// limit, the timeout, axum's router) as plain text or nothing.
+fn layer_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        // Handlers answer their own 403s in JSON; a bare one is the cross-site check's.
+        StatusCode::FORBIDDEN => "cross_site_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => "internal",
+        _ => "refused",
+    }
+}
+
+/// Makes every `/api/v1` answer that is not a success the API's JSON error, whichever layer
+/// produced it: handlers already do, but the CSRF layer answers 403 with no body, the body
+/// limit 413 in plain text, and axum's router 405 with nothing. The text such a layer wrote
+/// becomes the message; headers such as `Allow` stay.
+pub(crate) async fn api_errors_as_json(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = req.uri().path().starts_with("/api/v1/");
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !api || json || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    // Such bodies are a line of text; anything longer is cut, not buffered.
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("refused").to_owned()
+    } else {
+        text
+    };
+    let fresh = ApiError::new(status, layer_code(status), message).into_response();
+    let (fresh_parts, body) = fresh.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    parts.headers.extend(fresh_parts.headers);
+    Response::from_parts(parts, body)
 }

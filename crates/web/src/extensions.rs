@@ -5,16 +5,18 @@
 
 use crate::AppState;
 use crate::error::{ApiError, PageError};
+use crate::extract::{ApiJson, ApiPath, PageForm, PagePath};
 use crate::openapi::ErrorBody;
 use crate::pages::{PageActor, html, nav_who};
-use crate::work_api::{ApiJson, people, readable, require, who};
+use crate::work_api::{people, readable, require, who};
 use askama::Template;
 use axum::Json;
-use axum::extract::{Form, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, Redirect};
 use duban_core::ExtensionState;
 use duban_core::access::{Action, Actor, EntryPeople, may};
+use duban_core::text::{DecisionNote, ExtensionReason};
 use duban_store::{Decision, ExtensionView, ReportView};
 use serde::Deserialize;
 
@@ -48,7 +50,7 @@ async fn request(
     actor: &Actor,
     report: i64,
     deadline: &str,
-    reason: &str,
+    reason: &ExtensionReason,
 ) -> Result<(ReportView, ExtensionView), ApiError> {
     let r = readable(state, actor, report).await?;
     require(actor, Action::WriteReport(people(&r)))?;
@@ -81,7 +83,7 @@ pub struct ExtensionBody {
     #[schema(example = "2024-06-30")]
     deadline: String,
     /// Why the work needs more time.
-    reason: String,
+    reason: ExtensionReason,
 }
 
 /// Asks for a later deadline for the entry of a report (the lead unit of the entry).
@@ -104,7 +106,7 @@ pub struct ExtensionBody {
 pub async fn api_request(
     State(state): State<AppState>,
     crate::auth::ApiActor(actor): crate::auth::ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ExtensionBody>,
 ) -> Result<(StatusCode, Json<ExtensionView>), ApiError> {
     let (_, x) = request(&state, &actor, id, &body.deadline, &body.reason).await?;
@@ -133,7 +135,7 @@ pub async fn api_list(
 pub struct DecisionBody {
     /// The office's note: optional to approve, required to reject.
     #[serde(default)]
-    note: Option<String>,
+    note: Option<DecisionNote>,
 }
 
 /// Approves a pending request (admin). The next publication shows the new deadline and the
@@ -156,7 +158,7 @@ pub struct DecisionBody {
 pub async fn api_approve(
     State(state): State<AppState>,
     crate::auth::ApiActor(actor): crate::auth::ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: axum::body::Bytes,
 ) -> Result<Json<ExtensionView>, ApiError> {
     // The body is optional: `accept`-style calls send none.
@@ -195,7 +197,7 @@ pub async fn api_approve(
 pub async fn api_reject(
     State(state): State<AppState>,
     crate::auth::ApiActor(actor): crate::auth::ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<ExtensionView>, ApiError> {
     let note = body.note.unwrap_or_default();
@@ -209,14 +211,14 @@ pub async fn api_reject(
 #[derive(Debug, Deserialize)]
 pub struct RequestForm {
     deadline: String,
-    reason: String,
+    reason: ExtensionReason,
 }
 
 pub async fn page_request(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
-    Path(id): Path<i64>,
-    Form(f): Form<RequestForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<RequestForm>,
 ) -> Result<Redirect, PageError> {
     let (r, _) = request(&state, &actor, id, &f.deadline, &f.reason).await?;
     Ok(Redirect::to(&format!("/work/{}#r{id}", r.period)))
@@ -268,20 +270,22 @@ pub async fn page_list(
 #[derive(Debug, Deserialize)]
 pub struct DecideForm {
     action: String,
-    note: Option<String>,
+    note: Option<DecisionNote>,
 }
 
 pub async fn page_decide(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
-    Path(id): Path<i64>,
-    Form(f): Form<DecideForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<DecideForm>,
 ) -> Result<Redirect, PageError> {
+    // An unknown action is refused, never taken for the destructive one.
     let decision = match f.action.as_str() {
         "approve" => Decision::Approve { note: f.note },
-        _ => Decision::Reject {
+        "reject" => Decision::Reject {
             note: f.note.unwrap_or_default(),
         },
+        other => return Err(ApiError::unknown_choice("action", other).into()),
     };
     decide(&state, &actor, id, &decision).await?;
     Ok(Redirect::to(&format!("/work/extensions#x{id}")))

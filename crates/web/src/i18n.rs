@@ -176,17 +176,8 @@ impl Labels {
 
 /// The progress column's header for a period, as governments write it (三季度完成情况).
 pub fn progress_header(lang: Lang, p: Period) -> String {
-    match (lang, p) {
-        (Lang::Zh, Period::Quarter { quarter, .. }) => {
-            format!(
-                "{}季度完成情况",
-                ["一", "二", "三", "四"][usize::from(quarter - 1)]
-            )
-        }
-        (Lang::Zh, Period::Month { month, .. }) => format!("1-{month}月完成情况"),
-        (Lang::Zh, Period::Half { half: 1, .. }) => "上半年完成情况".into(),
-        (Lang::Zh, Period::Half { .. }) => "下半年完成情况".into(),
-        (Lang::Zh, Period::Year { .. }) => "全年完成情况".into(),
-        (Lang::En, p) => format!("Progress ({})", p.label_en()),
+    match lang {
+        Lang::Zh => format!("{}完成情况", p.progress_word()),
+        Lang::En => format!("Progress ({})", p.label_en()),
     }
 }

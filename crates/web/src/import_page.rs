@@ -5,10 +5,11 @@
 
 use crate::AppState;
 use crate::error::{ApiError, PageError};
+use crate::extract::PagePath;
 use crate::pages::PageActor;
 use crate::work_api::{require, who};
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use duban_core::access::Action;
@@ -101,12 +102,28 @@ pub async fn import_form(PageActor(actor): PageActor) -> Result<Html<String>, Pa
 }
 
 /// Parsing is CPU work and files can be large: off the async threads.
-async fn parse(bytes: Vec<u8>, name: String, opts: ImportOptions) -> Result<Imported, String> {
+async fn parse(
+    bytes: axum::body::Bytes,
+    name: String,
+    opts: ImportOptions,
+) -> Result<Imported, String> {
     tokio::task::spawn_blocking(move || {
         duban_formats::import(&bytes, Some(&name), &opts).map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| e.to_string())?
+}
+
+/// A turn to read and parse a file. A few at a time, each bounded in size: memory stays bounded
+/// whoever sends what. Held until the parse is done; the others are told to come back.
+fn upload_permit(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, PageError> {
+    state.uploads.clone().try_acquire_owned().map_err(|_| {
+        PageError(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "其他文件正在导入，请稍后再试 / other imports are running; try again in a minute",
+        ))
+    })
 }
 
 pub async fn import_upload(
@@ -116,6 +133,7 @@ pub async fn import_upload(
 ) -> Result<Response, PageError> {
     // Permission first, then the body: a non-admin learns nothing from how the upload parses.
     require(&actor, Action::ManageRounds)?;
+    let _permit = upload_permit(&state)?;
     let bad = |m: String| {
         PageError(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -127,21 +145,14 @@ pub async fn import_upload(
         .await
         .map_err(|e| bad(e.body_text()))?;
     let mut options = Options::default();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let bad = |m: String| {
-        PageError(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_upload",
-            m,
-        ))
-    };
+    let mut file: Option<(String, axum::body::Bytes)> = None;
     while let Some(field) = form.next_field().await.map_err(|e| bad(e.to_string()))? {
         let name = field.name().unwrap_or_default().to_owned();
         match name.as_str() {
             "file" => {
                 let file_name = field.file_name().unwrap_or("upload").to_owned();
                 let bytes = field.bytes().await.map_err(|e| bad(e.to_string()))?;
-                file = Some((file_name, bytes.to_vec()));
+                file = Some((file_name, bytes));
             }
             "period" | "government" | "sheet" => {
                 let v = field.text().await.map_err(|e| bad(e.to_string()))?;
@@ -244,9 +255,10 @@ pub async fn import_upload(
 pub async fn import_confirm(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
     require(&actor, Action::ManageRounds)?;
+    let _permit = upload_permit(&state)?;
     let (file_name, options, bytes) = state
         .store
         .upload(id, actor.user_id)
@@ -257,7 +269,7 @@ pub async fn import_confirm(
     let opts = options
         .to_import()
         .map_err(|e| PageError(ApiError::internal(&e)))?;
-    let imported = parse(bytes, file_name, opts)
+    let imported = parse(bytes.into(), file_name, opts)
         .await
         .map_err(|e| PageError(ApiError::internal(&e)))?;
     let outcome = state

@@ -4,11 +4,13 @@
 //! `duban serve` does. Pages are rendered on the server and need no JavaScript; published
 //! resources are rendered once and served pre-compressed from [`cache`].
 
+mod assets;
 pub mod auth;
 pub mod cache;
 mod comments;
 mod error;
 mod extensions;
+mod extract;
 pub mod i18n;
 mod import_page;
 pub mod openapi;
@@ -16,6 +18,8 @@ mod pages;
 mod public;
 pub mod render;
 mod search;
+pub mod security;
+pub mod view;
 mod work_api;
 
 pub use error::ApiError;
@@ -40,6 +44,9 @@ pub struct AppState {
     pub public_checks: bool,
     /// Who recently used which token (see [`auth::ACTOR_CACHE_TTL`]).
     pub actors: Arc<auth::ActorCache>,
+    /// Import uploads being read and parsed now, at most [`UPLOADS_AT_ONCE`]: each may hold
+    /// tens of megabytes, so more wait their turn with a 503 instead of growing the process.
+    pub uploads: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -49,6 +56,7 @@ impl AppState {
             cache: Arc::default(),
             public_checks: true,
             actors: Arc::default(),
+            uploads: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
         }
     }
 }
@@ -59,6 +67,7 @@ fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     use axum::routing::{post, put};
     vec![
         (Method::GET, "/", get(public::home)),
+        (Method::GET, "/static/duban.css", get(assets::stylesheet)),
         (Method::GET, "/tables/{period}", get(public::table_page)),
         (
             Method::GET,
@@ -226,14 +235,37 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
     routes().into_iter().map(|(m, p, _)| (m, p)).collect()
 }
 
-/// The largest request body: an upload for import (the importers' own 20 MB limit, plus room
-/// for the form around it).
+/// The largest body of a form or a JSON call. The longest text a person may send is a report of
+/// 10,000 characters; written as JSON escapes (`\ud83d\ude00`, 12 bytes a character) that is
+/// 120 KB. A login needs less than one: anything bigger is refused before it is read.
+const BODY_LIMIT: usize = 256 * 1024;
+
+/// The largest upload for import (the importers' own 20 MB limit, plus room for the form
+/// around it); only the import route takes it.
 const UPLOAD_LIMIT: usize = 21 * 1024 * 1024;
+
+/// How many import uploads are read and parsed at once.
+pub const UPLOADS_AT_ONCE: usize = 2;
+
+/// The body a route may take: megabytes for the office's import, kilobytes for the rest.
+fn body_limit(path: &str) -> usize {
+    if path == "/work/import" {
+        UPLOAD_LIMIT
+    } else {
+        BODY_LIMIT
+    }
+}
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new();
     for (_, path, handler) in routes() {
+        // Per route: a body past the limit is refused from its Content-Length before any of
+        // it is read, and a streamed one as soon as it passes the limit.
+        let limit = body_limit(path);
+        let handler = handler
+            .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(limit))
+            .layer::<_, std::convert::Infallible>(RequestBodyLimitLayer::new(limit));
         router = router.route(path, handler);
     }
     router
@@ -242,12 +274,13 @@ pub fn app(state: AppState) -> Router {
         // Cross-site form posts are refused by Sec-Fetch-Site / Origin checks (the scheme Go
         // 1.25 adopted), which needs no per-form token state.
         .layer(CsrfLayer::new())
-        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT))
-        .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+        // Outside everything that can refuse a request, so their refusals are covered too.
+        .layer(axum::middleware::from_fn(error::api_errors_as_json))
+        .layer(axum::middleware::from_fn(security::headers))
         .layer(TraceLayer::new_for_http())
 }
 

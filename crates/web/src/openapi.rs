@@ -14,14 +14,17 @@ use std::sync::{Arc, LazyLock};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
-/// Every refusal of the API: `401`, `403`, `404`, `409`, `422`, `429` (and `500`) carry this body.
+/// Every refusal of the API carries this body: the statuses each call names, and any other
+/// (`400`, `403` cross-site, `405`, `408`, `413`, `415`, `500`, `503`) as its `default` response.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"error": "forbidden", "message": "这不是你的权限范围 / not yours to do"}))]
 pub struct ErrorBody {
     /// A stable snake_case code that clients and the UI translate: `unauthenticated`,
     /// `bad_credentials`, `forbidden`, `not_found`, `wrong_report_state`, `wrong_round_state`,
-    /// `stale_version`, `round_exists`, `invalid_json`, `invalid_period`, `invalid`,
-    /// `too_many_attempts`, `internal`, …
+    /// `stale_version`, `round_exists`, `invalid_json`, `invalid_path`, `invalid_query`,
+    /// `invalid_period`, `invalid`, `unknown_choice`, `too_many_attempts`, `payload_too_large`,
+    /// `cross_site_request`, `method_not_allowed`, `request_timeout`, `unavailable`, `internal`,
+    /// …
     pub error: String,
     /// A human-readable explanation (Chinese / English).
     pub message: String,
@@ -56,7 +59,7 @@ pub struct ErrorBody {
         comments::api_add,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&BearerScheme),
+    modifiers(&BearerScheme, &DefaultRefusal),
     tags(
         (name = "public", description = "Published tables: no login"),
         (name = "work", description = "The 调度 cycle: needs a bearer token"),
@@ -74,6 +77,45 @@ impl utoipa::Modify for BearerScheme {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// Gives every operation a `default` response in the error format: the statuses a call names
+/// are the ones its handler chooses, but a layer in front of every handler may also refuse
+/// (a body too large, a cross-site post, a timeout), always with [`ErrorBody`].
+struct DefaultRefusal;
+
+impl utoipa::Modify for DefaultRefusal {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Ref, ResponseBuilder};
+        let refusal = ResponseBuilder::new()
+            .description(
+                "Any other refusal (`payload_too_large`, `cross_site_request`, `internal`, …)",
+            )
+            .content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("default".to_owned())
+                    .or_insert_with(|| refusal.clone().into());
+            }
+        }
     }
 }
 

@@ -5,14 +5,15 @@
 use crate::AppState;
 use crate::auth::{self, ClientAddr};
 use crate::error::{ApiError, PageError};
+use crate::extract::{PageForm, PagePath};
 use crate::work_api::{people, readable, require, who};
 use askama::Template;
-use axum::Form;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use duban_core::access::{Action, Actor, Role, may};
+use duban_core::text::{Password, Progress, ReturnReason, UserName};
 use duban_core::{Period, ReportState, RoundState, Table, TableEntry, TableTarget, TargetNo};
 use duban_store::{ReportEdit, ReportView, Review, RoundSummary, TokenKind};
 use serde::Deserialize;
@@ -112,8 +113,8 @@ pub async fn login_page(Query(q): Query<NextQuery>) -> Result<Html<String>, Page
 
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
-    username: String,
-    password: String,
+    username: UserName,
+    password: Password,
     next: Option<String>,
 }
 
@@ -121,10 +122,10 @@ pub async fn login_submit(
     State(state): State<AppState>,
     addr: ClientAddr,
     headers: HeaderMap,
-    Form(f): Form<LoginForm>,
+    PageForm(f): PageForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let next = safe_next(f.next.as_deref());
-    match auth::login(&state, &f.username, &f.password, &addr.0).await {
+    match auth::login(&state, f.username.as_str(), f.password.as_str(), &addr.0).await {
         Ok(user) => {
             let (secret, hash) = auth::new_secret()?;
             state
@@ -234,7 +235,7 @@ pub struct OpenForm {
 pub async fn open_round(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
-    Form(f): Form<OpenForm>,
+    PageForm(f): PageForm<OpenForm>,
 ) -> Result<Redirect, PageError> {
     require(&actor, Action::ManageRounds)?;
     let period: Period =
@@ -408,7 +409,7 @@ fn diff_html(old: &str, new: &str) -> String {
     for change in diff.iter_all_changes() {
         // The diff interleaves our own tags with user text, so it cannot go through the
         // template's automatic escaping.
-        let text = crate::error::escape_html(change.value());
+        let text = crate::view::escape_html(change.value());
         match change.tag() {
             ChangeTag::Equal => out.push_str(&text),
             ChangeTag::Delete => {
@@ -612,7 +613,7 @@ pub async fn round_page(
 
 #[derive(Debug, Deserialize)]
 pub struct ReportForm {
-    progress: String,
+    progress: Progress,
     on_schedule: Option<String>,
     version: Option<i64>,
     action: String,
@@ -621,22 +622,30 @@ pub struct ReportForm {
 pub async fn report_submit(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
-    Path(id): Path<i64>,
-    Form(f): Form<ReportForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<ReportForm>,
 ) -> Result<Redirect, PageError> {
+    // Unknown choices are refused before anything is written.
+    let submit = match f.action.as_str() {
+        "save" => false,
+        "submit" => true,
+        other => return Err(ApiError::unknown_choice("action", other).into()),
+    };
+    let on_schedule = match f.on_schedule.as_deref() {
+        None | Some("") => None,
+        Some("是") => Some(true),
+        Some("否") => Some(false),
+        Some(other) => return Err(ApiError::unknown_choice("on_schedule", other).into()),
+    };
     let r = readable(&state, &actor, id).await?;
     require(&actor, Action::WriteReport(people(&r)))?;
     let edit = ReportEdit {
         progress: f.progress,
-        on_schedule: match f.on_schedule.as_deref() {
-            Some("是") => Some(true),
-            Some("否") => Some(false),
-            _ => None,
-        },
+        on_schedule,
         version: f.version,
     };
     state.store.save_report(&r, &edit, &who(&actor)).await?;
-    if f.action == "submit" {
+    if submit {
         state.store.submit_report(id, &who(&actor)).await?;
     }
     Ok(Redirect::to(&format!("/work/{}#r{id}", r.period)))
@@ -645,22 +654,24 @@ pub async fn report_submit(
 #[derive(Debug, Deserialize)]
 pub struct ReviewForm {
     action: String,
-    reason: Option<String>,
+    reason: Option<ReturnReason>,
 }
 
 pub async fn review_submit(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
-    Path(id): Path<i64>,
-    Form(f): Form<ReviewForm>,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<ReviewForm>,
 ) -> Result<Redirect, PageError> {
     let r = readable(&state, &actor, id).await?;
     require(&actor, Action::ReviewReport)?;
+    // An unknown action is refused, never taken for the destructive one.
     let review = match f.action.as_str() {
         "accept" => Review::Accept,
-        _ => Review::Return {
+        "return" => Review::Return {
             reason: f.reason.unwrap_or_default(),
         },
+        other => return Err(ApiError::unknown_choice("action", other).into()),
     };
     state.store.review_report(id, &review, &who(&actor)).await?;
     Ok(Redirect::to(&format!("/work/{}#r{id}", r.period)))
@@ -942,8 +953,8 @@ pub async fn password_page(PageActor(actor): PageActor) -> Result<Html<String>, 
 
 #[derive(Debug, Deserialize)]
 pub struct PasswordForm {
-    current: String,
-    new: String,
+    current: Password,
+    new: Password,
 }
 
 /// Changes the caller's own password after checking the current one (throttled like a login);
@@ -952,7 +963,7 @@ pub async fn password_change(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
     addr: ClientAddr,
-    Form(f): Form<PasswordForm>,
+    PageForm(f): PageForm<PasswordForm>,
 ) -> Result<Response, PageError> {
     let again = |status: StatusCode, message: String| -> Result<Response, PageError> {
         let page = html(&PasswordPage {
@@ -962,16 +973,16 @@ pub async fn password_change(
         })?;
         Ok((status, page).into_response())
     };
-    if f.new.chars().count() < 8 {
+    if f.new.as_str().chars().count() < 8 {
         return again(
             StatusCode::UNPROCESSABLE_ENTITY,
             "新密码至少 8 位 / the new password needs 8 or more characters".into(),
         );
     }
-    if let Err(e) = auth::login(&state, &actor.username, &f.current, &addr.0).await {
+    if let Err(e) = auth::login(&state, &actor.username, f.current.as_str(), &addr.0).await {
         return again(e.status, e.message);
     }
-    let new = f.new.clone();
+    let new = f.new.into_string();
     let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new))
         .await
         .map_err(|e| PageError(ApiError::internal(&e)))?

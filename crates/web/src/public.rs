@@ -4,6 +4,7 @@
 
 use crate::cache::{Key, Rendered};
 use crate::error::{ApiError, PageError};
+use crate::extract::PagePath;
 use crate::i18n::Lang;
 use crate::{AppState, render};
 use axum::Json;
@@ -174,7 +175,7 @@ pub async fn permalink(
 /// re-checked like the other "latest" pages.
 pub async fn target_page(
     State(state): State<AppState>,
-    Path((year, no)): Path<(i16, u32)>,
+    PagePath((year, no)): PagePath<(i16, u32)>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {

@@ -2,6 +2,7 @@
 //! only the search index, which holds each round's newest publication and nothing else.
 
 use crate::error::{ApiError, PageError};
+use crate::extract::ApiQuery;
 use crate::i18n::{Labels, Lang};
 use crate::{AppState, render};
 use askama::Template;
@@ -18,6 +19,7 @@ const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 200;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words to find in a target, its progress, its leaders or units (Chinese or not).
     q: Option<String>,
@@ -83,7 +85,7 @@ pub struct SearchAnswer {
 )]
 pub async fn api_search(
     State(state): State<AppState>,
-    Query(params): Query<SearchParams>,
+    ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchAnswer>, ApiError> {
     let query = params.query()?;
     let hits = state.store.search(&query).await?;

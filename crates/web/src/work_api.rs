@@ -4,12 +4,14 @@
 use crate::AppState;
 use crate::auth::{self, ApiActor, ClientAddr};
 use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath};
 use crate::openapi::ErrorBody;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use duban_core::Period;
 use duban_core::access::{Action, Actor, EntryPeople, may};
+use duban_core::text::{Password, ReturnReason, UserName};
 use duban_core::{Leader, Unit, access::Role};
 use duban_store::{PublicationSummary, ReportEdit, ReportView, Review, RoundSummary, TokenKind};
 use serde::{Deserialize, Serialize};
@@ -56,25 +58,10 @@ pub(crate) fn who(actor: &Actor) -> String {
     format!("user:{}", actor.username)
 }
 
-/// `Json<T>` whose rejections (bad JSON, wrong fields) answer in the API's error format.
-#[derive(Debug)]
-pub struct ApiJson<T>(pub T);
-
-impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        Json::<T>::from_request(req, state)
-            .await
-            .map(|Json(v)| ApiJson(v))
-            .map_err(|e| unprocessable("invalid_json", e.body_text()))
-    }
-}
-
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginBody {
-    username: String,
-    password: String,
+    username: UserName,
+    password: Password,
 }
 
 /// What a login answers: the bearer token (shown once) and who it speaks for.
@@ -116,7 +103,13 @@ pub async fn login(
     addr: ClientAddr,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Json<LoginAnswer>, ApiError> {
-    let user = auth::login(&state, &body.username, &body.password, &addr.0).await?;
+    let user = auth::login(
+        &state,
+        body.username.as_str(),
+        body.password.as_str(),
+        &addr.0,
+    )
+    .await?;
     let (secret, hash) = auth::new_secret()?;
     state
         .store
@@ -332,7 +325,7 @@ pub(crate) async fn readable(
 pub async fn save_report(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(edit): ApiJson<ReportEdit>,
 ) -> Result<Json<ReportView>, ApiError> {
     let r = readable(&state, &actor, id).await?;
@@ -360,7 +353,7 @@ pub async fn save_report(
 pub async fn submit_report(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ReportView>, ApiError> {
     let r = readable(&state, &actor, id).await?;
     require(&actor, Action::WriteReport(people(&r)))?;
@@ -370,7 +363,7 @@ pub async fn submit_report(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReturnBody {
     /// Why, for the unit to correct.
-    reason: String,
+    reason: ReturnReason,
 }
 
 /// Returns a submitted report to its unit with a reason (reviewer or admin).
@@ -393,7 +386,7 @@ pub struct ReturnBody {
 pub async fn return_report(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ReturnBody>,
 ) -> Result<Json<ReportView>, ApiError> {
     readable(&state, &actor, id).await?;
@@ -424,7 +417,7 @@ pub async fn return_report(
 pub async fn accept_report(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ReportView>, ApiError> {
     readable(&state, &actor, id).await?;
     require(&actor, Action::ReviewReport)?;

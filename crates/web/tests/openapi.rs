@@ -141,6 +141,90 @@ async fn the_document_describes_every_api_route() {
     assert_eq!(edit["required"], serde_json::json!(["progress"]));
 }
 
+/// A schema, following `$ref` into the components.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => {
+            let name = r.trim_start_matches("#/components/schemas/");
+            resolve(doc, &doc["components"]["schemas"][name])
+        }
+        None => schema,
+    }
+}
+
+/// The document says what the handlers take: path parameters are exactly the path's
+/// placeholders (once, `q` of the search was declared a path parameter and generated clients
+/// sent no query), every text a body carries states its cap, and every operation documents
+/// its other refusals in the error format.
+#[tokio::test]
+async fn parameters_and_bodies_match_the_handlers() {
+    let s = site().await;
+    let doc: Value =
+        serde_json::from_str(&s.get("/api/openapi.json").await.text().await.unwrap()).unwrap();
+    let mut bodies = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let placeholders: Vec<&str> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        for (method, op) in item.as_object().unwrap() {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let mut in_path: Vec<&str> = params
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            in_path.sort_unstable();
+            let mut expected = placeholders.clone();
+            expected.sort_unstable();
+            assert_eq!(in_path, expected, "{method} {path}: path parameters");
+            for p in &params {
+                assert!(
+                    p["in"] == "path" || p["in"] == "query",
+                    "{method} {path}: {p}"
+                );
+                if p["in"] == "query" {
+                    assert_eq!(p["required"], false, "{method} {path}: {p}");
+                }
+            }
+            assert_eq!(
+                op["responses"]["default"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ErrorBody",
+                "{method} {path}: no default refusal"
+            );
+            let body = &op["requestBody"]["content"]["application/json"]["schema"];
+            if body.is_null() {
+                continue;
+            }
+            bodies += 1;
+            let body = resolve(&doc, body);
+            for (name, prop) in body["properties"].as_object().unwrap() {
+                let prop = resolve(&doc, prop);
+                let text = prop["type"] == "string"
+                    || prop["type"] == serde_json::json!(["string", "null"])
+                    || prop["oneOf"].is_array();
+                let is_date = name == "deadline" || name == "due" || name == "period";
+                if text && !is_date {
+                    let capped = prop["maxLength"].is_u64()
+                        || prop["oneOf"].as_array().is_some_and(|v| {
+                            v.iter().any(|x| resolve(&doc, x)["maxLength"].is_u64())
+                        });
+                    assert!(capped, "{method} {path}: {name} has no maxLength: {prop}");
+                }
+            }
+        }
+    }
+    assert!(bodies >= 6, "only {bodies} request bodies");
+    let search = &doc["paths"]["/api/v1/search"]["get"]["parameters"];
+    let names: Vec<&str> = search
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["q", "period", "limit"]);
+}
+
 /// Whether a URL found in a page points at another host.
 fn external(url: &str) -> bool {
     let u = url.trim().to_ascii_lowercase();

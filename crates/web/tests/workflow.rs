@@ -291,36 +291,63 @@ async fn a_report_goes_round_the_whole_cycle() {
     }
 }
 
+/// A login attempt from a loopback address of its own (127.0.0.0/8 all reach the server).
+async fn login_from(
+    s: &common::api::Site,
+    from: [u8; 4],
+    user: &str,
+    password: &str,
+) -> (StatusCode, Value) {
+    let http = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(from))
+        .build()
+        .unwrap();
+    let r = http
+        .post(format!("{}/api/v1/login", s.base))
+        .json(&json!({"username": user, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap())
+}
+
 #[tokio::test]
-async fn more_than_five_failed_logins_a_minute_get_429() {
+async fn a_guessing_address_slows_only_itself() {
     let s = site().await;
-    for _ in 0..5 {
-        let (st, e) = s
-            .call(
-                Method::POST,
-                "/api/v1/login",
-                None,
-                Some(json!({"username": "unit_a", "password": "wrong"})),
-            )
-            .await;
+    let attacker = [127, 0, 0, 2];
+    // Ten wrong guesses, at ten names so that no name's own delay comes into it.
+    for i in 0..10 {
+        let (st, e) = login_from(&s, attacker, &format!("nobody{i}"), "wrong").await;
         assert_eq!(
             (st, e["error"].as_str()),
             (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
         );
     }
-    let (st, e) = s
-        .call(
-            Method::POST,
-            "/api/v1/login",
-            None,
-            Some(json!({"username": "unit_a", "password": PASSWORD})),
-        )
-        .await;
+    let (st, e) = login_from(&s, attacker, "unit_a", PASSWORD).await;
     assert_eq!(
         (st, e["error"].as_str()),
         (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")),
-        "even the right password waits"
+        "that address waits, even with the right password"
     );
+    // Everyone else is untouched.
+    let (st, _) = login_from(&s, [127, 0, 0, 1], "unit_a", PASSWORD).await;
+    assert_eq!(st, StatusCode::OK);
+
+    // Guesses at one name from another address: the name's owner waits a little, and gets in.
+    for _ in 0..5 {
+        let (st, _) = login_from(&s, [127, 0, 0, 3], "reviewer", "wrong").await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+    let started = std::time::Instant::now();
+    let (st, e) = login_from(&s, [127, 0, 0, 1], "reviewer", PASSWORD).await;
+    assert_eq!(st, StatusCode::OK, "never locked out by a stranger: {e}");
+    // A lower bound, so no slow machine can fail it: five failures make the sixth wait 1 s.
+    assert!(
+        started.elapsed() >= duban_web::auth::name_delay(5),
+        "the attempt waited {:?}",
+        started.elapsed()
+    );
+
     // Bad JSON gets the API's error format.
     let r = s
         .http
@@ -354,6 +381,7 @@ async fn permission_matrix() {
     const OK: S = S::OK;
     let rows: Vec<(Method, &str, [S; 6])> = vec![
         (Method::GET, "/", [OK; 6]),
+        (Method::GET, "/static/duban.css", [OK; 6]),
         (Method::GET, "/tables/{period}", [OK; 6]),
         (Method::GET, "/publications/{sha256}", [OK; 6]),
         (Method::GET, "/downloads/{period}/{format}", [OK; 6]),

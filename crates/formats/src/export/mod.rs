@@ -6,6 +6,10 @@
 //! title and intro rows above the header carry the government, year and declared total; the
 //! progress column's header carries the period (三季度完成情况). Cells that a spreadsheet would
 //! run as formulas are neutralised ([`crate::neutralise`]).
+//!
+//! No text a table can hold makes an export fail: CSV and JSON write any string; the XLSX writer
+//! gets a copy with what XML or Excel cannot hold replaced ([`xlsx_text`]); the PDF draws what it
+//! cannot print as a code point ([`pdf`]).
 
 #[cfg(feature = "pdf")]
 pub mod pdf;
@@ -15,7 +19,7 @@ pub use pdf::{pdf, pdf_with_fonts, system_fonts};
 
 use crate::columns::Role;
 use crate::neutralise;
-use duban_core::{Period, Table, TableEntry, TableTarget};
+use duban_core::{Table, TableEntry, TableTarget};
 use rust_xlsxwriter::{
     DocProperties, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
@@ -35,33 +39,12 @@ pub enum ExportError {
     Xlsx(#[from] XlsxError),
     #[error("typesetting the PDF failed: {0}")]
     Typst(String),
-    #[error(
-        "no font has these characters, so the PDF would lose them: {0} (install a CJK font such as fonts-noto-cjk and pass it in)"
-    )]
-    MissingGlyphs(String),
-}
-
-/// The period word a progress header starts with: 三季度, 上半年, 全年, 1-9月.
-pub fn period_word(p: Period) -> String {
-    match p {
-        Period::Quarter { quarter, .. } => {
-            format!(
-                "{}季度",
-                ["一", "二", "三", "四"][usize::from(quarter.clamp(1, 4) - 1)]
-            )
-        }
-        Period::Half { half: 1, .. } => "上半年".into(),
-        Period::Half { .. } => "下半年".into(),
-        Period::Year { .. } => "全年".into(),
-        Period::Month { month: 1, .. } => "1月".into(),
-        Period::Month { month, .. } => format!("1-{month}月"),
-    }
 }
 
 /// The official header, in the official order.
 pub fn header(t: &Table) -> [String; 7] {
     Role::ALL.map(|r| match r {
-        Role::Progress => format!("{}完成情况", period_word(t.period)),
+        Role::Progress => format!("{}完成情况", t.period.progress_word()),
         r => r.official().to_owned(),
     })
 }
@@ -123,6 +106,37 @@ pub fn csv(t: &Table) -> Vec<u8> {
     out
 }
 
+/// The longest text an Excel cell holds, in UTF-16 units (rust_xlsxwriter refuses longer ones).
+const XLSX_MAX_CELL: usize = 32_767;
+
+/// What ends a cell cut to Excel's limit, so a reader knows the rest is in the CSV and JSON.
+const XLSX_CUT: &str = "…〔超出 Excel 单元格长度上限，以下从略；全文见 CSV/JSON〕";
+
+/// The copy of a text that goes into the XLSX, so that writing it never fails and Excel opens
+/// the file: U+FFFE and U+FFFF, which XML 1.0 forbids and rust_xlsxwriter writes unescaped (it
+/// escapes the C0 controls itself, as `_x0000_`), become U+FFFD; a text longer than an Excel cell
+/// holds (possible when a table was entered on the web, or with characters outside the BMP, which
+/// count twice) is cut, with a note. Borrowed when nothing changes.
+pub fn xlsx_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| matches!(c, '\u{FFFE}' | '\u{FFFF}');
+    let units: usize = s.chars().map(char::len_utf16).sum();
+    if units <= XLSX_MAX_CELL && !s.contains(bad) {
+        return s.into();
+    }
+    let budget = XLSX_MAX_CELL - XLSX_CUT.encode_utf16().count();
+    let mut out = String::with_capacity(s.len().min(4 * XLSX_MAX_CELL));
+    let mut used = 0;
+    for c in s.chars() {
+        used += c.len_utf16();
+        if units > XLSX_MAX_CELL && used > budget {
+            out.push_str(XLSX_CUT);
+            break;
+        }
+        out.push(if bad(c) { '\u{FFFD}' } else { c });
+    }
+    out.into()
+}
+
 /// Column widths in Excel's units (about one Latin character; a Chinese character takes two).
 const WIDTHS: [f64; 7] = [6.0, 10.0, 34.0, 9.0, 64.0, 10.0, 20.0];
 
@@ -154,8 +168,8 @@ fn footer_text(s: &str) -> String {
 pub fn xlsx(t: &Table, stamp: Option<&Stamp>) -> Result<Vec<u8>, ExportError> {
     let mut wb = Workbook::new();
     let mut props = DocProperties::new()
-        .set_title(&t.title)
-        .set_author(&t.government);
+        .set_title(&*xlsx_text(&t.title))
+        .set_author(&*xlsx_text(&t.government));
     if let Some(s) = stamp {
         props = props
             .set_custom_property("published_at", s.published_at.as_str())
@@ -192,6 +206,7 @@ fn write_sheet(ws: &mut Worksheet, t: &Table, stamp: Option<&Stamp>) -> Result<(
         .set_border(FormatBorder::Thin);
     let centred = cell.clone().set_align(FormatAlign::Center);
     // Excel's own “this is text” marker, for cells that would otherwise read as formulas.
+    let title_text = xlsx_text(&t.title);
     let quoted = |f: &Format, s: &str| {
         if neutralise::is_dangerous(s) {
             f.clone().set_quote_prefix()
@@ -204,10 +219,11 @@ fn write_sheet(ws: &mut Worksheet, t: &Table, stamp: Option<&Stamp>) -> Result<(
         ws.set_column_width(i as u16, *w)?;
     }
     let mut r: u32 = 0;
-    ws.merge_range(r, 0, r, last_col, &t.title, &quoted(&title, &t.title))?;
+    ws.merge_range(r, 0, r, last_col, &title_text, &quoted(&title, &title_text))?;
     ws.set_row_height(r, 36)?;
     r += 1;
     if let Some(text) = &t.intro {
+        let text = &*xlsx_text(text);
         ws.merge_range(r, 0, r, last_col, text, &quoted(&intro, text))?;
         let total: f64 = WIDTHS.iter().sum();
         let width: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
@@ -232,7 +248,8 @@ fn write_sheet(ws: &mut Worksheet, t: &Table, stamp: Option<&Stamp>) -> Result<(
                     continue; // the target's cells, written once below
                 }
                 let f = if c == 5 { &centred } else { &cell };
-                ws.write_string_with_format(row, c as u16, text, &quoted(f, text))?;
+                let text = xlsx_text(text);
+                ws.write_string_with_format(row, c as u16, &*text, &quoted(f, &text))?;
             }
             let own: Vec<(usize, &str)> =
                 [1, 4, 6].iter().map(|&c| (c, cells[c].as_str())).collect();
@@ -243,10 +260,8 @@ fn write_sheet(ws: &mut Worksheet, t: &Table, stamp: Option<&Stamp>) -> Result<(
         }
         let last = first + k - 1;
         let deadline = target.deadline.to_string();
-        for (c, text, f) in [
-            (2u16, target.content.as_str(), &cell),
-            (3, deadline.as_str(), &centred),
-        ] {
+        let content = xlsx_text(&target.content);
+        for (c, text, f) in [(2u16, &*content, &cell), (3, deadline.as_str(), &centred)] {
             let f = quoted(f, text);
             if k > 1 {
                 ws.merge_range(first, c, last, c, text, &f)?;
@@ -281,7 +296,7 @@ fn write_sheet(ws: &mut Worksheet, t: &Table, stamp: Option<&Stamp>) -> Result<(
     };
     ws.set_footer(&footer);
     // Excel refuses headers longer than 255 characters; a long title is cut for the page header.
-    let short: String = t.title.chars().take(100).collect();
+    let short: String = title_text.chars().take(100).collect();
     ws.set_header(format!("&C&8{}", footer_text(&short)));
     Ok(())
 }

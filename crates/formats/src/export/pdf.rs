@@ -4,16 +4,24 @@
 //!
 //! Chinese needs a CJK font, and a fresh server has none: the crate embeds a subset of Noto Sans
 //! CJK SC (`fonts/`, SIL OFL 1.1) that covers GB 2312 and the fixtures. Fonts the caller passes
-//! (e.g. from [`system_fonts`]) come first, so a machine with full CJK fonts uses them. Before
-//! typesetting, every character of the table is checked against the fonts: one that no font has
-//! is an error ([`ExportError::MissingGlyphs`]) rather than a blank in a public document. Any typst
-//! warning is an error too: the template is ours, so a warning is a bug.
+//! (e.g. from [`system_fonts`]) come first, so a machine with full CJK fonts uses them, and typst
+//! falls back from one font to the next character by character.
+//!
+//! A published round can never change, so its PDF must render whatever it holds. Before
+//! typesetting, the text passed to the template (a copy: the table itself is untouched) is made
+//! display-safe: the characters [`crate::display`] hides (bidirectional controls, zero-width
+//! characters, controls, noncharacters) and every character that no font has (an emoji, a rare
+//! CJK Extension B character in a name) are drawn as their code point in a small box, `U+20000`,
+//! rather than dropped, left blank or refused. The box only needs ASCII, which every font has.
+//! Any typst warning is an error: the template is ours and no text reaches it as markup, so a
+//! warning is a bug of ours, never something a table can cause.
 
 use super::{ExportError, Stamp, header};
+use crate::display::{self, Piece};
 use duban_core::Table;
-use std::collections::BTreeSet;
+use serde_json::Value;
 use typst::foundations::{Dict, IntoValue};
-use typst::text::FontInfo;
+use typst::text::{Coverage, FontInfo};
 use typst_as_lib::TypstEngine;
 use typst_layout::PagedDocument;
 
@@ -102,19 +110,14 @@ pub fn pdf_with_fonts(
     let hash = stamp.map_or_else(String::new, |s| format!("SHA-256 {}", s.sha256));
     let head = header(t);
 
-    let missing: BTreeSet<char> = text_of(t)
-        .chain(head.iter().map(String::as_str))
-        .chain([published.as_str(), hash.as_str()])
-        .flat_map(str::chars)
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-        .filter(|c| !coverage.iter().any(|cov| cov.contains(u32::from(*c))))
-        .collect();
-    if !missing.is_empty() {
-        return Err(ExportError::MissingGlyphs(missing.into_iter().collect()));
-    }
-
+    // Every string of the table, as the template shows it. Keys and non-text values pass as they
+    // are; the template reads only text fields through `shown`.
+    let mut table = serde_json::to_value(t).map_err(|e| ExportError::Typst(e.to_string()))?;
+    map_strings(&mut table, &|s| shown(s, &coverage));
     let data = serde_json::json!({
-        "table": t,
+        "table": table,
+        // The PDF's metadata title: not typeset, so only the hidden characters are replaced.
+        "title": display::visible_text(&t.title),
         "header": head,
         "fonts": families,
         "published": published,
@@ -149,19 +152,64 @@ pub fn pdf_with_fonts(
     })
 }
 
-/// Every piece of text of a table that the PDF prints.
-fn text_of(t: &Table) -> impl Iterator<Item = &str> {
-    [t.title.as_str(), t.intro.as_deref().unwrap_or_default()]
-        .into_iter()
-        .chain(t.targets.iter().flat_map(|target| {
-            [target.content.as_str()]
-                .into_iter()
-                .chain(target.entries.iter().flat_map(|e| {
-                    e.leaders
-                        .iter()
-                        .map(|l| l.as_str())
-                        .chain(e.units.iter().map(|u| u.as_str()))
-                        .chain([e.progress.as_str()])
-                }))
-        }))
+/// Applies `f` to every string in `v` (not to object keys).
+fn map_strings(v: &mut Value, f: &dyn Fn(&str) -> Value) {
+    match v {
+        Value::String(s) => *v = f(s),
+        Value::Array(items) => items.iter_mut().for_each(|i| map_strings(i, f)),
+        Value::Object(map) => map.values_mut().for_each(|i| map_strings(i, f)),
+        _ => {}
+    }
+}
+
+/// A string as the template's `shown` takes it: the string itself when every character prints as
+/// it is (the usual case), otherwise an array of strings and `{"u": "U+XXXX"}` markers.
+fn shown(s: &str, fonts: &[Coverage]) -> Value {
+    let covered = |c: char| fonts.iter().any(|cov| cov.contains(u32::from(c)));
+    let mut parts: Vec<Value> = Vec::new();
+    let mut run = String::new();
+    let mut changed = false;
+    let mark = |parts: &mut Vec<Value>, run: &mut String, c: char| {
+        if !run.is_empty() {
+            parts.push(Value::String(std::mem::take(run)));
+        }
+        parts.push(serde_json::json!({ "u": display::code_point(c) }));
+    };
+    for piece in display::pieces(s) {
+        match piece {
+            Piece::Marked(c) => {
+                changed = true;
+                mark(&mut parts, &mut run, c);
+            }
+            Piece::Text(text) => {
+                for c in text.chars() {
+                    if covered(c) || matches!(c, ' ' | '\n' | '\t') {
+                        run.push(c);
+                    } else if is_variation_selector(c) {
+                        // It only picks a form of the character before it, which no font here
+                        // has; the plain form is printed.
+                        changed = true;
+                    } else if c.is_whitespace() {
+                        // An unusual space (no-break, ideographic…) the fonts lack: a space.
+                        changed = true;
+                        run.push(' ');
+                    } else {
+                        changed = true;
+                        mark(&mut parts, &mut run, c);
+                    }
+                }
+            }
+        }
+    }
+    if !changed {
+        return Value::String(s.to_owned());
+    }
+    if !run.is_empty() {
+        parts.push(Value::String(run));
+    }
+    Value::Array(parts)
+}
+
+fn is_variation_selector(c: char) -> bool {
+    matches!(u32::from(c), 0xFE00..=0xFE0F | 0xE0100..=0xE01EF | 0x180B..=0x180D | 0x180F)
 }

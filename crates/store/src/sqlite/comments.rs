@@ -6,9 +6,6 @@ use crate::{CommentView, Comments, StoreError};
 use serde_json::json;
 use sqlx::{AssertSqlSafe, Row};
 
-/// Comments longer than this are refused; a comment is a few sentences, not a report.
-const MAX_COMMENT_CHARS: usize = 2_000;
-
 const SELECT: &str = "SELECT c.id, c.report_id, c.body, c.at, u.username, u.leader_name
     FROM comments c JOIN users u ON u.id = c.user_id";
 
@@ -28,18 +25,14 @@ impl Comments for SqliteStore {
     async fn add_comment(
         &self,
         report: i64,
-        body: &str,
+        body: &duban_core::text::CommentBody,
         user_id: i64,
         actor: &str,
     ) -> Result<CommentView, StoreError> {
-        let body = body.trim();
+        // Its length was capped where it was parsed (`CommentBody`).
+        let body = body.as_str().trim();
         if body.is_empty() {
             return Err(StoreError::Invalid("the comment is empty".into()));
-        }
-        if body.chars().count() > MAX_COMMENT_CHARS {
-            return Err(StoreError::Invalid(format!(
-                "a comment is at most {MAX_COMMENT_CHARS} characters"
-            )));
         }
         let mut tx = self.write().await?;
         let subject: Option<String> = sqlx::query_scalar(

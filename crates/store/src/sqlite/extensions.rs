@@ -111,7 +111,7 @@ impl Extensions for SqliteStore {
         &self,
         report: i64,
         deadline: jiff::civil::Date,
-        reason: &str,
+        reason: &duban_core::text::ExtensionReason,
         user_id: i64,
         actor: &str,
     ) -> Result<ExtensionView, StoreError> {
@@ -131,7 +131,7 @@ impl Extensions for SqliteStore {
             year,
             granted(&mut tx, entry).await?,
             deadline,
-            reason,
+            reason.as_str(),
         )?;
         let pending: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM extensions WHERE entry_id = $1 AND state = 'pending'",
@@ -152,7 +152,7 @@ impl Extensions for SqliteStore {
         .bind(entry)
         .bind(user_id)
         .bind(deadline.to_string())
-        .bind(reason.trim())
+        .bind(reason.as_str().trim())
         .bind(now())
         .fetch_one(&mut *tx)
         .await?;
@@ -180,15 +180,17 @@ impl Extensions for SqliteStore {
         let (state, note, action) = match decision {
             Decision::Approve { note } => (
                 ExtensionState::Approved,
-                note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+                note.as_ref()
+                    .map(|n| n.as_str().trim())
+                    .filter(|n| !n.is_empty()),
                 "extension.approve",
             ),
-            Decision::Reject { note } if note.trim().is_empty() => {
+            Decision::Reject { note } if note.is_blank() => {
                 return Err(ExtensionError::NoDecisionNote.into());
             }
             Decision::Reject { note } => (
                 ExtensionState::Rejected,
-                Some(note.trim()),
+                Some(note.as_str().trim()),
                 "extension.reject",
             ),
         };

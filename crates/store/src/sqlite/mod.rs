@@ -91,8 +91,10 @@ impl SqliteStore {
             .create_if_missing(true)
             // WAL lets readers (the public pages) go on while a writer commits.
             .journal_mode(SqliteJournalMode::Wal)
-            // NORMAL is durable across application crashes in WAL mode and much faster than FULL.
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit is on disk before it is acknowledged, so a power cut cannot take
+            // back a publication, a review, an account or a decision. (NORMAL survives a crash
+            // of the process but not of the machine.) Draft saves alone run on NORMAL, below.
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
@@ -104,7 +106,13 @@ impl SqliteStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         let write_gate = Arc::default();
-        let saver = saves::Saver::start(options, Arc::clone(&write_gate));
+        // Report saves are drafts that a unit saves over and over, the busiest write by far;
+        // on NORMAL a power cut may lose the last moments of them, never a crash of the
+        // process. The next FULL commit (a submission, a review) syncs the log they sit in.
+        let saver = saves::Saver::start(
+            options.synchronous(SqliteSynchronous::Normal),
+            Arc::clone(&write_gate),
+        );
         let store = SqliteStore {
             pool,
             write_gate,

@@ -99,7 +99,7 @@ async fn save(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
     let (base, edit) = (&job.base, &job.edit);
     let updated_at = now();
     let after = ReportView {
-        progress: edit.progress.clone(),
+        progress: edit.progress.as_str().to_owned(),
         on_schedule: edit.on_schedule,
         version: base.version + 1,
         updated_at: updated_at.clone(),
@@ -117,7 +117,7 @@ async fn save(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
              SELECT $3, $6, 'report.save', $7, $8, $9 WHERE changes() = 1;
              COMMIT",
         )
-        .bind(&edit.progress)
+        .bind(edit.progress.as_str())
         .bind(edit.on_schedule.map(i64::from))
         .bind(&updated_at)
         .bind(base.id)
@@ -171,14 +171,14 @@ async fn slow(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
         "UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1,
              updated_at = $3 WHERE id = $4 RETURNING version",
     )
-    .bind(&edit.progress)
+    .bind(edit.progress.as_str())
     .bind(edit.on_schedule.map(i64::from))
     .bind(&updated_at)
     .bind(base.id)
     .fetch_one(&mut *tx)
     .await?;
     let after = ReportView {
-        progress: edit.progress.clone(),
+        progress: edit.progress.as_str().to_owned(),
         on_schedule: edit.on_schedule,
         version,
         updated_at,

@@ -12,10 +12,6 @@ use serde_json::json;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{AssertSqlSafe, Row};
 
-/// Narratives longer than this are refused: the longest in the 菏泽 table is under 1,000
-/// characters, and a cap keeps one request from filling the database.
-const MAX_PROGRESS_CHARS: usize = 10_000;
-
 /// China has one time zone and no daylight saving time, so "past the due date" is judged at
 /// UTC+8 without a time-zone database (which isolated machines often lack).
 fn today_in_china() -> jiff::civil::Date {
@@ -194,17 +190,10 @@ impl Workflow for SqliteStore {
                 format!("the round {period} already exists"),
             ));
         }
-        let words = match period {
-            Period::Quarter { quarter, .. } => {
-                format!("{}季度", ["一", "二", "三", "四"][usize::from(quarter - 1)])
-            }
-            Period::Month { month, .. } => format!("1-{month}月"),
-            Period::Half { half, .. } => (if half == 1 { "上半年" } else { "下半年" }).to_owned(),
-            Period::Year { .. } => "全年".to_owned(),
-        };
         let title = format!(
-            "{government}{}年经济社会发展责任目标{words}工作推进情况一览表",
-            period.year()
+            "{government}{}年经济社会发展责任目标{}工作推进情况一览表",
+            period.year(),
+            period.progress_word()
         );
         let at = now();
         let round: i64 = sqlx::query_scalar(
@@ -333,11 +322,7 @@ impl Workflow for SqliteStore {
         edit: &ReportEdit,
         actor: &str,
     ) -> Result<ReportView, StoreError> {
-        if edit.progress.chars().count() > MAX_PROGRESS_CHARS {
-            return Err(StoreError::Invalid(format!(
-                "progress is longer than {MAX_PROGRESS_CHARS} characters"
-            )));
-        }
+        // Its length was capped where it was parsed (`Progress`).
         self.saver.save(base, edit, actor).await
     }
 
@@ -389,10 +374,12 @@ impl Workflow for SqliteStore {
     ) -> Result<ReportView, StoreError> {
         let (state, reason, action) = match review {
             Review::Accept => ("accepted", None, "report.accept"),
-            Review::Return { reason } if reason.trim().is_empty() => {
+            Review::Return { reason } if reason.is_blank() => {
                 return Err(TransitionError::NoReason.into());
             }
-            Review::Return { reason } => ("returned", Some(reason.trim()), "report.return"),
+            Review::Return { reason } => {
+                ("returned", Some(reason.as_str().trim()), "report.return")
+            }
         };
         let mut tx = self.write().await?;
         let before = view_of(&mut tx, id).await?;

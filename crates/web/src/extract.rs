@@ -1,0 +1,121 @@
+//! Extractors whose refusals speak the right language: the API's `{"error","message"}` JSON for
+//! `/api` calls, the error page for forms. axum's own extractors answer a bad path id, query or
+//! body in plain text, which a generated client cannot read and the OpenAPI document does not
+//! describe.
+
+use crate::error::{ApiError, PageError};
+use axum::Json;
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Form, FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+/// The code for a body that could not be taken, by the status axum chose for it.
+fn body_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        _ => "invalid_json",
+    }
+}
+
+/// `Json<T>` whose rejections (bad JSON, wrong or over-long fields, too large) answer in the
+/// API's error format. A body that reads but does not fit `T` is 422; one that cannot be read
+/// keeps axum's status (413 too large, 415 not JSON, 400 broken).
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| ApiJson(v))
+            .map_err(|e: JsonRejection| {
+                let status = match e.status() {
+                    // Syntax and shape errors alike: the request was read but is not valid.
+                    StatusCode::BAD_REQUEST => StatusCode::UNPROCESSABLE_ENTITY,
+                    s => s,
+                };
+                ApiError::new(status, body_code(status), e.body_text())
+            })
+    }
+}
+
+/// `Path<T>` for the API: an id that is not a number in range (`1e3`, 2⁶³) is 422
+/// `invalid_path`, as JSON.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|e: PathRejection| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_path",
+                    e.body_text(),
+                )
+            })
+    }
+}
+
+/// `Query<T>` for the API: a parameter of the wrong type (`limit=abc`) is 422 `invalid_query`.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e: QueryRejection| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_query",
+                    e.body_text(),
+                )
+            })
+    }
+}
+
+/// `Form<T>` for the work pages: a field that does not fit (too long, an unknown choice) is
+/// the error page saying which, with axum's status.
+#[derive(Debug)]
+pub struct PageForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, PageError> {
+        Form::<T>::from_request(req, state)
+            .await
+            .map(|Form(v)| PageForm(v))
+            .map_err(|e: FormRejection| {
+                PageError(ApiError::new(e.status(), "invalid_form", e.body_text()))
+            })
+    }
+}
+
+/// `Path<T>` for the work pages: a malformed id is the "not found" page, as a missing one is.
+#[derive(Debug)]
+pub struct PagePath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePath<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, PageError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| PagePath(v))
+            .map_err(|_| PageError(ApiError::not_found("no such page")))
+    }
+}
