@@ -301,5 +301,30 @@ async fn the_cycle_in_a_browser() {
     );
     screenshot(&c, "target", 1280).await;
     screenshot(&c, "target", 390).await;
+
+    // The pages keep their look under a Content-Security-Policy that refuses inline styles:
+    // the stylesheet is a file, so the header still has its red rule.
+    let border = c
+        .execute(
+            "return getComputedStyle(document.querySelector('header.site')).borderBottomStyle",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(border, "solid", "the stylesheet applies");
+
+    // Swagger UI renders under the same policy: its script is a file of its own.
+    c.goto(&format!("{base}/api/docs/")).await.unwrap();
+    let title = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(".swagger-ui .info .title"))
+        .await
+        .expect("Swagger UI renders under the CSP")
+        .text()
+        .await
+        .unwrap();
+    assert!(title.contains("duban"), "{title}");
+    screenshot(&c, "api-docs", 1280).await;
     c.close().await.unwrap();
 }
