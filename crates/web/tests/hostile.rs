@@ -67,75 +67,85 @@ async fn every_text_field_takes_every_awkward_value_and_every_export_still_rende
     );
 
     for ((name, text), (report, unit)) in values.iter().zip(&reports) {
-        let id = report["id"].as_i64().unwrap();
-        let path = format!("/api/v1/reports/{id}");
-        let (st, r) = s
-            .call(
-                Method::PUT,
-                &path,
-                Some(unit),
-                Some(json!({"progress": text, "on_schedule": true})),
-            )
-            .await;
-        assert_eq!(st, StatusCode::OK, "{name}: {r}");
-        assert_eq!(r["progress"], *text, "{name}: the progress is kept exactly");
-        let (st, r) = s
-            .call(Method::POST, &format!("{path}/submit"), Some(unit), None)
-            .await;
-        assert_eq!(st, StatusCode::OK, "{name}: {r}");
-        let (st, r) = s
-            .call(
-                Method::POST,
-                &format!("{path}/return"),
-                Some(&reviewer),
-                Some(json!({ "reason": text })),
-            )
-            .await;
-        assert_eq!(st, StatusCode::OK, "{name}: {r}");
-        assert_eq!(r["return_reason"], *text, "{name}: the reason is kept");
-        let (st, r) = s
-            .call(Method::POST, &format!("{path}/submit"), Some(unit), None)
-            .await;
-        assert_eq!(st, StatusCode::OK, "{name}: {r}");
-        let (st, r) = s
-            .call(
-                Method::POST,
-                &format!("{path}/comments"),
-                Some(&admin),
-                Some(json!({ "body": text })),
-            )
-            .await;
-        assert_eq!(st, StatusCode::CREATED, "{name}: {r}");
-        assert_eq!(r["body"], *text, "{name}: the comment is kept");
-        let (st, x) = s
-            .call(
-                Method::POST,
-                &format!("{path}/extensions"),
-                Some(unit),
-                Some(json!({"deadline": "2099-12-31", "reason": text})),
-            )
-            .await;
-        assert_eq!(st, StatusCode::CREATED, "{name}: {x}");
-        assert_eq!(x["reason"], *text, "{name}: the extension reason is kept");
-        let (st, x) = s
-            .call(
-                Method::POST,
-                &format!("/api/v1/extensions/{}/approve", x["id"]),
-                Some(&admin),
-                Some(json!({ "note": text })),
-            )
-            .await;
-        assert_eq!(st, StatusCode::OK, "{name}: {x}");
-        assert_eq!(x["note"], *text, "{name}: the note is kept");
-        let (st, r) = s
-            .call(
-                Method::POST,
-                &format!("{path}/accept"),
-                Some(&reviewer),
-                None,
-            )
-            .await;
-        assert_eq!(st, StatusCode::OK, "{name}: {r}");
+        let path = format!("/api/v1/reports/{}", report["id"]);
+        // One step of the cycle: it must answer `want`, and keep `text` in `field` if named.
+        let step = |method: Method, call: String, token: &str, body: Option<Value>, want, field| {
+            let s = &s;
+            let token = token.to_owned();
+            async move {
+                let (st, r) = s.call(method, &call, Some(&token), body).await;
+                assert_eq!(st, want, "{name} {call}: {r}");
+                if let Some(field) = field {
+                    assert_eq!(r[field], *text, "{name} {call}: {field} is kept exactly");
+                }
+                r
+            }
+        };
+        let body = |key: &str| Some(json!({ key: text }));
+        let progress = Some(json!({"progress": text, "on_schedule": true}));
+        step(
+            Method::PUT,
+            path.clone(),
+            unit,
+            progress,
+            StatusCode::OK,
+            Some("progress"),
+        )
+        .await;
+        let submit = format!("{path}/submit");
+        step(
+            Method::POST,
+            submit.clone(),
+            unit,
+            None,
+            StatusCode::OK,
+            None,
+        )
+        .await;
+        let ret = format!("{path}/return");
+        step(
+            Method::POST,
+            ret,
+            &reviewer,
+            body("reason"),
+            StatusCode::OK,
+            Some("return_reason"),
+        )
+        .await;
+        step(Method::POST, submit, unit, None, StatusCode::OK, None).await;
+        let comment = format!("{path}/comments");
+        step(
+            Method::POST,
+            comment,
+            &admin,
+            body("body"),
+            StatusCode::CREATED,
+            Some("body"),
+        )
+        .await;
+        let ask = Some(json!({"deadline": "2099-12-31", "reason": text}));
+        let extend = format!("{path}/extensions");
+        let x = step(
+            Method::POST,
+            extend,
+            unit,
+            ask,
+            StatusCode::CREATED,
+            Some("reason"),
+        )
+        .await;
+        let approve = format!("/api/v1/extensions/{}/approve", x["id"]);
+        step(
+            Method::POST,
+            approve,
+            &admin,
+            body("note"),
+            StatusCode::OK,
+            Some("note"),
+        )
+        .await;
+        let accept = format!("{path}/accept");
+        step(Method::POST, accept, &reviewer, None, StatusCode::OK, None).await;
     }
 
     // Over-long text is refused with the field's name, and nothing changes.
