@@ -3,6 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Kill -9 under load, restart, nothing acknowledged lost (one test binary keeps linking cheap).
+mod reliability;
+
 const HEZE: &str = include_str!("../../../fixtures/heze-2023-q3.txt");
 
 struct Env {
