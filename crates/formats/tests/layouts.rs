@@ -200,6 +200,16 @@ fn an_unknown_period_word() {
 }
 
 #[test]
+fn a_year_no_period_can_hold_is_refused_at_import() {
+    // The title parser once made 1901Q3 from this, which storage then could not read back.
+    let text = format!(
+        "某市人民政府1901年责任目标三季度一览表\n{HEADER1}\n1\t甲\t目标\t年底\t进展\t是\t市一局\n"
+    );
+    let e = read(&text, &ReadOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("1901 is not a year"), "{e}");
+}
+
+#[test]
 fn other_cell_problems() {
     let cases: [(&str, &str); 5] = [
         (
