@@ -80,7 +80,7 @@ async fn decide(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ExtensionBody {
     /// The new deadline, YYYY-MM-DD: later than the one in force.
-    #[schema(example = "2024-06-30")]
+    #[schema(example = "2024-06-30", format = Date)]
     deadline: String,
     /// Why the work needs more time.
     reason: ExtensionReason,

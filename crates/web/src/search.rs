@@ -22,10 +22,13 @@ const MAX_LIMIT: usize = 200;
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words to find in a target, its progress, its leaders or units (Chinese or not).
+    #[param(min_length = 1, max_length = 100)]
     q: Option<String>,
     /// Only this round: 2023Q3, 2023M09, 2023H1 or 2023.
+    #[param(value_type = Option<Period>)]
     period: Option<String>,
-    /// At most this many hits (default 50, at most 200).
+    /// At most this many hits (default 50, at most 200; more is taken as 200).
+    #[param(minimum = 0)]
     limit: Option<usize>,
     #[param(ignore)]
     lang: Option<String>,

@@ -163,10 +163,10 @@ pub async fn logout(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct OpenRound {
     /// 2023Q3, 2023M09, 2023H1 or 2023.
-    #[schema(example = "2023Q4")]
+    #[schema(example = "2023Q4", value_type = Period)]
     period: String,
     /// The date reports are due, YYYY-MM-DD.
-    #[schema(example = "2024-01-10")]
+    #[schema(example = "2024-01-10", format = Date)]
     due: String,
 }
 
