@@ -231,24 +231,6 @@ impl ActorCache {
     }
 }
 
-/// An API caller who must be logged in: 401 JSON otherwise.
-#[derive(Debug, Clone)]
-pub struct ApiActor(pub Actor);
-
-impl FromRequestParts<AppState> for ApiActor {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        actor_of(parts, state).await?.map(ApiActor).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "log in first: POST /api/v1/login, then send Authorization: Bearer TOKEN",
-            )
-        })
-    }
-}
-
 /// The Set-Cookie value for a new session. `Secure` when the request came over TLS (as a
 /// reverse proxy says with X-Forwarded-Proto).
 pub fn session_set_cookie(secret: &str, secure: bool) -> String {

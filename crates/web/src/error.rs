@@ -172,3 +172,19 @@ pub(crate) async fn api_errors_as_json(
     parts.headers.extend(fresh_parts.headers);
     Response::from_parts(parts, body)
 }
+
+/// Every refusal of the API carries this body: the statuses each call names, and any other
+/// (`400`, `403` cross-site, `405`, `408`, `413`, `415`, `500`, `503`) as its `default` response.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"error": "forbidden", "message": "这不是你的权限范围 / not yours to do"}))]
+pub struct ErrorBody {
+    /// A stable snake_case code that clients and the UI translate: `unauthenticated`,
+    /// `bad_credentials`, `forbidden`, `not_found`, `wrong_report_state`, `wrong_round_state`,
+    /// `stale_version`, `round_exists`, `invalid_json`, `invalid_path`, `invalid_query`,
+    /// `invalid_period`, `invalid`, `unknown_choice`, `too_many_attempts`, `payload_too_large`,
+    /// `cross_site_request`, `method_not_allowed`, `request_timeout`, `unavailable`, `internal`,
+    /// …
+    pub error: String,
+    /// A human-readable explanation (Chinese / English).
+    pub message: String,
+}

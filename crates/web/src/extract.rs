@@ -3,12 +3,18 @@
 //! body in plain text, which a generated client cannot read and the OpenAPI document does not
 //! describe.
 
+use crate::AppState;
+use crate::auth;
 use crate::error::{ApiError, PageError};
+use crate::view::urlencoding;
 use axum::Json;
 use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Form, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use duban_core::Period;
+use duban_core::access::Actor;
 use serde::de::DeserializeOwned;
 
 /// The code for a body that could not be taken, by the status axum chose for it.
@@ -118,4 +124,61 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePat
             .map(|Path(v)| PagePath(v))
             .map_err(|_| PageError(ApiError::not_found("no such page")))
     }
+}
+
+/// A logged-in browser user; anyone else is sent to the login page.
+#[derive(Debug, Clone)]
+pub struct PageActor(pub Actor);
+
+impl FromRequestParts<AppState> for PageActor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match auth::actor_of(parts, state).await {
+            Ok(Some(a)) => Ok(PageActor(a)),
+            Ok(None) => {
+                let next = parts.uri.path_and_query().map_or("/work", |p| p.as_str());
+                let to = format!("/login?next={}", urlencoding(next));
+                Err(Redirect::to(&to).into_response())
+            }
+            Err(e) => Err(PageError(e).into_response()),
+        }
+    }
+}
+
+/// A period named in a page's path: one that cannot be is a page that does not exist.
+pub(crate) fn page_period(s: &str) -> Result<Period, PageError> {
+    s.parse()
+        .map_err(|_| PageError(ApiError::not_found("period")))
+}
+
+/// An API caller who must be logged in: 401 JSON otherwise.
+#[derive(Debug, Clone)]
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        auth::actor_of(parts, state)
+            .await?
+            .map(ApiActor)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "log in first: POST /api/v1/login, then send Authorization: Bearer TOKEN",
+                )
+            })
+    }
+}
+
+pub(crate) fn api_period(s: &str) -> Result<Period, ApiError> {
+    s.parse().map_err(|e: duban_core::period::PeriodError| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_period",
+            e.to_string(),
+        )
+    })
 }

@@ -4,7 +4,9 @@
 //! The UI's files are compiled into the binary (utoipa-swagger-ui's `vendored` feature) and served
 //! from here, so the docs work on an isolated network and the page loads nothing from elsewhere.
 
-use crate::{ApiError, comments, extensions, public, search, work_api};
+use crate::ApiError;
+use crate::error::ErrorBody;
+use crate::resources::{comments, extensions, publications, reports, rounds, search, session};
 use axum::body::Body;
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
@@ -14,22 +16,6 @@ use std::sync::{Arc, LazyLock};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 
-/// Every refusal of the API carries this body: the statuses each call names, and any other
-/// (`400`, `403` cross-site, `405`, `408`, `413`, `415`, `500`, `503`) as its `default` response.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-#[schema(example = json!({"error": "forbidden", "message": "这不是你的权限范围 / not yours to do"}))]
-pub struct ErrorBody {
-    /// A stable snake_case code that clients and the UI translate: `unauthenticated`,
-    /// `bad_credentials`, `forbidden`, `not_found`, `wrong_report_state`, `wrong_round_state`,
-    /// `stale_version`, `round_exists`, `invalid_json`, `invalid_path`, `invalid_query`,
-    /// `invalid_period`, `invalid`, `unknown_choice`, `too_many_attempts`, `payload_too_large`,
-    /// `cross_site_request`, `method_not_allowed`, `request_timeout`, `unavailable`, `internal`,
-    /// …
-    pub error: String,
-    /// A human-readable explanation (Chinese / English).
-    pub message: String,
-}
-
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -38,19 +24,19 @@ pub struct ErrorBody {
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     paths(
-        public::api_periods,
-        public::api_table,
+        publications::api_periods,
+        publications::api_table,
         search::api_search,
-        work_api::login,
-        work_api::logout,
-        work_api::open_round,
-        work_api::round_reports,
-        work_api::close_round,
-        work_api::publish,
-        work_api::save_report,
-        work_api::submit_report,
-        work_api::return_report,
-        work_api::accept_report,
+        session::login,
+        session::logout,
+        rounds::open_round,
+        rounds::round_reports,
+        rounds::close_round,
+        rounds::publish,
+        reports::save_report,
+        reports::submit_report,
+        reports::return_report,
+        reports::accept_report,
         extensions::api_request,
         extensions::api_list,
         extensions::api_approve,

@@ -4,11 +4,12 @@
 //! `DecideExtension`); the rules of a valid request are `duban_core::extension`'s.
 
 use crate::AppState;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, PageError};
+use crate::extract::PageActor;
 use crate::extract::{ApiJson, ApiPath, PageForm, PagePath};
-use crate::openapi::ErrorBody;
-use crate::pages::{PageActor, html, nav_who};
-use crate::work_api::{people, readable, require, who};
+use crate::policy::{people, readable, require, who};
+use crate::view::{html, nav_who};
 use askama::Template;
 use axum::Json;
 use axum::extract::State;
@@ -105,7 +106,7 @@ pub struct ExtensionBody {
 )]
 pub async fn api_request(
     State(state): State<AppState>,
-    crate::auth::ApiActor(actor): crate::auth::ApiActor,
+    crate::extract::ApiActor(actor): crate::extract::ApiActor,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ExtensionBody>,
 ) -> Result<(StatusCode, Json<ExtensionView>), ApiError> {
@@ -126,7 +127,7 @@ pub async fn api_request(
 )]
 pub async fn api_list(
     State(state): State<AppState>,
-    crate::auth::ApiActor(actor): crate::auth::ApiActor,
+    crate::extract::ApiActor(actor): crate::extract::ApiActor,
 ) -> Result<Json<Vec<ExtensionView>>, ApiError> {
     Ok(Json(visible(&actor, state.store.extensions(None).await?)))
 }
@@ -157,7 +158,7 @@ pub struct DecisionBody {
 )]
 pub async fn api_approve(
     State(state): State<AppState>,
-    crate::auth::ApiActor(actor): crate::auth::ApiActor,
+    crate::extract::ApiActor(actor): crate::extract::ApiActor,
     ApiPath(id): ApiPath<i64>,
     body: axum::body::Bytes,
 ) -> Result<Json<ExtensionView>, ApiError> {
@@ -196,7 +197,7 @@ pub async fn api_approve(
 )]
 pub async fn api_reject(
     State(state): State<AppState>,
-    crate::auth::ApiActor(actor): crate::auth::ApiActor,
+    crate::extract::ApiActor(actor): crate::extract::ApiActor,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<ExtensionView>, ApiError> {
@@ -227,7 +228,7 @@ pub async fn page_request(
 #[derive(Template)]
 #[template(path = "work_extensions.html")]
 struct ListPage {
-    l: crate::i18n::Labels,
+    l: crate::view::i18n::Labels,
     who: String,
     can_decide: bool,
     rows: Vec<Row>,
@@ -260,7 +261,7 @@ pub async fn page_list(
         })
         .collect();
     html(&ListPage {
-        l: crate::i18n::Labels::new(crate::i18n::Lang::Zh, "/work/extensions"),
+        l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work/extensions"),
         who: nav_who(&actor),
         can_decide: may(&actor, Action::DecideExtension),
         rows,

@@ -5,9 +5,9 @@
 
 use crate::AppState;
 use crate::error::{ApiError, PageError};
+use crate::extract::PageActor;
 use crate::extract::PagePath;
-use crate::pages::PageActor;
-use crate::work_api::{require, who};
+use crate::policy::{require, who};
 use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Template)]
 #[template(path = "work_import.html")]
 struct ImportPage {
-    l: crate::i18n::Labels,
+    l: crate::view::i18n::Labels,
     who: String,
     error: Option<String>,
     preview: Option<Preview>,
@@ -86,7 +86,7 @@ fn page(
     preview: Option<Preview>,
 ) -> Result<Html<String>, PageError> {
     ImportPage {
-        l: crate::i18n::Labels::new(crate::i18n::Lang::Zh, "/work/import"),
+        l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work/import"),
         who: actor.username.clone(),
         error,
         preview,

@@ -1,10 +1,11 @@
 //! 检索 for the public: `GET /api/v1/search` (INTERFACES.md) and the `/search` page. Both read
 //! only the search index, which holds each round's newest publication and nothing else.
 
+use crate::AppState;
 use crate::error::{ApiError, PageError};
 use crate::extract::ApiQuery;
-use crate::i18n::{Labels, Lang};
-use crate::{AppState, render};
+use crate::view::i18n::{Labels, Lang};
+use crate::view::render;
 use askama::Template;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -53,7 +54,7 @@ impl SearchParams {
         }
         let period = match self.period.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(p) => Some(crate::public::parse_period(p)?),
+            Some(p) => Some(crate::extract::api_period(p)?),
         };
         Ok(SearchQuery {
             text: text.to_owned(),
@@ -83,7 +84,7 @@ pub struct SearchAnswer {
     params(SearchParams),
     responses(
         (status = 200, description = "The matching published entries", body = SearchAnswer),
-        (status = 422, description = "No query, or not a period (`invalid_query`, `invalid_period`)", body = crate::openapi::ErrorBody),
+        (status = 422, description = "No query, or not a period (`invalid_query`, `invalid_period`)", body = crate::error::ErrorBody),
     ),
 )]
 pub async fn api_search(

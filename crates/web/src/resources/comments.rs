@@ -3,12 +3,12 @@
 //! do not (`duban_core::access::Action::ReadComments`).
 
 use crate::AppState;
-use crate::auth::ApiActor;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, PageError};
+use crate::extract::ApiActor;
+use crate::extract::PageActor;
 use crate::extract::{ApiJson, ApiPath, PageForm, PagePath};
-use crate::openapi::ErrorBody;
-use crate::pages::PageActor;
-use crate::work_api::{people, readable, require, who};
+use crate::policy::{people, readable, require, who};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;

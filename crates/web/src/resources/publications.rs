@@ -2,14 +2,15 @@
 //! page and as JSON), permalinks to every publication, and the list of published periods.
 //! Only publications are read here, so nothing unpublished can leak through these routes.
 
+use crate::AppState;
 use crate::cache::{Key, Rendered};
 use crate::error::{ApiError, PageError};
-use crate::extract::PagePath;
-use crate::i18n::Lang;
-use crate::{AppState, render};
+use crate::extract::{PagePath, api_period};
+use crate::view::i18n::Lang;
+use crate::view::render;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use duban_core::{Period, Table};
 use duban_store::{Publication, PublicationSummary};
@@ -32,16 +33,6 @@ const JSON: &str = "application/json";
 const LATEST: &str = "public, max-age=60, must-revalidate";
 /// A publication by hash never changes.
 const FOREVER: &str = "public, max-age=31536000, immutable";
-
-pub(crate) fn parse_period(s: &str) -> Result<Period, ApiError> {
-    s.parse().map_err(|e: duban_core::period::PeriodError| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_period",
-            e.to_string(),
-        )
-    })
-}
 
 fn table_of(p: &Publication) -> Result<Table, ApiError> {
     serde_json::from_str(&p.content).map_err(|e| ApiError::internal(&e))
@@ -134,7 +125,7 @@ pub async fn table_page(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let period = parse_period(&period).map_err(|_| ApiError::not_found("period"))?;
+    let period = api_period(&period).map_err(|_| ApiError::not_found("period"))?;
     let lang = q.lang();
     let path = format!("/tables/{period}");
     let key = Key::LatestPage(period.to_string(), lang.code());
@@ -259,8 +250,8 @@ pub async fn api_periods(
         (status = 200, description = "The table as published", body = Table,
             headers(("ETag" = String, description = "Changes when a correction is published"))),
         (status = 304, description = "Not modified since the ETag sent in If-None-Match"),
-        (status = 404, description = "Nothing published for this period yet", body = crate::openapi::ErrorBody),
-        (status = 422, description = "Not a period", body = crate::openapi::ErrorBody),
+        (status = 404, description = "Nothing published for this period yet", body = crate::error::ErrorBody),
+        (status = 422, description = "Not a period", body = crate::error::ErrorBody),
     ),
 )]
 pub async fn api_table(
@@ -268,7 +259,7 @@ pub async fn api_table(
     Path(period): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let period = parse_period(&period)?;
+    let period = api_period(&period)?;
     let key = Key::LatestJson(period.to_string());
     let r = latest(&state, key, period, JSON, |p| {
         Ok(p.content.clone().into_bytes())
@@ -291,7 +282,7 @@ pub async fn download(
     Path((period, format)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let period = parse_period(&period)?;
+    let period = api_period(&period)?;
     let (format, content_type): (&'static str, &'static str) = match format.as_str() {
         "csv" => ("csv", "text/csv; charset=utf-8"),
         "xlsx" => (

@@ -1,7 +1,7 @@
 //! Renders pages to HTML strings (askama templates in `templates/`). No I/O here: handlers
 //! fetch, this module formats.
 
-use crate::i18n::{Labels, Lang, progress_header};
+use crate::view::i18n::{Labels, Lang, progress_header};
 use askama::Template;
 use duban_checks::{CheckReport, Severity};
 use duban_core::Table;

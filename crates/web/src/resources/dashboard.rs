@@ -1,0 +1,176 @@
+//! The office's dashboard of a round: who still owes what (red / yellow / green) and the 催办
+//! list as CSV.
+
+use crate::AppState;
+use crate::error::{ApiError, PageError};
+use crate::extract::{PageActor, page_period};
+use crate::policy::require;
+use crate::view::{html, nav_who, report_state_zh};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use duban_core::ReportState;
+use duban_core::access::Action;
+use duban_store::{ReportView, RoundSummary};
+use std::collections::BTreeMap;
+
+// ---- the dashboard and the 催办 list ----
+
+#[derive(Template)]
+#[template(path = "work_dashboard.html")]
+struct Dashboard {
+    l: crate::view::i18n::Labels,
+    who: String,
+    round: RoundSummary,
+    units: Vec<UnitRow>,
+    reminder: String,
+}
+
+/// One lead unit's reports in a round.
+#[derive(Debug, Default)]
+struct UnitRow {
+    name: String,
+    assigned: usize,
+    submitted: usize,
+    returned: usize,
+    accepted: usize,
+    /// Not submitted: drafts and returned reports.
+    missing: usize,
+    late: usize,
+    color: &'static str,
+    owed: Vec<u32>,
+}
+
+fn unit_rows(round: &RoundSummary, reports: &[ReportView]) -> Vec<UnitRow> {
+    let mut by: BTreeMap<String, UnitRow> = BTreeMap::new();
+    for r in reports {
+        let Some(lead) = r.units.first() else {
+            continue;
+        };
+        let row = by.entry(lead.to_string()).or_insert_with(|| UnitRow {
+            name: lead.to_string(),
+            ..UnitRow::default()
+        });
+        row.assigned += 1;
+        match r.state {
+            ReportState::Submitted => row.submitted += 1,
+            ReportState::Accepted => row.accepted += 1,
+            ReportState::Returned => row.returned += 1,
+            ReportState::Draft => {}
+        }
+        if matches!(r.state, ReportState::Draft | ReportState::Returned) {
+            row.missing += 1;
+            row.owed.push(r.target_no);
+        }
+        if r.late {
+            row.late += 1;
+        }
+    }
+    let due = round
+        .due
+        .as_deref()
+        .and_then(|d| d.parse::<jiff::civil::Date>().ok());
+    let today = jiff::tz::Offset::constant(8)
+        .to_datetime(jiff::Timestamp::now())
+        .date();
+    let mut rows: Vec<UnitRow> = by.into_values().collect();
+    for row in &mut rows {
+        row.color = match due {
+            _ if row.missing == 0 => "green",
+            Some(d) if today > d => "red",
+            Some(d) if (d - today).get_days() <= 3 => "yellow",
+            _ => "",
+        };
+    }
+    // Who owes most comes first.
+    rows.sort_by(|a, b| b.missing.cmp(&a.missing).then_with(|| a.name.cmp(&b.name)));
+    rows
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(p): Path<String>,
+) -> Result<Html<String>, PageError> {
+    require(&actor, Action::SeeDashboard)?;
+    let period = page_period(&p)?;
+    let round = state
+        .store
+        .round(period)
+        .await?
+        .ok_or_else(|| ApiError::not_found("round"))?;
+    let reports = state.store.reports(period).await?;
+    let units = unit_rows(&round, &reports);
+    let owing: Vec<&UnitRow> = units.iter().filter(|u| u.missing > 0).collect();
+    let reminder = if owing.is_empty() {
+        String::new()
+    } else {
+        let mut s = format!(
+            "【催办】{}报送截止日期为{}。以下单位尚有未提交（或被退回待修改）的事项，请抓紧报送：\n",
+            round.title,
+            round.due.as_deref().unwrap_or("（未设定）")
+        );
+        for u in &owing {
+            let nos: Vec<String> = u.owed.iter().map(|n| format!("第{n}项")).collect();
+            s.push_str(&format!(
+                "{}：{} 项（{}）\n",
+                u.name,
+                u.missing,
+                nos.join("、")
+            ));
+        }
+        s
+    };
+    html(&Dashboard {
+        l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work"),
+        who: nav_who(&actor),
+        round,
+        units,
+        reminder,
+    })
+}
+
+/// The 催办 list as CSV (UTF-8 with a BOM, so Excel shows the Chinese).
+pub async fn chase_csv(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(p): Path<String>,
+) -> Result<Response, PageError> {
+    require(&actor, Action::SeeDashboard)?;
+    let period = page_period(&p)?;
+    let reports = state.store.reports(period).await?;
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let io = |e: csv::Error| PageError(ApiError::internal(&e));
+    w.write_record(["责任单位", "序号", "条目", "状态", "退回原因", "迟报"])
+        .map_err(io)?;
+    for r in reports
+        .iter()
+        .filter(|r| matches!(r.state, ReportState::Draft | ReportState::Returned))
+    {
+        w.write_record([
+            r.units.first().map(|u| u.as_str()).unwrap_or(""),
+            &r.target_no.to_string(),
+            &(r.entry + 1).to_string(),
+            report_state_zh(r.state),
+            // The reason is a reviewer's free text: neutralised against formula injection.
+            &duban_formats::neutralise::escape(r.return_reason.as_deref().unwrap_or("")),
+            if r.late { "是" } else { "否" },
+        ])
+        .map_err(io)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| PageError(ApiError::internal(&e)))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"chase-{period}.csv\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

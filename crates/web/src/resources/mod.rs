@@ -1,0 +1,15 @@
+//! The resources of the site, one module each: its pages, its API calls and their types live
+//! together (as realworld-axum-sqlx's `http/` and crates.io's `controllers/` are). No module here
+//! imports from a sibling; what they share sits above them (`extract`, `policy`, `view`,
+//! `error`).
+
+pub mod audit;
+pub mod comments;
+pub mod dashboard;
+pub mod extensions;
+pub mod import;
+pub mod publications;
+pub mod reports;
+pub mod rounds;
+pub mod search;
+pub mod session;

@@ -1,0 +1,586 @@
+//! Rounds (调度): the list of rounds, opening, closing and publishing one, and a round's page of
+//! reports (the unit's forms, the reviewer's cards); the same through the API.
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody, PageError};
+use crate::extract::{ApiActor, ApiJson, PageActor, PageForm, api_period, page_period};
+use crate::policy::{people, require, who};
+use crate::view::{html, nav_who, report_state_zh};
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, Redirect};
+use duban_core::access::{Action, Role, may};
+use duban_core::{Period, ReportState, RoundState, Table, TableEntry, TableTarget, TargetNo};
+use duban_store::{PublicationSummary, ReportView, RoundSummary};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+// ---- the list of rounds ----
+
+#[derive(Template)]
+#[template(path = "work_home.html")]
+struct WorkHome {
+    l: crate::view::i18n::Labels,
+    who: String,
+    rounds: Vec<RoundRow>,
+    is_admin: bool,
+}
+
+struct RoundRow {
+    period: String,
+    title: String,
+    state: &'static str,
+    due: String,
+    reports: usize,
+}
+
+pub async fn work_home(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+) -> Result<Html<String>, PageError> {
+    let rounds = state.store.rounds().await?;
+    html(&WorkHome {
+        l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work"),
+        who: nav_who(&actor),
+        rounds: rounds
+            .into_iter()
+            .map(|r| RoundRow {
+                period: r.period.to_string(),
+                title: r.title,
+                state: round_state_zh(r.state),
+                due: r.due.unwrap_or_default(),
+                reports: r.reports,
+            })
+            .collect(),
+        is_admin: actor.role == Role::Admin,
+    })
+}
+
+fn round_state_zh(s: RoundState) -> &'static str {
+    match s {
+        RoundState::Open => "报送中 open",
+        RoundState::Closed => "已关闭 closed",
+        RoundState::Published => "已公开 published",
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OpenForm {
+    period: String,
+    due: String,
+}
+
+pub async fn open_round_page(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    PageForm(f): PageForm<OpenForm>,
+) -> Result<Redirect, PageError> {
+    require(&actor, Action::ManageRounds)?;
+    let period: Period =
+        f.period
+            .trim()
+            .parse()
+            .map_err(|e: duban_core::period::PeriodError| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_period",
+                    e.to_string(),
+                )
+            })?;
+    let due: jiff::civil::Date = f.due.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_due",
+            format!("“{}” is not a date", f.due),
+        )
+    })?;
+    state.store.open_round(period, due, &who(&actor)).await?;
+    Ok(Redirect::to(&format!("/work/{period}")))
+}
+
+pub async fn close_round_page(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(p): Path<String>,
+) -> Result<Redirect, PageError> {
+    require(&actor, Action::ManageRounds)?;
+    let p = page_period(&p)?;
+    state.store.close_round(p, &who(&actor)).await?;
+    Ok(Redirect::to(&format!("/work/{p}")))
+}
+
+pub async fn publish_round(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(p): Path<String>,
+) -> Result<Redirect, PageError> {
+    require(&actor, Action::ManageRounds)?;
+    let p = page_period(&p)?;
+    state.store.publish(p, &who(&actor)).await?;
+    state.cache.forget_period(&p.to_string());
+    Ok(Redirect::to(&format!("/tables/{p}")))
+}
+
+// ---- a round's reports ----
+
+#[derive(Template)]
+#[template(path = "work_round.html")]
+struct RoundPage {
+    l: crate::view::i18n::Labels,
+    who: String,
+    round: RoundSummary,
+    round_state: &'static str,
+    is_admin: bool,
+    can_dashboard: bool,
+    show_filters: bool,
+    units: Vec<String>,
+    states: Vec<(&'static str, &'static str)>,
+    filter_unit: String,
+    filter_state: String,
+    filter_late: bool,
+    progress_header: String,
+    cards: Vec<Card>,
+}
+
+struct Card {
+    id: i64,
+    no: u32,
+    entry: u32,
+    content: String,
+    deadline: String,
+    leaders: String,
+    units: String,
+    state: &'static str,
+    state_label: &'static str,
+    late: bool,
+    version: i64,
+    progress: String,
+    on_schedule: Option<bool>,
+    on_schedule_label: &'static str,
+    return_reason: Option<String>,
+    previous: Option<String>,
+    /// What the form's text area starts with.
+    draft: String,
+    can_write: bool,
+    can_review: bool,
+    diff: Option<String>,
+    findings: Vec<FindingNote>,
+    /// The entry's latest request for a later deadline, if any.
+    extension: Option<ExtensionNote>,
+    /// Whether the form to ask for one is shown (the lead unit, a real deadline, none pending).
+    can_extend: bool,
+    /// The leaders' comments, when the actor may read them.
+    comments: Option<Vec<CommentNote>>,
+    can_comment: bool,
+}
+
+struct ExtensionNote {
+    state: &'static str,
+    state_label: &'static str,
+    deadline: String,
+    reason: String,
+    note: Option<String>,
+}
+
+struct CommentNote {
+    author: String,
+    at: String,
+    body: String,
+}
+
+/// A finding beside a report: CSS class, rule label, message.
+type FindingNote = (&'static str, &'static str, String);
+
+#[derive(Debug, Deserialize, Default)]
+pub struct RoundQuery {
+    unit: Option<String>,
+    state: Option<String>,
+    late: Option<String>,
+    start: Option<i64>,
+}
+
+/// The round as a table (current texts, not only accepted ones), for the checks.
+fn table_of(round: &RoundSummary, reports: &[ReportView]) -> Table {
+    let mut targets: Vec<TableTarget> = Vec::new();
+    for r in reports {
+        let entry = TableEntry {
+            leaders: r.leaders.clone(),
+            units: r.units.clone(),
+            progress: r.progress.clone(),
+            on_schedule: r.on_schedule,
+            extension: None,
+        };
+        match targets.last_mut() {
+            Some(t) if t.no.get() == r.target_no => t.entries.push(entry),
+            _ => {
+                let Ok(no) = TargetNo::new(r.target_no) else {
+                    continue;
+                };
+                let Ok(deadline) = duban_core::Deadline::from_json_text(&r.deadline) else {
+                    continue;
+                };
+                targets.push(TableTarget {
+                    no,
+                    content: r.target_content.clone(),
+                    deadline,
+                    entries: vec![entry],
+                });
+            }
+        }
+    }
+    Table {
+        government: round.government.clone(),
+        title: round.title.clone(),
+        year: round.period.year(),
+        period: round.period,
+        declared_total: None,
+        intro: None,
+        targets,
+    }
+}
+
+/// A character-level diff (Chinese has no spaces to split words on) as `<del>`/`<ins>` HTML.
+fn diff_html(old: &str, new: &str) -> String {
+    use similar::{ChangeTag, TextDiff};
+    let diff = TextDiff::from_chars(old, new);
+    let mut out = String::new();
+    for change in diff.iter_all_changes() {
+        // The diff interleaves our own tags with user text, so it cannot go through the
+        // template's automatic escaping.
+        let text = crate::view::escape_html(change.value());
+        match change.tag() {
+            ChangeTag::Equal => out.push_str(&text),
+            ChangeTag::Delete => {
+                out.push_str("<del>");
+                out.push_str(&text);
+                out.push_str("</del>");
+            }
+            ChangeTag::Insert => {
+                out.push_str("<ins>");
+                out.push_str(&text);
+                out.push_str("</ins>");
+            }
+        }
+    }
+    out.replace("</del><del>", "").replace("</ins><ins>", "")
+}
+
+pub async fn round_page(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(p): Path<String>,
+    Query(q): Query<RoundQuery>,
+) -> Result<Html<String>, PageError> {
+    let period = page_period(&p)?;
+    let round = state
+        .store
+        .round(period)
+        .await?
+        .ok_or_else(|| ApiError::not_found("round"))?;
+    let all = state.store.reports(period).await?;
+    let checks = duban_checks::check_table(&table_of(&round, &all));
+    let mut findings: BTreeMap<(u32, Option<usize>), Vec<FindingNote>> = BTreeMap::new();
+    for f in checks
+        .findings
+        .iter()
+        .filter(|f| f.severity != duban_checks::Severity::Info)
+    {
+        let class = if f.severity == duban_checks::Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
+        findings.entry((f.target_no, f.entry)).or_default().push((
+            class,
+            f.rule.label_zh(),
+            f.message.clone(),
+        ));
+    }
+    let mut units: Vec<String> = all
+        .iter()
+        .filter_map(|r| r.units.first())
+        .map(|u| u.to_string())
+        .collect();
+    units.sort();
+    units.dedup();
+    // The latest request per entry (the list comes pending first, then newest first).
+    let mut extensions: BTreeMap<(u32, u32), ExtensionNote> = BTreeMap::new();
+    for x in state
+        .store
+        .extensions(Some((&round.government, period.year())))
+        .await?
+    {
+        extensions
+            .entry((x.target_no, x.entry))
+            .or_insert_with(|| ExtensionNote {
+                state: x.state.as_str(),
+                state_label: x.state.label_zh(),
+                deadline: x.deadline,
+                reason: x.reason,
+                note: x.note,
+            });
+    }
+    let commented: Vec<i64> = all
+        .iter()
+        .filter(|r| may(&actor, Action::ReadComments(people(r))))
+        .map(|r| r.id)
+        .collect();
+    let mut comments: BTreeMap<i64, Vec<CommentNote>> = BTreeMap::new();
+    for c in state.store.comments(&commented).await? {
+        comments.entry(c.report_id).or_default().push(CommentNote {
+            author: match c.leader {
+                Some(l) => format!("{l}（{}）", c.author),
+                None => c.author,
+            },
+            at: c.at,
+            body: c.body,
+        });
+    }
+    let filter_unit = q.unit.clone().unwrap_or_default();
+    let filter_state = q.state.clone().unwrap_or_default();
+    let filter_late = q.late.as_deref() == Some("1");
+    let cards = all
+        .iter()
+        .filter(|r| may(&actor, Action::ReadReport(people(r))))
+        .filter(|r| {
+            filter_unit.is_empty() || r.units.first().is_some_and(|u| u.as_str() == filter_unit)
+        })
+        .filter(|r| filter_state.is_empty() || r.state.as_str() == filter_state)
+        .filter(|r| !filter_late || r.late)
+        .map(|r| {
+            let can_write = may(&actor, Action::WriteReport(people(r)))
+                && duban_core::access::check_writable(r.round_state, r.state).is_ok();
+            let can_review = may(&actor, Action::ReviewReport)
+                && duban_core::access::check_reviewable(r.round_state, r.state).is_ok();
+            let mut f = findings
+                .get(&(r.target_no, Some(r.entry as usize)))
+                .cloned()
+                .unwrap_or_default();
+            if r.entry == 0 {
+                f.extend(
+                    findings
+                        .get(&(r.target_no, None))
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+            }
+            let show_findings = r.state != ReportState::Draft || !r.progress.is_empty();
+            let extension = extensions.remove(&(r.target_no, r.entry));
+            let can_extend = may(&actor, Action::WriteReport(people(r)))
+                && r.deadline != duban_core::Deadline::Ongoing.to_string()
+                && extension.as_ref().is_none_or(|x| x.state != "pending");
+            let read_comments = may(&actor, Action::ReadComments(people(r)));
+            Card {
+                id: r.id,
+                no: r.target_no,
+                entry: r.entry,
+                content: r.target_content.clone(),
+                deadline: r.deadline.clone(),
+                leaders: r
+                    .leaders
+                    .iter()
+                    .map(|l| l.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                units: r
+                    .units
+                    .iter()
+                    .map(|u| u.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                state: r.state.as_str(),
+                state_label: report_state_zh(r.state),
+                late: r.late,
+                version: r.version,
+                progress: r.progress.clone(),
+                on_schedule: r.on_schedule,
+                on_schedule_label: match r.on_schedule {
+                    Some(true) => "是",
+                    Some(false) => "否",
+                    None => "未答",
+                },
+                return_reason: r.return_reason.clone(),
+                previous: r.previous_progress.clone(),
+                draft: if q.start == Some(r.id) {
+                    r.previous_progress.clone().unwrap_or_default()
+                } else {
+                    r.progress.clone()
+                },
+                can_write,
+                can_review,
+                diff: if can_review {
+                    r.previous_progress
+                        .as_deref()
+                        .map(|old| diff_html(old, &r.progress))
+                } else {
+                    None
+                },
+                findings: if show_findings { f } else { Vec::new() },
+                extension,
+                can_extend,
+                comments: read_comments.then(|| comments.remove(&r.id).unwrap_or_default()),
+                can_comment: may(&actor, Action::CommentReport(people(r))),
+            }
+        })
+        .collect();
+    html(&RoundPage {
+        l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work"),
+        who: nav_who(&actor),
+        round_state: round.state.as_str(),
+        is_admin: may(&actor, Action::ManageRounds),
+        can_dashboard: may(&actor, Action::SeeDashboard),
+        show_filters: actor.role != Role::Unit,
+        units,
+        states: [
+            ReportState::Draft,
+            ReportState::Submitted,
+            ReportState::Returned,
+            ReportState::Accepted,
+        ]
+        .into_iter()
+        .map(|s| (s.as_str(), report_state_zh(s)))
+        .collect(),
+        filter_unit,
+        filter_state,
+        filter_late,
+        progress_header: crate::view::i18n::progress_header(crate::view::i18n::Lang::Zh, period),
+        cards,
+        round,
+    })
+}
+
+// ---- the API ----
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct OpenRound {
+    /// 2023Q3, 2023M09, 2023H1 or 2023.
+    #[schema(example = "2023Q4", value_type = Period)]
+    period: String,
+    /// The date reports are due, YYYY-MM-DD.
+    #[schema(example = "2024-01-10", format = Date)]
+    due: String,
+}
+
+/// Opens a round for a period: one draft report for every entry of that year's plan (admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds",
+    tag = "work",
+    security(("bearer" = [])),
+    request_body = OpenRound,
+    responses(
+        (status = 201, description = "The round is open", body = RoundSummary),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No plan for that year (`not_found`)", body = ErrorBody),
+        (status = 409, description = "A round for that period exists already", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
+    ),
+)]
+pub async fn open_round(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<OpenRound>,
+) -> Result<(StatusCode, Json<RoundSummary>), ApiError> {
+    require(&actor, Action::ManageRounds)?;
+    let p = api_period(&body.period)?;
+    let due: jiff::civil::Date = body.due.parse().map_err(|_| {
+        unprocessable(
+            "invalid_due",
+            format!("“{}” is not a date (YYYY-MM-DD)", body.due),
+        )
+    })?;
+    let r = state.store.open_round(p, due, &who(&actor)).await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// Closes a round: no more submissions (admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{period}/close",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("period" = String, Path, description = "2023Q3, 2023M09, 2023H1 or 2023", example = "2023Q4")),
+    responses(
+        (status = 200, description = "The round is closed", body = RoundSummary),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such round (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The round is not open", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
+    ),
+)]
+pub async fn close_round(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(p): Path<String>,
+) -> Result<Json<RoundSummary>, ApiError> {
+    require(&actor, Action::ManageRounds)?;
+    Ok(Json(
+        state
+            .store
+            .close_round(api_period(&p)?, &who(&actor))
+            .await?,
+    ))
+}
+
+/// Freezes the round's accepted reports as a publication and returns its hash (admin).
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{period}/publish",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("period" = String, Path, description = "2023Q3, 2023M09, 2023H1 or 2023", example = "2023Q4")),
+    responses(
+        (status = 200, description = "Published", body = PublicationSummary),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such round (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The round cannot be published in its state, or has nothing accepted", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
+    ),
+)]
+pub async fn publish(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(p): Path<String>,
+) -> Result<Json<PublicationSummary>, ApiError> {
+    require(&actor, Action::ManageRounds)?;
+    let p = api_period(&p)?;
+    let publication = state.store.publish(p, &who(&actor)).await?;
+    state.cache.forget_period(&p.to_string());
+    Ok(Json(publication))
+}
+
+/// Reports of a round that the caller may read; a unit sees its own, a leader theirs.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rounds/{period}/reports",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("period" = String, Path, description = "2023Q3, 2023M09, 2023H1 or 2023", example = "2023Q4")),
+    responses(
+        (status = 200, description = "The reports the caller may see, by target and entry", body = Vec<ReportView>),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 404, description = "No such report, or not one you may see (`not_found`)", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
+    ),
+)]
+pub async fn round_reports(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(p): Path<String>,
+) -> Result<Json<Vec<ReportView>>, ApiError> {
+    let all = state.store.reports(api_period(&p)?).await?;
+    Ok(Json(
+        all.into_iter()
+            .filter(|r| may(&actor, Action::ReadReport(people(r))))
+            .collect(),
+    ))
+}
+
+fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+}

@@ -1,0 +1,214 @@
+//! The one route table: method, path, handler and body limit. The router is built from it and
+//! the permission-matrix test walks it (`route_table`), so a route added without a row there
+//! fails that test.
+
+use crate::AppState;
+use crate::resources::{
+    audit, comments, dashboard, extensions, import, publications, reports, rounds, search, session,
+};
+use crate::{assets, openapi};
+use axum::http::Method;
+use axum::routing::{MethodRouter, get};
+
+/// Every route: method, path and handler, in one table. The router is built from it and the
+/// permission-matrix test walks it, so a route added here without a row there fails the test.
+pub(crate) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    use axum::routing::{post, put};
+    vec![
+        (Method::GET, "/", get(publications::home)),
+        (Method::GET, "/static/duban.css", get(assets::stylesheet)),
+        (
+            Method::GET,
+            "/tables/{period}",
+            get(publications::table_page),
+        ),
+        (
+            Method::GET,
+            "/publications/{sha256}",
+            get(publications::permalink),
+        ),
+        (
+            Method::GET,
+            "/downloads/{period}/{format}",
+            get(publications::download),
+        ),
+        (
+            Method::GET,
+            "/targets/{year}/{no}",
+            get(publications::target_page),
+        ),
+        (Method::GET, "/search", get(search::page)),
+        (Method::GET, "/api/v1/search", get(search::api_search)),
+        (
+            Method::GET,
+            "/api/v1/periods",
+            get(publications::api_periods),
+        ),
+        (
+            Method::GET,
+            "/api/v1/tables/{period}",
+            get(publications::api_table),
+        ),
+        (Method::GET, "/login", get(session::login_page)),
+        (Method::POST, "/login", post(session::login_submit)),
+        (Method::POST, "/logout", post(session::logout_page)),
+        (Method::GET, "/work", get(rounds::work_home)),
+        (Method::POST, "/work/rounds", post(rounds::open_round_page)),
+        (Method::GET, "/work/password", get(session::password_page)),
+        (
+            Method::POST,
+            "/work/password",
+            post(session::password_change),
+        ),
+        (Method::GET, "/work/audit", get(audit::audit_page)),
+        (Method::GET, "/work/audit.csv", get(audit::audit_csv)),
+        (Method::GET, "/work/import", get(import::import_form)),
+        (Method::POST, "/work/import", post(import::import_upload)),
+        (
+            Method::POST,
+            "/work/import/{id}/confirm",
+            post(import::import_confirm),
+        ),
+        (Method::GET, "/work/{period}", get(rounds::round_page)),
+        (
+            Method::POST,
+            "/work/{period}/close",
+            post(rounds::close_round_page),
+        ),
+        (
+            Method::POST,
+            "/work/{period}/publish",
+            post(rounds::publish_round),
+        ),
+        (
+            Method::GET,
+            "/work/{period}/dashboard",
+            get(dashboard::dashboard),
+        ),
+        (
+            Method::GET,
+            "/work/{period}/chase.csv",
+            get(dashboard::chase_csv),
+        ),
+        (
+            Method::POST,
+            "/work/reports/{id}",
+            post(reports::report_submit),
+        ),
+        (
+            Method::POST,
+            "/work/reports/{id}/review",
+            post(reports::review_submit),
+        ),
+        (
+            Method::POST,
+            "/work/reports/{id}/extension",
+            post(extensions::page_request),
+        ),
+        (
+            Method::POST,
+            "/work/reports/{id}/comments",
+            post(comments::page_add),
+        ),
+        (Method::GET, "/work/extensions", get(extensions::page_list)),
+        (
+            Method::POST,
+            "/work/extensions/{id}/decide",
+            post(extensions::page_decide),
+        ),
+        (Method::POST, "/api/v1/login", post(session::login)),
+        (Method::POST, "/api/v1/logout", post(session::logout)),
+        (Method::POST, "/api/v1/rounds", post(rounds::open_round)),
+        (
+            Method::GET,
+            "/api/v1/rounds/{period}/reports",
+            get(rounds::round_reports),
+        ),
+        (
+            Method::POST,
+            "/api/v1/rounds/{period}/close",
+            post(rounds::close_round),
+        ),
+        (
+            Method::POST,
+            "/api/v1/rounds/{period}/publish",
+            post(rounds::publish),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/reports/{id}",
+            put(reports::save_report),
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports/{id}/submit",
+            post(reports::submit_report),
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports/{id}/return",
+            post(reports::return_report),
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports/{id}/accept",
+            post(reports::accept_report),
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports/{id}/extensions",
+            post(extensions::api_request),
+        ),
+        (
+            Method::GET,
+            "/api/v1/reports/{id}/comments",
+            get(comments::api_list),
+        ),
+        (
+            Method::POST,
+            "/api/v1/reports/{id}/comments",
+            post(comments::api_add),
+        ),
+        (Method::GET, "/api/v1/extensions", get(extensions::api_list)),
+        (
+            Method::POST,
+            "/api/v1/extensions/{id}/approve",
+            post(extensions::api_approve),
+        ),
+        (
+            Method::POST,
+            "/api/v1/extensions/{id}/reject",
+            post(extensions::api_reject),
+        ),
+        (Method::GET, "/api/openapi.json", get(openapi::openapi_json)),
+        (Method::GET, "/api/docs", get(openapi::docs_redirect)),
+        (Method::GET, "/api/docs/", get(openapi::docs_index)),
+        (Method::GET, "/api/docs/{*file}", get(openapi::docs_file)),
+    ]
+}
+
+/// Every route's method and path, for tests and documentation.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    routes().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
+/// The largest body of a form or a JSON call. The longest text a person may send is a report of
+/// 10,000 characters; written as JSON escapes (`\ud83d\ude00`, 12 bytes a character) that is
+/// 120 KB. A login needs less than one: anything bigger is refused before it is read.
+const BODY_LIMIT: usize = 256 * 1024;
+
+/// The largest upload for import (the importers' own 20 MB limit, plus room for the form
+/// around it); only the import route takes it.
+const UPLOAD_LIMIT: usize = 21 * 1024 * 1024;
+
+/// How many import uploads are read and parsed at once.
+pub const UPLOADS_AT_ONCE: usize = 2;
+
+/// The body a route may take: megabytes for the office's import, kilobytes for the rest.
+pub(crate) fn body_limit(path: &str) -> usize {
+    if path == "/work/import" {
+        UPLOAD_LIMIT
+    } else {
+        BODY_LIMIT
+    }
+}
