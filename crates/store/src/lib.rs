@@ -143,11 +143,10 @@ pub trait Search: Send + Sync {
     async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError>;
 }
 
-/// Everything the application asks of storage.
+/// Publications (公开): importing a published table, freezing a round, reading and verifying the
+/// chain.
 #[async_trait::async_trait]
-pub trait Store:
-    Accounts + Workflow + Extensions + Comments + Search + Send + Sync + std::fmt::Debug
-{
+pub trait Publications: Send + Sync {
     /// Stores a published table: registers (or updates) the plan's targets and entries, records
     /// the round's reports as accepted, and publishes the round when its content changed.
     /// One transaction: on any error nothing is written.
@@ -175,7 +174,11 @@ pub trait Store:
 
     /// Recomputes every publication's hashes and the links of the chain.
     async fn verify(&self) -> Result<VerifyReport, StoreError>;
+}
 
+/// The audit log.
+#[async_trait::async_trait]
+pub trait Audit: Send + Sync {
     /// The newest audit records, newest first.
     async fn audit(&self, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
 
@@ -185,7 +188,11 @@ pub trait Store:
         filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError>;
+}
 
+/// Files held between an import's preview and its confirmation.
+#[async_trait::async_trait]
+pub trait Uploads: Send + Sync {
     /// Holds an uploaded file between its preview and the confirmation; returns its id.
     async fn stash_upload(
         &self,
@@ -203,7 +210,23 @@ pub trait Store:
     ) -> Result<Option<(String, String, Vec<u8>)>, StoreError>;
 
     async fn drop_upload(&self, id: i64) -> Result<(), StoreError>;
+}
 
+/// Everything the application asks of storage.
+#[async_trait::async_trait]
+pub trait Store:
+    Accounts
+    + Workflow
+    + Extensions
+    + Comments
+    + Search
+    + Publications
+    + Audit
+    + Uploads
+    + Send
+    + Sync
+    + std::fmt::Debug
+{
     /// A consistent copy of the whole database, taken while it runs.
     async fn backup(&self, to: &Path) -> Result<(), StoreError>;
 }

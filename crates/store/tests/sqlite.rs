@@ -2,6 +2,7 @@
 
 use duban_core::Table;
 use duban_formats::twoup::{ReadOptions, read};
+use duban_store::{Audit, Publications};
 use duban_store::{SqliteStore, Store};
 use sqlx::Row;
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use duban_store::Store;
+use duban_store::Publications;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 

@@ -2,7 +2,8 @@
 
 use duban_core::Table;
 use duban_formats::twoup::{ReadOptions, read};
-use duban_store::{SqliteStore, Store};
+use duban_store::Publications;
+use duban_store::SqliteStore;
 use duban_web::{AppState, cache::PageCache};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH};

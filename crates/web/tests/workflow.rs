@@ -5,7 +5,7 @@ mod common;
 
 use common::PASSWORD;
 use common::api::site;
-use duban_store::Store;
+use duban_store::{Audit, Publications};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -4,7 +4,8 @@
 
 use super::{ApprovedExtensions, SqliteStore, audit, now, publish_round, target_no};
 use crate::{
-    PublicationSummary, ReportEdit, ReportView, Review, RoundSummary, Store, StoreError, Workflow,
+    PublicationSummary, Publications, ReportEdit, ReportView, Review, RoundSummary, StoreError,
+    Workflow,
 };
 use duban_core::access::{TransitionError, check_reviewable, check_writable};
 use duban_core::{Leader, Period, ReportState, RoundState, Unit};

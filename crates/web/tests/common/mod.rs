@@ -7,7 +7,8 @@ pub mod api;
 
 use duban_core::access::Role;
 use duban_formats::twoup::{ReadOptions, read};
-use duban_store::{Accounts, NewUser, SqliteStore, Store, Workflow};
+use duban_store::Publications;
+use duban_store::{Accounts, NewUser, SqliteStore, Workflow};
 use duban_web::AppState;
 use std::sync::{Arc, LazyLock};
 

@@ -1,0 +1,209 @@
+//! Importing a published table: the plan's targets and entries registered or updated, the round's
+//! reports recorded as accepted, and the round published when its content changed. One
+//! transaction: on any error nothing is written.
+
+use super::*;
+
+pub(crate) async fn import_table(
+    store: &SqliteStore,
+    table: &Table,
+    actor: &str,
+) -> Result<ImportOutcome, StoreError> {
+    table
+        .validate()
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    // IMMEDIATE takes the write lock up front, so two imports queue instead of failing
+    // half-way when both try to upgrade a read lock.
+    let mut tx = store.write().await?;
+    let conn = &mut *tx;
+    let gov = table.government.as_str();
+    let plan: i64 = sqlx::query_scalar(
+        "INSERT INTO plans (government, year, declared_total) VALUES ($1, $2, $3)
+         ON CONFLICT (government, year) DO UPDATE
+             SET declared_total = COALESCE(excluded.declared_total, plans.declared_total)
+         RETURNING id",
+    )
+    .bind(gov)
+    .bind(table.year)
+    .bind(table.declared_total.map(i64::from))
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let period = table.period.to_string();
+    let round: i64 = sqlx::query_scalar(
+        "INSERT INTO rounds (plan_id, period, title, intro, state, created_at)
+         VALUES ($1, $2, $3, $4, 'closed', $5)
+         ON CONFLICT (plan_id, period) DO UPDATE SET title = excluded.title, intro = excluded.intro
+         RETURNING id",
+    )
+    .bind(plan)
+    .bind(&period)
+    .bind(&table.title)
+    .bind(&table.intro)
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let (mut added, mut changed, mut reports_changed) = (0, 0, 0);
+    for t in &table.targets {
+        let no = i64::from(t.no.get());
+        let subject = format!("target:{}/{}/{no}", gov, table.year);
+        let deadline = t.deadline.to_string();
+        let old: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, content, deadline FROM targets WHERE plan_id = $1 AND no = $2",
+        )
+        .bind(plan)
+        .bind(no)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let target = match old {
+            None => {
+                added += 1;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO targets (plan_id, no, content, deadline) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(plan)
+                .bind(no)
+                .bind(&t.content)
+                .bind(&deadline)
+                .fetch_one(&mut *conn)
+                .await?;
+                audit(
+                    conn,
+                    actor,
+                    "target.create",
+                    &subject,
+                    None,
+                    Some(json!({"content": t.content, "deadline": deadline})),
+                )
+                .await?;
+                id
+            }
+            Some((id, content, old_deadline)) => {
+                if content != t.content || old_deadline != deadline {
+                    changed += 1;
+                    sqlx::query("UPDATE targets SET content = $1, deadline = $2 WHERE id = $3")
+                        .bind(&t.content)
+                        .bind(&deadline)
+                        .bind(id)
+                        .execute(&mut *conn)
+                        .await?;
+                    audit(
+                        conn,
+                        actor,
+                        "target.update",
+                        &subject,
+                        Some(json!({"content": content, "deadline": old_deadline})),
+                        Some(json!({"content": t.content, "deadline": deadline})),
+                    )
+                    .await?;
+                }
+                id
+            }
+        };
+
+        for (pos, e) in t.entries.iter().enumerate() {
+            let entry: i64 = sqlx::query_scalar(
+                "INSERT INTO entries (target_id, position) VALUES ($1, $2)
+                 ON CONFLICT (target_id, position) DO UPDATE SET position = excluded.position
+                 RETURNING id",
+            )
+            .bind(target)
+            .bind(pos as i64)
+            .fetch_one(&mut *conn)
+            .await?;
+            let entry_subject = format!("{subject}/entry:{pos}");
+            for (kind, wanted) in [
+                (NameKind::Leaders, strings(&e.leaders)),
+                (NameKind::Units, strings(&e.units)),
+            ] {
+                let (link, names, key) = kind.tables();
+                let before = entry_names(conn, link, names, key, entry).await?;
+                if set_entry_names(conn, gov, entry, kind, &wanted).await? {
+                    audit(
+                        conn,
+                        actor,
+                        &format!("entry.{names}"),
+                        &entry_subject,
+                        Some(json!(before)),
+                        Some(json!(wanted)),
+                    )
+                    .await?;
+                }
+            }
+            let old: Option<(String, Option<i64>, String)> = sqlx::query_as(
+                "SELECT progress, on_schedule, state FROM reports WHERE round_id = $1 AND entry_id = $2",
+            )
+            .bind(round)
+            .bind(entry)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let on_schedule = e.on_schedule.map(i64::from);
+            let same = old
+                .as_ref()
+                .is_some_and(|(p, o, s)| *p == e.progress && *o == on_schedule && s == "accepted");
+            if !same {
+                reports_changed += 1;
+                sqlx::query(
+                    "INSERT INTO reports (round_id, entry_id, progress, on_schedule, state, updated_at)
+                     VALUES ($1, $2, $3, $4, 'accepted', $5)
+                     ON CONFLICT (round_id, entry_id) DO UPDATE SET progress = excluded.progress,
+                         on_schedule = excluded.on_schedule, state = 'accepted',
+                         version = reports.version + 1, updated_at = excluded.updated_at",
+                )
+                .bind(round)
+                .bind(entry)
+                .bind(&e.progress)
+                .bind(on_schedule)
+                .bind(now())
+                .execute(&mut *conn)
+                .await?;
+                audit(
+                    conn,
+                    actor,
+                    "report.import",
+                    &format!("{entry_subject}/round:{period}"),
+                    old.map(|(p, o, s)| json!({"progress": p, "on_schedule": o, "state": s})),
+                    Some(json!({"progress": e.progress, "on_schedule": on_schedule, "state": "accepted"})),
+                )
+                .await?;
+            }
+        }
+        let dropped = sqlx::query("DELETE FROM entries WHERE target_id = $1 AND position >= $2")
+            .bind(target)
+            .bind(t.entries.len() as i64)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        if dropped > 0 {
+            audit(
+                conn,
+                actor,
+                "entry.delete",
+                &subject,
+                Some(json!({"entries_removed": dropped})),
+                None,
+            )
+            .await?;
+        }
+    }
+    audit(
+        conn,
+        actor,
+        "round.import",
+        &format!("round:{period}"),
+        None,
+        Some(json!({"title": table.title, "targets": table.targets.len(), "entries": table.entry_count()})),
+    )
+    .await?;
+    let published = publish_round(conn, round, ApprovedExtensions::Omitted, actor).await?;
+    tx.commit().await?;
+    Ok(ImportOutcome {
+        plan: PlanId(plan),
+        round: RoundId(round),
+        targets_added: added,
+        targets_changed: changed,
+        reports_changed,
+        published,
+    })
+}

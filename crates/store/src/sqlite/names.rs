@@ -1,0 +1,89 @@
+//! The names of units and leaders, kept once each and linked to entries in their source order.
+
+use super::*;
+
+/// Finds or creates a named unit or leader and returns its id.
+pub(crate) async fn name_id(
+    conn: &mut SqliteConnection,
+    table: &'static str,
+    government: &str,
+    name: &str,
+) -> Result<i64, StoreError> {
+    let sql = format!(
+        "INSERT INTO {table} (government, name) VALUES ($1, $2)
+         ON CONFLICT (government, name) DO UPDATE SET name = excluded.name RETURNING id"
+    );
+    Ok(sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(government)
+        .bind(name)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// The names linked to an entry, in order.
+pub(crate) async fn entry_names(
+    conn: &mut SqliteConnection,
+    link: &'static str,
+    names: &'static str,
+    key: &'static str,
+    entry: i64,
+) -> Result<Vec<String>, StoreError> {
+    let sql = format!(
+        "SELECT n.name FROM {link} l JOIN {names} n ON n.id = l.{key} WHERE l.entry_id = $1 ORDER BY l.position"
+    );
+    Ok(sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(entry)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Replaces an entry's linked names when they differ; returns whether they did.
+pub(crate) async fn set_entry_names(
+    conn: &mut SqliteConnection,
+    government: &str,
+    entry: i64,
+    kind: NameKind,
+    wanted: &[String],
+) -> Result<bool, StoreError> {
+    let (link, names, key) = kind.tables();
+    if entry_names(conn, link, names, key, entry).await? == wanted {
+        return Ok(false);
+    }
+    sqlx::query(AssertSqlSafe(format!(
+        "DELETE FROM {link} WHERE entry_id = $1"
+    )))
+    .bind(entry)
+    .execute(&mut *conn)
+    .await?;
+    for (pos, name) in wanted.iter().enumerate() {
+        let id = name_id(conn, names, government, name).await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {link} (entry_id, position, {key}) VALUES ($1, $2, $3)"
+        )))
+        .bind(entry)
+        .bind(pos as i64)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(true)
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum NameKind {
+    Units,
+    Leaders,
+}
+
+impl NameKind {
+    pub(crate) fn tables(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            NameKind::Units => ("entry_units", "units", "unit_id"),
+            NameKind::Leaders => ("entry_leaders", "leaders", "leader_id"),
+        }
+    }
+}
+
+pub(crate) fn strings<T: ToString>(v: &[T]) -> Vec<String> {
+    v.iter().map(ToString::to_string).collect()
+}
