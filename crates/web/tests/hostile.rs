@@ -299,95 +299,85 @@ async fn every_text_field_takes_every_awkward_value_and_every_export_still_rende
 
 #[tokio::test]
 async fn every_api_refusal_is_the_json_error() {
+    use StatusCode as S;
     let s = site().await;
     let admin = s.token("admin").await.unwrap();
-    let check = |what: &str, r: reqwest::Response| {
-        let what = what.to_owned();
-        async move {
-            let status = r.status();
-            assert!(status.is_client_error(), "{what}: {status}");
-            assert_eq!(r.headers()["content-type"], "application/json", "{what}");
-            let e: Value = r.json().await.unwrap();
-            assert!(
-                e["error"].is_string() && e["message"].is_string(),
-                "{what}: {e}"
-            );
-            (status, e["error"].as_str().unwrap().to_owned())
-        }
-    };
     let url = |p: &str| format!("{}{p}", s.base);
-    // Ids that are not numbers in range.
-    for id in ["9223372036854775808", "1e3", "abc"] {
-        let r = s
-            .http
+    let save = |id: &str| {
+        s.http
             .put(url(&format!("/api/v1/reports/{id}")))
             .bearer_auth(&admin)
             .json(&json!({"progress": "x"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            check(id, r).await,
-            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_path".to_owned())
-        );
+    };
+    let login = || s.http.post(url("/api/v1/login"));
+    let cases = [
+        // Ids that are not numbers in range.
+        (
+            "id 2^63",
+            save("9223372036854775808"),
+            S::UNPROCESSABLE_ENTITY,
+            "invalid_path",
+        ),
+        (
+            "id 1e3",
+            save("1e3"),
+            S::UNPROCESSABLE_ENTITY,
+            "invalid_path",
+        ),
+        (
+            "id abc",
+            save("abc"),
+            S::UNPROCESSABLE_ENTITY,
+            "invalid_path",
+        ),
+        // A query parameter of the wrong type.
+        (
+            "limit",
+            s.http.get(url("/api/v1/search?q=粮&limit=many")),
+            S::UNPROCESSABLE_ENTITY,
+            "invalid_query",
+        ),
+        // A cross-site post, as a browser on another site would send it.
+        (
+            "csrf",
+            login()
+                .header("sec-fetch-site", "cross-site")
+                .header("origin", "http://evil.example.invalid")
+                .json(&json!({"username": "admin", "password": "x"})),
+            S::FORBIDDEN,
+            "cross_site_request",
+        ),
+        // Too large for the route: a login is a few bytes, not a megabyte.
+        (
+            "413",
+            login()
+                .header("content-type", "application/json")
+                .body(vec![b' '; 1024 * 1024]),
+            S::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+        // A method the route does not take, and a path that does not exist.
+        (
+            "405",
+            s.http.delete(url("/api/v1/periods")),
+            S::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            "404",
+            s.http.get(url("/api/v1/nothing-here")),
+            S::NOT_FOUND,
+            "not_found",
+        ),
+    ];
+    for (what, request, status, code) in cases {
+        let r = request.send().await.unwrap();
+        assert_eq!(r.status(), status, "{what}");
+        assert_eq!(r.headers()["content-type"], "application/json", "{what}");
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"], code, "{what}: {e}");
+        assert!(e["message"].is_string(), "{what}: {e}");
     }
-    // A query parameter of the wrong type.
-    let r = s
-        .http
-        .get(url("/api/v1/search?q=粮&limit=many"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        check("limit", r).await,
-        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_query".to_owned())
-    );
-    // A cross-site post, as a browser on another site would send it.
-    let r = s
-        .http
-        .post(url("/api/v1/login"))
-        .header("sec-fetch-site", "cross-site")
-        .header("origin", "http://evil.example.invalid")
-        .json(&json!({"username": "admin", "password": "x"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        check("csrf", r).await,
-        (StatusCode::FORBIDDEN, "cross_site_request".to_owned())
-    );
-    // Too large for the route: a login is a few bytes, not a megabyte.
-    let r = s
-        .http
-        .post(url("/api/v1/login"))
-        .header("content-type", "application/json")
-        .body(vec![b' '; 1024 * 1024])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        check("413", r).await,
-        (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large".to_owned()
-        )
-    );
-    // A method the route does not take, and a path that does not exist.
-    let r = s.http.delete(url("/api/v1/periods")).send().await.unwrap();
-    assert_eq!(
-        check("405", r).await,
-        (
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed".to_owned()
-        )
-    );
-    let r = s
-        .http
-        .get(url("/api/v1/nothing-here"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(check("404", r).await.0, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
