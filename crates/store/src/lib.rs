@@ -46,7 +46,10 @@ pub trait Accounts: Send + Sync {
         kind: TokenKind,
     ) -> Result<Option<Actor>, StoreError>;
     async fn delete_token(&self, token_sha256: &str) -> Result<(), StoreError>;
+    /// A failed login, counted for throttling and audited (`login_failed`, with the address).
     async fn record_login_failure(&self, username: &str, address: &str) -> Result<(), StoreError>;
+    /// A successful login, audited (`login`, with the address).
+    async fn record_login(&self, username: &str, address: &str) -> Result<(), StoreError>;
     /// Failed logins within the last `window` for this name, and for this address.
     async fn login_failures_within(
         &self,

@@ -109,7 +109,10 @@ pub async fn login(
         .await
         .map_err(|e| ApiError::internal(&e))?;
     match creds {
-        Some(c) if ok => Ok(c.user_id),
+        Some(c) if ok => {
+            state.store.record_login(username, address).await?;
+            Ok(c.user_id)
+        }
         _ => {
             state.store.record_login_failure(username, address).await?;
             Err(ApiError::new(

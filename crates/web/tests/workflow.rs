@@ -347,6 +347,19 @@ async fn a_guessing_address_slows_only_itself() {
         "the attempt waited {:?}",
         started.elapsed()
     );
+    // Every login is in the audit log with the address it came from, failed or not.
+    let audit = s.store.audit(1_000).await.unwrap();
+    let logged = |action: &str, subject: &str, address: &str| {
+        audit.iter().any(|r| {
+            r.action == action
+                && r.subject == subject
+                && r.after.as_ref().unwrap()["address"] == address
+        })
+    };
+    assert!(logged("login_failed", "user:nobody0", "127.0.0.2"));
+    assert!(logged("login_failed", "user:reviewer", "127.0.0.3"));
+    assert!(logged("login", "user:reviewer", "127.0.0.1"));
+    assert!(logged("login", "user:unit_a", "127.0.0.1"));
 
     // Bad JSON gets the API's error format.
     let r = s

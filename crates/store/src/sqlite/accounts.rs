@@ -196,13 +196,39 @@ impl Accounts for SqliteStore {
     }
 
     async fn record_login_failure(&self, username: &str, address: &str) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
         sqlx::query("INSERT INTO login_failures (at, username, address) VALUES ($1, $2, $3)")
             .bind(now())
             .bind(username)
             .bind(address)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        // Nobody is logged in yet: the audit names the address that tried.
+        audit(
+            &mut tx,
+            &format!("address:{address}"),
+            "login_failed",
+            &format!("user:{username}"),
+            None,
+            Some(json!({ "address": address })),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    async fn record_login(&self, username: &str, address: &str) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        let who = format!("user:{username}");
+        audit(
+            &mut tx,
+            &who,
+            "login",
+            &who,
+            None,
+            Some(json!({ "address": address })),
+        )
+        .await?;
+        tx.commit().await
     }
 
     async fn login_failures_within(
