@@ -200,7 +200,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(async {
+        let result = run(cli).await;
+        close_opened().await;
+        result
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("错误 / error: {e:#}");
@@ -398,10 +403,29 @@ async fn add_user(
     Ok(())
 }
 
+/// Every database this command opened, to be closed before the process exits.
+static OPENED: std::sync::Mutex<Vec<Arc<dyn Store>>> = std::sync::Mutex::new(Vec::new());
+
 async fn open(url: &str) -> Result<Arc<dyn Store>> {
-    duban_store::open(url)
+    let store = duban_store::open(url)
         .await
-        .with_context(|| format!("cannot open the database {url}"))
+        .with_context(|| format!("cannot open the database {url}"))?;
+    if let Ok(mut opened) = OPENED.lock() {
+        opened.push(store.clone());
+    }
+    Ok(store)
+}
+
+/// Closes what [`open`] opened, so each database is complete on disk when the command ends
+/// (successful or not) rather than whenever the exit lets background threads finish.
+async fn close_opened() {
+    let opened = OPENED
+        .lock()
+        .map(|mut o| std::mem::take(&mut *o))
+        .unwrap_or_default();
+    for store in opened {
+        store.close().await;
+    }
 }
 
 fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
@@ -545,9 +569,7 @@ async fn demo(bind: &str) -> Result<()> {
     let next: Period = format!("{}Q4", table.year).parse()?;
     // Due in two days (China time), so the dashboard shows the yellow "due soon" state and a
     // newcomer's submissions are on time; a fixed date in 2024 would make everything late.
-    let due = jiff::tz::Offset::constant(8)
-        .to_datetime(jiff::Timestamp::now())
-        .date()
+    let due = duban_core::time::date_in_china(jiff::Timestamp::now())
         .checked_add(jiff::Span::new().days(2))?;
     store.open_round(next, due, "demo").await?;
     let mut accounts = String::new();

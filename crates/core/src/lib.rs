@@ -18,6 +18,7 @@ pub mod round;
 pub mod search;
 pub mod table;
 pub mod text;
+pub mod time;
 
 pub use deadline::Deadline;
 pub use extension::{Extension, ExtensionState};

@@ -232,6 +232,11 @@ pub trait Store:
 {
     /// A consistent copy of the whole database, taken while it runs.
     async fn backup(&self, to: &Path) -> Result<(), StoreError>;
+
+    /// Ends this process's use of the database, leaving it complete on disk. A short-lived
+    /// command calls it before it exits: dropping the handles closes connections on background
+    /// threads that the exit may cut short.
+    async fn close(&self);
 }
 
 /// Opens the database a `--db` URL names.

@@ -13,11 +13,9 @@ use serde_json::json;
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{AssertSqlSafe, Row};
 
-/// China has one time zone and no daylight saving time, so "past the due date" is judged at
-/// UTC+8 without a time-zone database (which isolated machines often lack).
+/// "Past the due date" is judged by the day it is in China.
 fn today_in_china() -> jiff::civil::Date {
-    let offset = jiff::tz::Offset::constant(8);
-    offset.to_datetime(jiff::Timestamp::now()).date()
+    duban_core::time::date_in_china(jiff::Timestamp::now())
 }
 
 /// A report with all a view shows, in one statement: a single report's view is read on every

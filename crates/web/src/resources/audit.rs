@@ -4,7 +4,8 @@ use crate::AppState;
 use crate::error::{ApiError, PageError};
 use crate::extract::PageActor;
 use crate::policy::require;
-use crate::view::{html, nav_who, urlencoding};
+use crate::view::i18n::Lang;
+use crate::view::{html, nav_who, shown_time, urlencoding};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -57,7 +58,11 @@ pub async fn audit_page(
     Query(filter): Query<duban_store::AuditFilter>,
 ) -> Result<Html<String>, PageError> {
     require(&actor, Action::ReadAudit)?;
-    let rows = audit_rows(state.store.audit_filtered(&filter, AUDIT_LIMIT).await?);
+    let mut rows = audit_rows(state.store.audit_filtered(&filter, AUDIT_LIMIT).await?);
+    // The page is read by people: Beijing time. The CSV keeps the exact UTC instant.
+    for r in &mut rows {
+        r.at = shown_time(&r.at, Lang::Zh);
+    }
     let csv_href = format!(
         "/work/audit.csv?actor={}&action={}&subject={}",
         urlencoding(&filter.actor),

@@ -71,9 +71,7 @@ fn unit_rows(round: &RoundSummary, reports: &[ReportView]) -> Vec<UnitRow> {
         .due
         .as_deref()
         .and_then(|d| d.parse::<jiff::civil::Date>().ok());
-    let today = jiff::tz::Offset::constant(8)
-        .to_datetime(jiff::Timestamp::now())
-        .date();
+    let today = duban_core::time::date_in_china(jiff::Timestamp::now());
     let mut rows: Vec<UnitRow> = by.into_values().collect();
     for row in &mut rows {
         row.color = match due {

@@ -9,7 +9,8 @@ use crate::error::{ApiError, PageError};
 use crate::extract::PageActor;
 use crate::extract::{ApiJson, ApiPath, PageForm, PagePath};
 use crate::policy::{people, readable, require, who};
-use crate::view::{html, nav_who};
+use crate::view::i18n::Lang;
+use crate::view::{html, nav_who, shown_time};
 use askama::Template;
 use axum::Json;
 use axum::extract::State;
@@ -236,6 +237,9 @@ struct ListPage {
 
 struct Row {
     x: ExtensionView,
+    /// When it was asked and decided, in Beijing time.
+    requested_at: String,
+    decided_at: Option<String>,
     state_label: &'static str,
     units: String,
     pending: bool,
@@ -257,6 +261,8 @@ pub async fn page_list(
                 .collect::<Vec<_>>()
                 .join(" "),
             pending: x.state == ExtensionState::Pending,
+            requested_at: shown_time(&x.requested_at, Lang::Zh),
+            decided_at: x.decided_at.as_deref().map(|at| shown_time(at, Lang::Zh)),
             x,
         })
         .collect();

@@ -5,7 +5,8 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody, PageError};
 use crate::extract::{ApiActor, ApiJson, PageActor, PageForm, api_period, page_period};
 use crate::policy::{people, require, who};
-use crate::view::{html, nav_who, report_state_zh};
+use crate::view::i18n::Lang;
+use crate::view::{html, nav_who, report_state_zh, shown_time};
 use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -334,7 +335,7 @@ pub async fn round_page(
                 Some(l) => format!("{l}（{}）", c.author),
                 None => c.author,
             },
-            at: c.at,
+            at: shown_time(&c.at, Lang::Zh),
             body: c.body,
         });
     }

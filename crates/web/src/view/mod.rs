@@ -29,6 +29,15 @@ impl askama::filters::Escaper for VisibleHtml {
     }
 }
 
+/// A stored time ("2026-11-26T19:04:05.123Z") as a person reads it: Beijing time with the zone
+/// named ("2026-11-27 03:04 北京时间"). Text that is not a time is shown as it is.
+pub(crate) fn shown_time(rfc3339: &str, lang: i18n::Lang) -> String {
+    match rfc3339.parse::<jiff::Timestamp>() {
+        Ok(at) => duban_core::time::beijing_time(at, lang == i18n::Lang::En),
+        Err(_) => rfc3339.to_owned(),
+    }
+}
+
 /// The same, for HTML put together outside a template (the error page, the reviewer's diff).
 pub(crate) fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -2,6 +2,7 @@
 //! fetch, this module formats.
 
 use crate::view::i18n::{Labels, Lang, progress_header};
+use crate::view::shown_time;
 use askama::Template;
 use duban_checks::{CheckReport, Severity};
 use duban_core::Table;
@@ -33,7 +34,7 @@ pub fn home(lang: Lang, published: &[PublicationSummary]) -> Result<String, aska
                 period: p.period.to_string(),
                 period_label: lang.period_label(p.period),
                 title: &p.title,
-                published_at: display_time(&p.published_at),
+                published_at: shown_time(&p.published_at, lang),
                 sha_short: p.sha256.get(..16).unwrap_or(&p.sha256),
             })
             .collect(),
@@ -212,7 +213,7 @@ pub fn table_page<'a>(
         progress_header: progress_header(lang, table.period),
         facts,
         rows,
-        published_at: display_time(&publication.published_at),
+        published_at: shown_time(&publication.published_at, lang),
         sha256: &publication.sha256,
         previous: publication.previous_sha256.as_deref(),
         superseded: publication.superseded,
@@ -221,14 +222,6 @@ pub fn table_page<'a>(
         l,
     }
     .render()
-}
-
-/// "2026-11-26T19:04:05Z" → "2026-11-26 19:04 UTC": readable, and still unambiguous.
-fn display_time(rfc3339: &str) -> String {
-    match rfc3339.parse::<jiff::Timestamp>() {
-        Ok(ts) => ts.strftime("%Y-%m-%d %H:%M UTC").to_string(),
-        Err(_) => rfc3339.to_owned(),
-    }
 }
 
 #[derive(Template)]
@@ -287,7 +280,7 @@ pub fn target_page(
             .map(|(p, t)| TargetRound {
                 period_label: lang.period_label(p.period),
                 sha256: &p.sha256,
-                published_at: display_time(&p.published_at),
+                published_at: shown_time(&p.published_at, lang),
                 entries: t
                     .entries
                     .iter()
