@@ -94,8 +94,14 @@ impl From<StoreError> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        // Each refusal says what it is: a 403 is not a bad request, a 409 is a state.
         let (zh, en) = match self.0.status {
             StatusCode::NOT_FOUND => ("页面不存在或尚未公开", "Not found, or not published yet"),
+            StatusCode::FORBIDDEN => ("无权进行此操作", "Not yours to do"),
+            StatusCode::CONFLICT => ("当前状态不允许此操作", "Not possible in the current state"),
+            StatusCode::PAYLOAD_TOO_LARGE => ("提交的内容过大", "Too large"),
+            StatusCode::TOO_MANY_REQUESTS => ("尝试次数过多，请稍后再试", "Too many attempts"),
+            StatusCode::SERVICE_UNAVAILABLE => ("系统繁忙，请稍后再试", "Busy; try again shortly"),
             s if s.is_server_error() => ("服务器内部错误", "Internal server error"),
             _ => ("请求有误", "Bad request"),
         };

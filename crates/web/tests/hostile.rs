@@ -443,7 +443,23 @@ async fn an_unknown_form_choice_is_refused_and_changes_nothing() {
             .call(Method::POST, &path, Some(token), Some(form.clone()))
             .await;
         assert_eq!(st, StatusCode::BAD_REQUEST, "{path} {form}: {page}");
+        assert!(
+            page.as_str().unwrap().contains("“"),
+            "the page names the choice: {page}"
+        );
     }
+    // A page refusal says what it is: a unit may not review, and that is not a bad request.
+    let review = format!("/work/reports/{id}/review");
+    let (st, page) = s
+        .call(
+            Method::POST,
+            &review,
+            Some(&unit),
+            Some(json!({"action": "accept"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert!(page.as_str().unwrap().contains("无权进行此操作"), "{page}");
     let (_, r) = s
         .call(
             Method::GET,
