@@ -107,6 +107,11 @@ pub fn pieces(s: &str) -> Vec<Piece<'_>> {
 /// (`abc\u{202E}def` → `abc[U+202E]def`), and CR LF by LF. Borrowed when nothing changes, which
 /// is the usual case.
 pub fn visible_text(s: &str) -> Cow<'_, str> {
+    // Every value a page shows passes here: the usual text, with nothing hidden, costs one scan
+    // and no allocation.
+    if !s.chars().any(is_hidden) {
+        return Cow::Borrowed(s);
+    }
     match pieces(s).as_slice() {
         [] => Cow::Borrowed(""),
         [Piece::Text(t)] if t.len() == s.len() => Cow::Borrowed(s),

@@ -14,8 +14,6 @@ pub enum StoreError {
     Invalid(String),
     #[error("{0}")]
     Unsupported(String),
-    #[error("{message}")]
-    Throttled { message: String },
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

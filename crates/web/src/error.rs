@@ -57,9 +57,6 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, code, message)
             }
             StoreError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
-            StoreError::Throttled { message } => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
-            }
             StoreError::Invalid(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", m),
             other => ApiError::internal(&other),
         }
@@ -124,8 +121,9 @@ impl IntoResponse for PageError {
 }
 
 /// The code for a refusal that left a layer below the handlers (the CSRF check, the body
-/// limit, the timeout, axum's router) as plain text or nothing.
-fn layer_code(status: StatusCode) -> &'static str {
+/// limit, the timeout, axum's router) as plain text or nothing, or that an extractor could not
+/// read past.
+pub(crate) fn layer_code(status: StatusCode) -> &'static str {
     match status {
         StatusCode::BAD_REQUEST => "bad_request",
         // Handlers answer their own 403s in JSON; a bare one is the cross-site check's.

@@ -17,15 +17,6 @@ use duban_core::Period;
 use duban_core::access::Actor;
 use serde::de::DeserializeOwned;
 
-/// The code for a body that could not be taken, by the status axum chose for it.
-fn body_code(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        _ => "invalid_json",
-    }
-}
-
 /// `Json<T>` whose rejections (bad JSON, wrong or over-long fields, too large) answer in the
 /// API's error format. A body that reads but does not fit `T` is 422; one that cannot be read
 /// keeps axum's status (413 too large, 415 not JSON, 400 broken).
@@ -45,7 +36,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                     StatusCode::BAD_REQUEST => StatusCode::UNPROCESSABLE_ENTITY,
                     s => s,
                 };
-                ApiError::new(status, body_code(status), e.body_text())
+                // A body that was read but is not valid is `invalid_json`; one that could not be
+                // taken (413, 415) has the code any layer gives that status.
+                let code = match status {
+                    StatusCode::UNPROCESSABLE_ENTITY => "invalid_json",
+                    s => crate::error::layer_code(s),
+                };
+                ApiError::new(status, code, e.body_text())
             })
     }
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use duban_core::access::{Action, Actor, EntryPeople, may};
 use duban_store::ReportView;
 
-pub(crate) fn forbidden() -> ApiError {
+fn forbidden() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
         "forbidden",

@@ -488,7 +488,8 @@ pub async fn open_round(
     require(&actor, Action::ManageRounds)?;
     let p = api_period(&body.period)?;
     let due: jiff::civil::Date = body.due.parse().map_err(|_| {
-        unprocessable(
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_due",
             format!("“{}” is not a date (YYYY-MM-DD)", body.due),
         )
@@ -580,8 +581,4 @@ pub async fn round_reports(
             .filter(|r| may(&actor, Action::ReadReport(people(r))))
             .collect(),
     ))
-}
-
-fn unprocessable(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
 }

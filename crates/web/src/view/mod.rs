@@ -1,7 +1,7 @@
 //! How things are shown: the HTML escaper every template uses, labels ([`i18n`]), the public
-//! pages' renderers ([`render`]), and the small helpers every page shares.
+//! pages' renderers ([`render`]), times, and the small helpers every page shares.
 //!
-//! How stored text is shown in a page. Every `{{ value }}` in an HTML template goes through
+//! Every `{{ value }}` in an HTML template goes through
 //! [`VisibleHtml`] (the crate's `askama.toml` makes it the escaper for `.html`), so no template
 //! can forget it: it escapes HTML and shows invisible and bidirectional control characters as
 //! their code points (`[U+202E]`, see `duban_formats::display`), so a narrative carrying a
