@@ -78,7 +78,7 @@ pub fn secret_hash(secret: &str) -> String {
 }
 
 /// Logs in: throttled per address (429) and per name (a growing delay), constant work whether
-/// or not the name exists, audited on failure. Returns the user id.
+/// or not the name exists, audited either way (`login`, `login_failed`). Returns the user id.
 pub async fn login(
     state: &AppState,
     username: &str,
