@@ -1,4 +1,8 @@
 //! The storage layer's one error type; the web layer maps it to HTTP statuses.
+//!
+//! Database errors become [`StoreError`] in one place, [`From<sqlx::Error>`] below, for both
+//! backends: a missing row is `NotFound`, a unique violation a `Conflict`, a database that cannot
+//! be reached `Unavailable` (503, try again), and anything else stays a `Database` error (500).
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -16,10 +20,45 @@ pub enum StoreError {
     Unsupported(String),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    /// The database cannot be reached now (down, restarting, every connection busy): nothing
+    /// was written, and the same request may succeed in a moment.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("could not bring the database schema up to date: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound("the record".into()),
+            // The same words on both backends (SQLite does not name the constraint); the
+            // constraint goes to the log for whoever investigates.
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                tracing::debug!(constraint = d.constraint(), "unique violation");
+                StoreError::conflict(
+                    "exists",
+                    "this would duplicate a record that must be unique",
+                )
+            }
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+            // PostgreSQL shutting down or restarting (class 57: operator intervention) and a
+            // connection lost mid-statement (class 08).
+            sqlx::Error::Database(d)
+                if d.code()
+                    .is_some_and(|c| c.starts_with("57") || c.starts_with("08")) =>
+            {
+                StoreError::Unavailable(e.to_string())
+            }
+            _ => StoreError::Database(e),
+        }
+    }
 }
 
 impl StoreError {

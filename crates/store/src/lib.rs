@@ -1,18 +1,27 @@
 //! duban's storage, behind one trait so callers never see which database they talk to.
 //!
-//! [`open`] takes the `--db` URL, creates the SQLite file on first use and applies the embedded
-//! migrations. Queries are written at run time with `$1` placeholders, which both SQLite and
-//! PostgreSQL accept, so a second backend adds an implementation of [`Store`] and a migrations
-//! folder without touching callers. Publications are frozen, hashed and chained
-//! ([`chain`]); every change is written to an append-only audit log in the same transaction.
+//! [`open`] takes the `--db` URL: `sqlite://FILE` (the default, embedded; the file is created on
+//! first use) or `postgres://…` (several instances sharing one database). Either way the
+//! backend's embedded migrations are applied on open. Both backends implement the same
+//! contract, the traits below, and one test suite (`tests/contract`) runs against each.
+//! Queries are written at run time with `$1` placeholders, per backend where the dialects
+//! differ; what does not depend on the database is written once in `logic` and [`chain`].
+//! Publications are frozen, hashed and chained ([`chain`]); every change is written to an
+//! append-only audit log in the same transaction.
 
 pub mod chain;
+pub mod changes;
+pub mod copy;
 mod error;
+mod logic;
 mod model;
+mod postgres;
 mod sqlite;
 
+pub use changes::Change;
 pub use error::StoreError;
 pub use model::*;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use duban_core::access::Actor;
@@ -237,6 +246,14 @@ pub trait Store:
     /// command calls it before it exits: dropping the handles closes connections on background
     /// threads that the exit may cut short.
     async fn close(&self);
+
+    /// Changes announced by every process using this database (see [`changes`]); on SQLite,
+    /// which has no such channel, nothing comes.
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<Change>;
+
+    /// Whether [`Store::changes`] carries the changes of other processes too (PostgreSQL), or
+    /// only this one's, so that a cache must still revalidate now and then (SQLite).
+    fn announces_every_change(&self) -> bool;
 }
 
 /// Opens the database a `--db` URL names.
@@ -244,9 +261,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::open(url).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Err(StoreError::Unsupported(
-            "PostgreSQL is not built into this version yet; use a sqlite:// URL".into(),
-        ))
+        Ok(Arc::new(PgStore::open(url).await?))
     } else {
         Err(StoreError::Invalid(format!(
             "“{url}” is not a database URL: write sqlite://FILE or postgres://…"

@@ -1,8 +1,14 @@
 //! Importing a published table: the plan's targets and entries registered or updated, the round's
 //! reports recorded as accepted, and the round published when its content changed. One
-//! transaction: on any error nothing is written.
+//! transaction: on any error nothing is written. What each row of the table changes, and what
+//! the audit log says of it, is `logic::import`'s.
 
 use super::*;
+use crate::logic::import::{
+    Counts, ReportChange, StoredReport, StoredTarget, TargetChange, entries_removed, entry_subject,
+    names_changed, report_change, report_subject, round_imported, target_change, target_subject,
+    wanted_names,
+};
 
 pub(crate) async fn import_table(
     store: &SqliteStore,
@@ -44,62 +50,52 @@ pub(crate) async fn import_table(
     .fetch_one(&mut *conn)
     .await?;
 
-    let (mut added, mut changed, mut reports_changed) = (0, 0, 0);
+    let mut counts = Counts::default();
     for t in &table.targets {
         let no = i64::from(t.no.get());
-        let subject = format!("target:{}/{}/{no}", gov, table.year);
-        let deadline = t.deadline.to_string();
-        let old: Option<(i64, String, String)> = sqlx::query_as(
+        let subject = target_subject(table, t);
+        let old: Option<StoredTarget> = sqlx::query_as(
             "SELECT id, content, deadline FROM targets WHERE plan_id = $1 AND no = $2",
         )
         .bind(plan)
         .bind(no)
         .fetch_optional(&mut *conn)
         .await?;
-        let target = match old {
-            None => {
-                added += 1;
+        let change = target_change(old.as_ref(), t);
+        counts.target(&change);
+        let target = match change {
+            TargetChange::Create { after } => {
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO targets (plan_id, no, content, deadline) VALUES ($1, $2, $3, $4) RETURNING id",
                 )
                 .bind(plan)
                 .bind(no)
                 .bind(&t.content)
-                .bind(&deadline)
+                .bind(t.deadline.to_string())
                 .fetch_one(&mut *conn)
                 .await?;
+                audit(conn, actor, "target.create", &subject, None, Some(after)).await?;
+                id
+            }
+            TargetChange::Update { id, before, after } => {
+                sqlx::query("UPDATE targets SET content = $1, deadline = $2 WHERE id = $3")
+                    .bind(&t.content)
+                    .bind(t.deadline.to_string())
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
                 audit(
                     conn,
                     actor,
-                    "target.create",
+                    "target.update",
                     &subject,
-                    None,
-                    Some(json!({"content": t.content, "deadline": deadline})),
+                    Some(before),
+                    Some(after),
                 )
                 .await?;
                 id
             }
-            Some((id, content, old_deadline)) => {
-                if content != t.content || old_deadline != deadline {
-                    changed += 1;
-                    sqlx::query("UPDATE targets SET content = $1, deadline = $2 WHERE id = $3")
-                        .bind(&t.content)
-                        .bind(&deadline)
-                        .bind(id)
-                        .execute(&mut *conn)
-                        .await?;
-                    audit(
-                        conn,
-                        actor,
-                        "target.update",
-                        &subject,
-                        Some(json!({"content": content, "deadline": old_deadline})),
-                        Some(json!({"content": t.content, "deadline": deadline})),
-                    )
-                    .await?;
-                }
-                id
-            }
+            TargetChange::Same { id } => id,
         };
 
         for (pos, e) in t.entries.iter().enumerate() {
@@ -112,38 +108,32 @@ pub(crate) async fn import_table(
             .bind(pos as i64)
             .fetch_one(&mut *conn)
             .await?;
-            let entry_subject = format!("{subject}/entry:{pos}");
-            for (kind, wanted) in [
-                (NameKind::Leaders, strings(&e.leaders)),
-                (NameKind::Units, strings(&e.units)),
-            ] {
+            let entry_subject = entry_subject(&subject, pos);
+            for (kind, wanted) in wanted_names(e) {
                 let (link, names, key) = kind.tables();
                 let before = entry_names(conn, link, names, key, entry).await?;
                 if set_entry_names(conn, gov, entry, kind, &wanted).await? {
+                    let (before, after) = names_changed(&before, &wanted);
                     audit(
                         conn,
                         actor,
-                        &format!("entry.{names}"),
+                        &kind.action(),
                         &entry_subject,
-                        Some(json!(before)),
-                        Some(json!(wanted)),
+                        Some(before),
+                        Some(after),
                     )
                     .await?;
                 }
             }
-            let old: Option<(String, Option<i64>, String)> = sqlx::query_as(
+            let old: Option<StoredReport> = sqlx::query_as(
                 "SELECT progress, on_schedule, state FROM reports WHERE round_id = $1 AND entry_id = $2",
             )
             .bind(round)
             .bind(entry)
             .fetch_optional(&mut *conn)
             .await?;
-            let on_schedule = e.on_schedule.map(i64::from);
-            let same = old
-                .as_ref()
-                .is_some_and(|(p, o, s)| *p == e.progress && *o == on_schedule && s == "accepted");
-            if !same {
-                reports_changed += 1;
+            if let Some(ReportChange { before, after }) = report_change(old, e) {
+                counts.reports_changed += 1;
                 sqlx::query(
                     "INSERT INTO reports (round_id, entry_id, progress, on_schedule, state, updated_at)
                      VALUES ($1, $2, $3, $4, 'accepted', $5)
@@ -154,7 +144,7 @@ pub(crate) async fn import_table(
                 .bind(round)
                 .bind(entry)
                 .bind(&e.progress)
-                .bind(on_schedule)
+                .bind(e.on_schedule.map(i64::from))
                 .bind(now())
                 .execute(&mut *conn)
                 .await?;
@@ -162,9 +152,9 @@ pub(crate) async fn import_table(
                     conn,
                     actor,
                     "report.import",
-                    &format!("{entry_subject}/round:{period}"),
-                    old.map(|(p, o, s)| json!({"progress": p, "on_schedule": o, "state": s})),
-                    Some(json!({"progress": e.progress, "on_schedule": on_schedule, "state": "accepted"})),
+                    &report_subject(&entry_subject, table),
+                    before,
+                    Some(after),
                 )
                 .await?;
             }
@@ -181,29 +171,15 @@ pub(crate) async fn import_table(
                 actor,
                 "entry.delete",
                 &subject,
-                Some(json!({"entries_removed": dropped})),
+                Some(entries_removed(dropped)),
                 None,
             )
             .await?;
         }
     }
-    audit(
-        conn,
-        actor,
-        "round.import",
-        &format!("round:{period}"),
-        None,
-        Some(json!({"title": table.title, "targets": table.targets.len(), "entries": table.entry_count()})),
-    )
-    .await?;
+    let (subject, after) = round_imported(table);
+    audit(conn, actor, "round.import", &subject, None, Some(after)).await?;
     let published = publish_round(conn, round, ApprovedExtensions::Omitted, actor).await?;
     tx.commit().await?;
-    Ok(ImportOutcome {
-        plan: PlanId(plan),
-        round: RoundId(round),
-        targets_added: added,
-        targets_changed: changed,
-        reports_changed,
-        published,
-    })
+    Ok(counts.outcome(plan, round, published))
 }

@@ -1,21 +1,16 @@
 //! The embedded backend: one SQLite file, in WAL mode, created and migrated on first use.
 
-use crate::chain::{content_sha256, publication_sha256};
 use crate::{
     AuditFilter, AuditRecord, ImportOutcome, Publication, PublicationSummary, Store, StoreError,
     VerifyReport,
 };
-use duban_core::{
-    Deadline, Extension, Leader, Period, PlanId, RoundId, Table, TableEntry, TableTarget, TargetNo,
-    Unit,
-};
-use serde_json::{Value, json};
+use duban_core::{Period, Table, TargetNo};
+use serde_json::Value;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteRow, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, Row};
-use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -33,6 +28,7 @@ mod search;
 mod uploads;
 mod workflow;
 
+pub(crate) use crate::logic::{now, ts_string};
 pub(crate) use audit::audit;
 pub(crate) use names::*;
 pub(crate) use publications::*;
@@ -50,6 +46,9 @@ pub struct SqliteStore {
     write_gate: Arc<tokio::sync::Mutex<()>>,
     /// The task that writes report saves (see `saves`).
     saver: saves::Saver,
+    /// Nothing is ever sent on it: SQLite has no channel between the processes sharing a file,
+    /// and a process's own changes are acted on where they are made (see [`crate::changes`]).
+    changes: tokio::sync::broadcast::Sender<crate::Change>,
 }
 
 /// A write transaction (BEGIN IMMEDIATE) holding this process's write gate until it ends.
@@ -76,21 +75,6 @@ impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
         &mut self.tx
     }
-}
-
-/// The time now, in the one format every stored timestamp uses.
-pub(crate) fn now() -> String {
-    ts_string(jiff::Timestamp::now())
-}
-
-/// RFC 3339 in UTC with exactly three fractional digits ("2023-10-30T08:00:00.000Z"), so that
-/// stored timestamps compare correctly as strings (jiff's own Display drops a zero fraction).
-pub(crate) fn ts_string(ts: jiff::Timestamp) -> String {
-    format!(
-        "{}.{:03}Z",
-        ts.strftime("%Y-%m-%dT%H:%M:%S"),
-        ts.subsec_millisecond()
-    )
 }
 
 impl SqliteStore {
@@ -126,6 +110,7 @@ impl SqliteStore {
             pool,
             write_gate,
             saver,
+            changes: tokio::sync::broadcast::channel(64).0,
         };
         store.backfill_search().await?;
         Ok(store)
@@ -174,5 +159,13 @@ impl Store for SqliteStore {
             tracing::warn!(error = %e, "could not checkpoint the database on close");
         }
         self.pool.close().await;
+    }
+
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<crate::Change> {
+        self.changes.subscribe()
+    }
+
+    fn announces_every_change(&self) -> bool {
+        false
     }
 }

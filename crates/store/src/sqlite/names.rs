@@ -2,6 +2,8 @@
 
 use super::*;
 
+pub(crate) use crate::logic::import::NameKind;
+
 /// Finds or creates a named unit or leader and returns its id.
 pub(crate) async fn name_id(
     conn: &mut SqliteConnection,
@@ -67,23 +69,4 @@ pub(crate) async fn set_entry_names(
         .await?;
     }
     Ok(true)
-}
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum NameKind {
-    Units,
-    Leaders,
-}
-
-impl NameKind {
-    pub(crate) fn tables(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            NameKind::Units => ("entry_units", "units", "unit_id"),
-            NameKind::Leaders => ("entry_leaders", "leaders", "leader_id"),
-        }
-    }
-}
-
-pub(crate) fn strings<T: ToString>(v: &[T]) -> Vec<String> {
-    v.iter().map(ToString::to_string).collect()
 }

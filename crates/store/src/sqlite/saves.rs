@@ -12,10 +12,10 @@
 //! so it must never be abandoned half-way: it runs on a task of its own that no request can
 //! cancel, and after any error the task rolls back before the connection goes back to the pool.
 
-use super::workflow::{snapshot, subject, view_of};
+use super::workflow::view_of;
 use super::{audit, now};
+use crate::logic::reports::{check_save, may_try_fast_save, saved, snapshot, subject};
 use crate::{ReportEdit, ReportView, StoreError};
-use duban_core::access::check_writable;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{ConnectOptions, Row};
 use std::sync::Arc;
@@ -83,7 +83,10 @@ async fn writer(
                 let result = save(&mut c, &job).await;
                 // A database error may have left the connection unusable: open a new one for
                 // the next save rather than find out.
-                if !matches!(result, Err(StoreError::Database(_))) {
+                if !matches!(
+                    result,
+                    Err(StoreError::Database(_) | StoreError::Unavailable(_))
+                ) {
                     connection = Some(c);
                 }
                 result
@@ -98,14 +101,8 @@ async fn writer(
 async fn save(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, StoreError> {
     let (base, edit) = (&job.base, &job.edit);
     let updated_at = now();
-    let after = ReportView {
-        progress: edit.progress.as_str().to_owned(),
-        on_schedule: edit.on_schedule,
-        version: base.version + 1,
-        updated_at: updated_at.clone(),
-        ..base.clone()
-    };
-    if edit.version.is_none_or(|v| v == base.version) {
+    let after = saved(base, edit, base.version + 1, updated_at.clone());
+    if may_try_fast_save(base, edit) {
         let fast = sqlx::query(
             "BEGIN IMMEDIATE;
              UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1,
@@ -132,7 +129,7 @@ async fn save(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
         match fast {
             Ok(rows) => {
                 if let [row] = rows.as_slice()
-                    && row.get::<i64, _>(0) == after.version
+                    && row.try_get::<i64, _>(0)? == after.version
                 {
                     return Ok(after);
                 }
@@ -154,18 +151,7 @@ async fn slow(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
     let (base, edit) = (&job.base, &job.edit);
     let mut tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await?;
     let before = view_of(&mut tx, base.id).await?;
-    check_writable(before.round_state, before.state)?;
-    if let Some(v) = edit.version
-        && v != before.version
-    {
-        return Err(StoreError::conflict(
-            "stale_version",
-            format!(
-                "the report changed since version {v} (now {}); reload and edit again",
-                before.version
-            ),
-        ));
-    }
+    check_save(&before, edit)?;
     let updated_at = now();
     let version: i64 = sqlx::query_scalar(
         "UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1,
@@ -177,13 +163,7 @@ async fn slow(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
     .bind(base.id)
     .fetch_one(&mut *tx)
     .await?;
-    let after = ReportView {
-        progress: edit.progress.as_str().to_owned(),
-        on_schedule: edit.on_schedule,
-        version,
-        updated_at,
-        ..before.clone()
-    };
+    let after = saved(&before, edit, version, updated_at);
     audit(
         &mut tx,
         &job.actor,

@@ -1,0 +1,47 @@
+//! The audit log on PostgreSQL: reading it back, newest first. (Records are written by
+//! [`super::audit`] in the transaction of the change they describe; triggers keep the table
+//! append-only.)
+
+use super::PgStore;
+use super::rows::col;
+use crate::{Audit, AuditFilter, AuditRecord, StoreError};
+
+#[async_trait::async_trait]
+impl Audit for PgStore {
+    async fn audit(&self, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
+        self.audit_filtered(&AuditFilter::default(), limit).await
+    }
+
+    async fn audit_filtered(
+        &self,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        // strpos() rather than LIKE: user text may hold % and _, which LIKE would read as
+        // wildcards.
+        let rows = sqlx::query(
+            "SELECT at, actor, action, subject, before, after FROM audit_log
+             WHERE strpos(actor, $1) > 0 AND strpos(action, $2) > 0 AND strpos(subject, $3) > 0
+             ORDER BY id DESC LIMIT $4",
+        )
+        .bind(&filter.actor)
+        .bind(&filter.action)
+        .bind(&filter.subject)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRecord {
+                    at: col(r, "at")?,
+                    actor: col(r, "actor")?,
+                    action: col(r, "action")?,
+                    subject: col(r, "subject")?,
+                    before: json(col(r, "before")?),
+                    after: json(col(r, "after")?),
+                })
+            })
+            .collect()
+    }
+}

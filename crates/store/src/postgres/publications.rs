@@ -1,0 +1,217 @@
+//! Publications on PostgreSQL: a round's table assembled from its rows, frozen and hashed into
+//! the chain, and read back by period, by hash and for verification. The statements and the
+//! pure steps are `logic`'s, the same as SQLite's, so the same rows give the same bytes and
+//! the same hashes on both.
+//!
+//! Instances publish at the same moment, so appending to the chain takes the `CHAIN` advisory
+//! lock before anything is read: the second publisher waits until the first commits, then
+//! reads the head (and the round's last publication) the first left, links after it, or finds
+//! its round unchanged and publishes nothing. `chain_position`'s unique key backs that up.
+
+use super::search::index_publication;
+use super::{PgStore, announce, audit, lock, locks, now};
+use crate::logic::publications::{
+    CHAIN_HEAD_SQL, CHAIN_SQL, ChainRow, Frozen, INSERT_SQL, LAST_OF_ROUND_SQL, PublicationRow,
+    SUMMARY_COLUMNS, SUMMARY_FROM, SummaryRow, sort_published, summaries, verify,
+};
+use crate::logic::table::{self, ApprovedExtensions, RoundRows};
+use crate::{
+    Change, ImportOutcome, Publication, PublicationSummary, Publications, StoreError, VerifyReport,
+};
+use duban_core::{Period, Table};
+use sqlx::AssertSqlSafe;
+use sqlx::postgres::PgConnection;
+
+/// Reads a round's table as it stands: reports not accepted show as not reported.
+pub(super) async fn load_round_table(
+    conn: &mut PgConnection,
+    round: i64,
+    extensions: ApprovedExtensions,
+) -> Result<Table, StoreError> {
+    let head = sqlx::query_as(table::HEAD_SQL)
+        .bind(round)
+        .fetch_one(&mut *conn)
+        .await?;
+    let units = sqlx::query_as(table::UNITS_SQL)
+        .bind(round)
+        .fetch_all(&mut *conn)
+        .await?;
+    let leaders = sqlx::query_as(table::LEADERS_SQL)
+        .bind(round)
+        .fetch_all(&mut *conn)
+        .await?;
+    let approved = match extensions {
+        ApprovedExtensions::Shown => {
+            sqlx::query_as(table::APPROVED_SQL)
+                .bind(round)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        ApprovedExtensions::Omitted => Vec::new(),
+    };
+    let reports = sqlx::query_as(table::REPORTS_SQL)
+        .bind(round)
+        .fetch_all(&mut *conn)
+        .await?;
+    table::assemble(RoundRows {
+        head,
+        units,
+        leaders,
+        approved,
+        reports,
+    })
+}
+
+/// Freezes a round's current table as a new publication, unless the newest one of the round
+/// already holds exactly these bytes. Runs inside the caller's transaction, and announces the
+/// publication to every instance when that commits.
+pub(super) async fn publish_round(
+    conn: &mut PgConnection,
+    round: i64,
+    extensions: ApprovedExtensions,
+    actor: &str,
+) -> Result<Option<PublicationSummary>, StoreError> {
+    // One publisher at a time, until it commits (see the module's documentation). Taken before
+    // the round's rows are read, so what is compared with the last publication is what the
+    // publisher before left.
+    lock(conn, locks::CHAIN).await?;
+    // The round's row too: a review in progress (holding it FOR SHARE) commits first and its
+    // acceptance is read below; reviews starting now wait and then find the round published.
+    sqlx::query("SELECT id FROM rounds WHERE id = $1 FOR UPDATE")
+        .bind(round)
+        .execute(&mut *conn)
+        .await?;
+    let table = load_round_table(conn, round, extensions).await?;
+    let frozen = Frozen::new(&table);
+    let last_of_round: Option<(i64, String)> = sqlx::query_as(LAST_OF_ROUND_SQL)
+        .bind(round)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if frozen.is_published_as(last_of_round.as_ref()) {
+        return Ok(None);
+    }
+    let head: Option<(i64, String)> = sqlx::query_as(CHAIN_HEAD_SQL)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let new = frozen.link(head, last_of_round, now());
+    let id: i64 = sqlx::query_scalar(INSERT_SQL)
+        .bind(round)
+        .bind(&new.period)
+        .bind(new.chain_position)
+        .bind(&new.sha256)
+        .bind(&new.content_sha256)
+        .bind(&new.previous_sha256)
+        .bind(&new.published_at)
+        .bind(new.supersedes)
+        .bind(&new.content)
+        .fetch_one(&mut *conn)
+        .await?;
+    index_publication(conn, round, id, &table).await?;
+    sqlx::query("UPDATE rounds SET state = 'published' WHERE id = $1")
+        .bind(round)
+        .execute(&mut *conn)
+        .await?;
+    audit(
+        conn,
+        actor,
+        "publication.create",
+        &new.subject(),
+        None,
+        Some(new.audit_after()),
+    )
+    .await?;
+    announce(
+        conn,
+        &Change::Published {
+            period: new.period.clone(),
+        },
+    )
+    .await?;
+    let row: SummaryRow = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM} WHERE p.id = $1"
+    )))
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    row.summary().map(Some)
+}
+
+#[async_trait::async_trait]
+impl Publications for PgStore {
+    async fn import_table(&self, table: &Table, actor: &str) -> Result<ImportOutcome, StoreError> {
+        super::import::import_table(self, table, actor).await
+    }
+
+    async fn published(&self) -> Result<Vec<PublicationSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM}
+             WHERE p.id IN (SELECT MAX(id) FROM publications GROUP BY round_id)"
+        );
+        let rows = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut v = summaries(rows)?;
+        sort_published(&mut v);
+        Ok(v)
+    }
+
+    async fn latest_publication(&self, period: Period) -> Result<Option<Publication>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS}, p.content {SUMMARY_FROM} WHERE p.period = $1 ORDER BY p.id DESC LIMIT 1"
+        );
+        let row: Option<PublicationRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(period.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(PublicationRow::publication).transpose()
+    }
+
+    async fn latest_sha256(&self, period: Period) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT sha256 FROM publications WHERE period = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(period.to_string())
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn publication(&self, sha256: &str) -> Result<Option<Publication>, StoreError> {
+        let sql = format!("SELECT {SUMMARY_COLUMNS}, p.content {SUMMARY_FROM} WHERE p.sha256 = $1");
+        let row: Option<PublicationRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(PublicationRow::publication).transpose()
+    }
+
+    async fn publications_of(&self, period: Period) -> Result<Vec<PublicationSummary>, StoreError> {
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM} WHERE p.period = $1 ORDER BY p.id DESC"
+        );
+        let rows = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(period.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        summaries(rows)
+    }
+
+    async fn round_table(&self, period: Period) -> Result<Option<Table>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let round: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM rounds WHERE period = $1 ORDER BY id DESC LIMIT 1")
+                .bind(period.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
+        match round {
+            Some(r) => Ok(Some(
+                load_round_table(&mut conn, r, ApprovedExtensions::Shown).await?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    async fn verify(&self) -> Result<VerifyReport, StoreError> {
+        let rows: Vec<ChainRow> = sqlx::query_as(CHAIN_SQL).fetch_all(&self.pool).await?;
+        Ok(verify(&rows))
+    }
+}

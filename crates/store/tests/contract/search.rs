@@ -1,0 +1,262 @@
+//! 检索: the same queries give the same hits on both backends.
+
+use crate::common::*;
+use crate::harness::run_on;
+use duban_store::SearchHit;
+
+/// Four rounds of two governments: 菏泽 2023Q2 (made up from Q3), 2023Q3 (corrected once,
+/// so a superseded text exists), 2023Q4 (collected and published here), and a county's 2024H1.
+async fn load(store: &dyn Store) {
+    let mut q2 = heze();
+    q2.period = period("2023Q2");
+    q2.title = q2.title.replace("三季度", "二季度");
+    q2.targets[38].entries[0].progress = "二季度完成储备粮轮换".into();
+    q2.targets[0].entries[0].progress = "二季度推进养老服务".into();
+    store.import_table(&q2, "test").await.unwrap();
+    store.import_table(&heze(), "test").await.unwrap();
+    store.import_table(&layouts(), "test").await.unwrap();
+    let mut corrected = heze();
+    corrected.targets[1].entries[0].progress = "更正后：一般公共预算收入增长7.0%".into();
+    store.import_table(&corrected, "test").await.unwrap();
+
+    let q4 = period("2023Q4");
+    store
+        .open_round(q4, date("2099-01-10"), "user:office")
+        .await
+        .unwrap();
+    let reports = store.reports(q4).await.unwrap();
+    accept(store, &reports[0], "四季度储备粮轮换完成，PM2.5浓度下降").await;
+    accept(store, &reports[10], "智慧城市 青年 就业").await;
+    store.publish(q4, "user:office").await.unwrap();
+}
+
+const QUERIES: &[&str] = &[
+    // One character.
+    "粮",
+    "税",
+    "县",
+    "市",
+    "5",
+    // Two.
+    "养老",
+    "财政",
+    "青年",
+    "菏泽",
+    "基站",
+    // Three.
+    "储备粮",
+    "团市委",
+    "李春英",
+    "聂元科",
+    // Four.
+    "智慧城市",
+    "市财政局",
+    "税费支持",
+    "老旧小区",
+    // Two words, mixed scripts, letters in any case.
+    "智慧 城市",
+    "青年 就业",
+    "PM2.5",
+    "pm2.5",
+    "5G基站",
+    "5g",
+    "PM2.5 浓度",
+    // The superseded text and the correction.
+    "增长6.9%",
+    "增长7.0%",
+    "更正后",
+    // Nothing searchable, nothing there.
+    "，。",
+    "",
+    "  ",
+    "不存在的词语",
+];
+
+const PERIODS: &[Option<&str>] = &[
+    None,
+    Some("2023Q2"),
+    Some("2023Q3"),
+    Some("2023Q4"),
+    Some("2024H1"),
+    Some("2022"),
+];
+
+/// Every query in every period, with the publication hash checked to be the round's newest
+/// and then left out (the hashes cover the publishing time, which differs between stores).
+async fn answers(store: &dyn Store) -> Vec<(String, Option<&'static str>, Vec<SearchHit>)> {
+    let mut out = Vec::new();
+    for q in QUERIES {
+        for p in PERIODS {
+            let query = SearchQuery {
+                text: (*q).to_owned(),
+                period: p.map(period),
+                limit: 50,
+            };
+            let mut hits = store.search(&query).await.unwrap();
+            for h in &mut hits {
+                let newest = store.latest_sha256(h.period).await.unwrap();
+                assert_eq!(Some(&h.sha256), newest.as_ref(), "{q} {p:?}");
+                h.sha256.clear();
+            }
+            out.push(((*q).to_owned(), *p, hits));
+        }
+    }
+    out
+}
+
+/// (period, target, entry) of each hit.
+fn places(hits: &[SearchHit]) -> Vec<(String, u32, u32)> {
+    hits.iter()
+        .map(|h| (h.period.to_string(), h.target_no, h.entry))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_queries_give_the_same_hits_on_both_backends() {
+    run_on(&[Backend::Sqlite, Backend::Postgres], |stores| async move {
+        let (sqlite, postgres) = (&stores[0].0, &stores[1].0);
+        load(&**sqlite).await;
+        load(&**postgres).await;
+        let expected = answers(&**sqlite).await;
+        let found = answers(&**postgres).await;
+        let mut differ = Vec::new();
+        for (e, f) in expected.iter().zip(&found) {
+            if e != f {
+                differ.push(format!(
+                    "{:?} in {:?}: SQLite {:?}, PostgreSQL {:?}",
+                    e.0,
+                    e.1,
+                    places(&e.2),
+                    places(&f.2)
+                ));
+            }
+        }
+        assert!(differ.is_empty(), "{}", differ.join("\n"));
+        // Not a comparison of two empty lists.
+        let with_hits = expected.iter().filter(|(_, _, h)| !h.is_empty()).count();
+        assert!(with_hits > 40, "{with_hits}");
+    })
+    .await;
+}
+
+contract!(
+    /// Hits as a reader expects them: only each round's newest publication, newest round
+    /// first, then by target and entry; the text must really be there.
+    hits_come_from_the_newest_publications,
+    |store, _db| async move {
+        load(&*store).await;
+        let search = |text: &'static str, p: Option<&'static str>, limit: usize| {
+            let store = store.clone();
+            async move {
+                let query = SearchQuery {
+                    text: text.to_owned(),
+                    period: p.map(period),
+                    limit,
+                };
+                store.search(&query).await.unwrap()
+            }
+        };
+        let at = |list: &[(&str, u32, u32)]| -> Vec<(String, u32, u32)> {
+            list.iter().map(|(p, t, e)| ((*p).to_owned(), *t, *e)).collect()
+        };
+
+        // 储备粮 is in target 39's content, so in every 菏泽 round; Q4's report 1 says it too.
+        let grain = search("储备粮", None, 50).await;
+        assert_eq!(
+            places(&grain),
+            at(&[
+                ("2023Q4", 1, 0),
+                ("2023Q4", 39, 0),
+                ("2023Q3", 39, 0),
+                ("2023Q2", 39, 0)
+            ])
+        );
+        let first = &grain[0];
+        assert_eq!(
+            (first.government.as_str(), first.deadline.as_str()),
+            (GOV, "年底")
+        );
+        assert_eq!(first.content, heze().targets[0].content);
+        assert_eq!(
+            (first.progress.as_str(), first.on_schedule),
+            ("四季度储备粮轮换完成，PM2.5浓度下降", Some(true))
+        );
+        assert_eq!(
+            (&first.leaders, &first.units),
+            (
+                &heze().targets[0].entries[0].leaders,
+                &heze().targets[0].entries[0].units
+            )
+        );
+        assert_eq!(
+            Some(&first.sha256),
+            store.latest_sha256(period("2023Q4")).await.unwrap().as_ref()
+        );
+        // Not accepted in Q4: published as not reported.
+        assert_eq!((grain[1].progress.as_str(), grain[1].on_schedule), ("", None));
+        assert_eq!(
+            places(&search("储备粮", Some("2023Q3"), 50).await),
+            at(&[("2023Q3", 39, 0)])
+        );
+        assert_eq!(places(&search("粮", None, 50).await), places(&grain));
+        assert_eq!(
+            places(&search("养老", None, 50).await),
+            at(&[("2023Q3", 33, 0), ("2023Q2", 1, 0), ("2023Q2", 33, 0)])
+        );
+        // Leaders and units are searched; the limit cuts the list.
+        assert_eq!(
+            places(&search("李春英", None, 3).await),
+            at(&[("2023Q4", 1, 0), ("2023Q4", 2, 0), ("2023Q4", 3, 0)])
+        );
+        assert_eq!(
+            places(&search("市财政局", Some("2023Q3"), 50).await),
+            at(&[
+                ("2023Q3", 2, 0),
+                ("2023Q3", 3, 0),
+                ("2023Q3", 4, 0),
+                ("2023Q3", 5, 0),
+                ("2023Q3", 11, 0),
+                ("2023Q3", 26, 0)
+            ])
+        );
+        assert_eq!(
+            places(&search("智慧城市", None, 50).await),
+            at(&[
+                ("2023Q4", 11, 0),
+                ("2023Q4", 23, 0),
+                ("2023Q3", 23, 0),
+                ("2023Q2", 23, 0)
+            ])
+        );
+        // Letters in any case; words of two scripts.
+        let pm = at(&[("2023Q4", 1, 0), ("2023Q3", 10, 0), ("2023Q2", 10, 0)]);
+        assert_eq!(places(&search("PM2.5", None, 50).await), pm);
+        assert_eq!(places(&search("pm2.5", None, 50).await), pm);
+        let county = search("5G基站", None, 50).await;
+        assert_eq!(places(&county), at(&[("2024H1", 3, 0)]));
+        assert_eq!(county[0].government, "某某县人民政府");
+        assert_eq!(
+            places(&search("青年 就业", None, 50).await),
+            at(&[("2023Q4", 11, 0)])
+        );
+        assert_eq!(
+            places(&search("张三", None, 50).await),
+            at(&[("2024H1", 1, 0), ("2024H1", 2, 0), ("2024H1", 3, 0)])
+        );
+        assert!(search("张三", Some("2023Q3"), 50).await.is_empty());
+        // The corrected text replaced the old one in Q3; Q2 still says it.
+        assert_eq!(
+            places(&search("增长6.9%", None, 50).await),
+            at(&[("2023Q2", 2, 0)])
+        );
+        let corrected = search("更正后", None, 50).await;
+        assert_eq!(places(&corrected), at(&[("2023Q3", 2, 0)]));
+        assert_eq!(
+            corrected[0].progress,
+            "更正后：一般公共预算收入增长7.0%"
+        );
+        assert!(search("，。", None, 50).await.is_empty());
+        assert!(search("", None, 50).await.is_empty());
+        assert!(search("储备粮", Some("2022"), 50).await.is_empty());
+    }
+);
