@@ -127,21 +127,36 @@ pub async fn login(
 /// argon2id of a random password nobody knows, for the no-such-user path of [`login`].
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$W6rLBFcO8GTwaPGyDLIWJmQvZP2O2iGm1hqWcK2O0tY";
 
-/// The client's address, for throttling; "unknown" when the server was not started with
-/// connection info (tests driving the router directly).
+/// The client's address, for throttling and the audit log; "unknown" when the server was not
+/// started with connection info (tests driving the router directly). Behind a reverse proxy
+/// every connection comes from the proxy, so with [`AppState::trust_proxy`] the address is the
+/// last one in `X-Forwarded-For`, the one the proxy itself added; never the first, which the
+/// client writes.
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let forwarded = state
+            .trust_proxy
+            .then(|| {
+                let header = parts.headers.get("x-forwarded-for")?.to_str().ok()?;
+                let last = header.rsplit(',').next()?.trim();
+                last.parse::<std::net::IpAddr>().ok()
+            })
+            .flatten();
+        Ok(ClientAddr(match forwarded {
+            Some(ip) => ip.to_string(),
+            None => parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
                 .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
-        ))
+        }))
     }
 }
 
@@ -176,18 +191,20 @@ pub async fn actor_of(parts: &Parts, state: &AppState) -> Result<Option<Actor>, 
     if let Some(actor) = state.actors.get(&hash, kind) {
         return Ok(Some(actor));
     }
+    let generation = state.actors.generation();
     let actor = state.store.actor_by_token(&hash, kind).await?;
     if let Some(a) = &actor {
-        state.actors.put(hash, kind, a.clone());
+        state.actors.put(hash, kind, a.clone(), generation);
     }
     Ok(actor)
 }
 
 /// How long this process trusts what it last read about a token. Every API call and work page
 /// asks who is calling; remembering the answer briefly saves a database round trip on each.
-/// A logout or password change made through this process takes effect at once (it calls
-/// [`ActorCache::forget_token`] / [`ActorCache::forget_user`]); one made through another
-/// instance sharing the database, or an account's units changed, within this long.
+/// A logout or password change takes effect at once: made through this process, it calls
+/// [`ActorCache::forget_token`] / [`ActorCache::forget_user`]; made through another instance,
+/// storage announces it ([`duban_store::Change`]; on PostgreSQL). An account's units changed,
+/// or a logout by another process sharing a SQLite file, take effect within this long.
 pub const ACTOR_CACHE_TTL: Duration = Duration::from_secs(5);
 
 /// Tokens past this many are dropped wholesale rather than tracked one by one: the cache is
@@ -201,6 +218,9 @@ type TokenKey = (String, &'static str);
 #[derive(Debug, Default)]
 pub struct ActorCache {
     map: std::sync::RwLock<std::collections::HashMap<TokenKey, (Actor, std::time::Instant)>>,
+    /// Bumped by every forget, so that an answer read from storage before a logout is not
+    /// kept after it.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl ActorCache {
@@ -210,8 +230,16 @@ impl ActorCache {
         (at.elapsed() < ACTOR_CACHE_TTL).then(|| actor.clone())
     }
 
-    fn put(&self, hash: String, kind: TokenKind, actor: Actor) {
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Keeps what storage said about a token, unless a forget came since it was asked.
+    fn put(&self, hash: String, kind: TokenKind, actor: Actor, generation: u64) {
         if let Ok(mut map) = self.map.write() {
+            if self.generation() != generation {
+                return;
+            }
             if map.len() >= ACTOR_CACHE_MAX {
                 map.clear();
             }
@@ -222,6 +250,8 @@ impl ActorCache {
     /// After a logout: the token must stop working here at once.
     pub fn forget_token(&self, hash: &str) {
         if let Ok(mut map) = self.map.write() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             map.retain(|(h, _), _| h != hash);
         }
     }
@@ -229,7 +259,18 @@ impl ActorCache {
     /// After a password change, which ends every session and token of the account.
     pub fn forget_user(&self, user_id: i64) {
         if let Ok(mut map) = self.map.write() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             map.retain(|_, (a, _)| a.user_id != user_id);
+        }
+    }
+
+    /// When announcements may have been missed.
+    pub fn forget_all(&self) {
+        if let Ok(mut map) = self.map.write() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+            map.clear();
         }
     }
 }

@@ -3,10 +3,12 @@
 //! `Arc`, and a repeat visitor gets `304 Not Modified`.
 //!
 //! A page for "the latest publication of 2023Q3" can change when a correction is published,
-//! possibly by another process sharing the database. So each cached page remembers the hash it
-//! was rendered from and re-asks storage for the latest hash at most once per
-//! [`REVALIDATE_AFTER`]; a permalink (`/publications/{sha256}`) never changes and is never
-//! re-asked.
+//! possibly by another process sharing the database. Storage announces every publication
+//! ([`duban_store::Change`]) and the pages of its period are forgotten at once. On PostgreSQL
+//! the announcements come from every instance, so nothing else is needed; on SQLite they come
+//! only from this process, so each cached page also remembers the hash it was rendered from
+//! and re-asks storage for the latest hash at most once per [`REVALIDATE_AFTER`]. A permalink
+//! (`/publications/{sha256}`) never changes and is never re-asked.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -231,6 +233,9 @@ pub enum Key {
 #[derive(Debug)]
 pub struct PageCache {
     map: RwLock<HashMap<Key, Arc<Rendered>>>,
+    /// Bumped by every forget. A page rendered from what storage said before a forget must not
+    /// be kept after it: see [`PageCache::put_unless_forgotten`].
+    generation: AtomicU64,
     /// How long a "latest" page is trusted before storage is asked again.
     pub revalidate_after: Duration,
 }
@@ -245,6 +250,7 @@ impl PageCache {
     pub fn new(revalidate_after: Duration) -> PageCache {
         PageCache {
             map: RwLock::default(),
+            generation: AtomicU64::new(0),
             revalidate_after,
         }
     }
@@ -259,9 +265,34 @@ impl PageCache {
         }
     }
 
-    /// Forgets every "latest" resource of a period (after this process publishes).
+    /// Where the forgets stand; take it before reading what a page is rendered from.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Keeps a page unless something was forgotten since `generation` was taken: the page may
+    /// then have been rendered from a publication that is no longer the latest, and with no
+    /// revalidation interval (PostgreSQL) nothing else would ever replace it.
+    pub fn put_unless_forgotten(&self, key: Key, value: Arc<Rendered>, generation: u64) {
+        if let Ok(mut m) = self.map.write()
+            && self.generation.load(Ordering::Acquire) == generation
+        {
+            m.insert(key, value);
+        }
+    }
+
+    /// Forgets everything (announcements may have been missed).
+    pub fn forget_all(&self) {
+        if let Ok(mut m) = self.map.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            m.clear();
+        }
+    }
+
+    /// Forgets every "latest" resource of a period (after a publication of it).
     pub fn forget_period(&self, period: &str) {
         if let Ok(mut m) = self.map.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
             m.retain(|k, _| match k {
                 Key::LatestPage(p, _) | Key::LatestJson(p) | Key::Download(p, _) => p != period,
                 Key::Target(year, ..) => !period.starts_with(&year.to_string()),

@@ -36,7 +36,7 @@ pub use error::ApiError;
 pub use routes::{UPLOADS_AT_ONCE, route_table};
 
 use axum::Router;
-use duban_store::Store;
+use duban_store::{Change, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::csrf::CsrfLayer;
@@ -56,16 +56,60 @@ pub struct AppState {
     /// Import uploads being read and parsed now, at most [`UPLOADS_AT_ONCE`]: each may hold
     /// tens of megabytes, so more wait their turn with a 503 instead of growing the process.
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Whether requests come through a reverse proxy that sets `X-Forwarded-For` (see
+    /// [`auth::ClientAddr`]); off unless the deployment says so, since a client could
+    /// otherwise name any address it likes.
+    pub trust_proxy: bool,
 }
 
 impl AppState {
+    /// The state for a store, following the changes it announces (call it inside the tokio
+    /// runtime that will serve).
     pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState {
+        // When every process's changes are announced (PostgreSQL), a cached page is current
+        // until an announcement says otherwise; asking storage again would only cost time.
+        let revalidate_after = if store.announces_every_change() {
+            Duration::MAX
+        } else {
+            cache::REVALIDATE_AFTER
+        };
+        let state = AppState {
             store,
-            cache: Arc::default(),
+            cache: Arc::new(cache::PageCache::new(revalidate_after)),
             public_checks: true,
             actors: Arc::default(),
             uploads: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
+            trust_proxy: false,
+        };
+        tokio::spawn(follow_changes(
+            state.store.changes(),
+            Arc::clone(&state.cache),
+            Arc::clone(&state.actors),
+        ));
+        state
+    }
+}
+
+/// Forgets what a change made stale, in this process, as storage announces it. Ends when the
+/// store is gone.
+async fn follow_changes(
+    mut changes: tokio::sync::broadcast::Receiver<Change>,
+    cache: Arc<cache::PageCache>,
+    actors: Arc<auth::ActorCache>,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match changes.recv().await {
+            Ok(Change::Published { period }) => cache.forget_period(&period),
+            Ok(Change::TokenEnded { token_sha256 }) => actors.forget_token(&token_sha256),
+            Ok(Change::UserTokensEnded { user_id }) => actors.forget_user(user_id),
+            // Announcements were missed (by the database connection, or by this task falling
+            // behind): nothing held can be trusted.
+            Ok(Change::Resync) | Err(RecvError::Lagged(_)) => {
+                cache.forget_all();
+                actors.forget_all();
+            }
+            Err(RecvError::Closed) => return,
         }
     }
 }

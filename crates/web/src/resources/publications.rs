@@ -79,6 +79,7 @@ async fn latest(
     content_type: &'static str,
     render: impl FnOnce(&Publication) -> Result<Vec<u8>, ApiError>,
 ) -> Result<Arc<Rendered>, ApiError> {
+    let generation = state.cache.generation();
     if let Some(r) = current(state, &key, period).await? {
         return Ok(r);
     }
@@ -89,7 +90,7 @@ async fn latest(
         .ok_or_else(|| ApiError::not_found(format!("no publication for {period}")))?;
     let body = render(&p)?;
     let r = compress(p.summary.sha256.clone(), content_type, LATEST, body).await?;
-    state.cache.put(key, r.clone());
+    state.cache.put_unless_forgotten(key, r.clone(), generation);
     Ok(r)
 }
 
@@ -172,6 +173,7 @@ pub async fn target_page(
 ) -> Result<Response, PageError> {
     let lang = q.lang();
     let key = Key::Target(year, no, lang.code());
+    let generation = state.cache.generation();
     let cached = state.cache.get(&key);
     if let Some(r) = &cached
         && !r.due_for_check(state.cache.revalidate_after)
@@ -220,7 +222,7 @@ pub async fn target_page(
         .map(String::into_bytes)
         .map_err(|e| ApiError::internal(&e))?;
     let r = compress(source, HTML, LATEST, body).await?;
-    state.cache.put(key, r.clone());
+    state.cache.put_unless_forgotten(key, r.clone(), generation);
     Ok(r.respond(&headers))
 }
 
@@ -294,6 +296,7 @@ pub async fn download(
         _ => return Err(ApiError::not_found("format")),
     };
     let key = Key::Download(period.to_string(), format);
+    let generation = state.cache.generation();
     if let Some(r) = current(&state, &key, period).await? {
         return Ok(r.respond(&headers));
     }
@@ -342,6 +345,6 @@ pub async fn download(
     .map_err(|e| ApiError::internal(&e))?
     .map_err(|e| ApiError::internal(&e))?;
     let r = Arc::new(r);
-    state.cache.put(key, r.clone());
+    state.cache.put_unless_forgotten(key, r.clone(), generation);
     Ok(r.respond(&headers))
 }
