@@ -33,7 +33,7 @@ const HEZE_2023_Q3: &str = include_str!("../../../fixtures/heze-2023-q3.txt");
     long_about = None
 )]
 struct Cli {
-    /// 数据库地址 / database URL (sqlite://FILE; created on first use)
+    /// 数据库地址 / database URL: sqlite://FILE (created on first use) or postgres://USER@HOST/DATABASE
     #[arg(
         long,
         env = "DUBAN_DB",
@@ -62,6 +62,9 @@ enum Command {
         /// 公开页面不显示“自动核查”提示 / do not show the automatic-check notes on public tables
         #[arg(long, env = "DUBAN_NO_PUBLIC_CHECKS")]
         no_public_checks: bool,
+        /// 运行在反向代理之后：客户端地址取自 X-Forwarded-For 的最后一项 / behind a reverse proxy: the client address is the last X-Forwarded-For entry
+        #[arg(long, env = "DUBAN_TRUST_PROXY")]
+        trust_proxy: bool,
     },
     /// 导入一览表（PDF 提取的文本、CSV/TSV（UTF-8 或 GBK）、XLSX）/ import a progress table (text from the PDF, CSV/TSV in UTF-8 or GBK, XLSX)
     Import {
@@ -127,6 +130,24 @@ enum Command {
     Backup {
         /// 备份文件（不得已存在）/ the copy to write (must not exist)
         file: PathBuf,
+    },
+    /// 数据库维护 / database maintenance
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DbCommand {
+    /// 整库迁移到另一个（空的）数据库，如 SQLite → PostgreSQL / copy a whole deployment into another, empty database
+    Copy {
+        /// 源数据库 / the database to copy (sqlite://FILE or postgres://…)
+        #[arg(long)]
+        from: String,
+        /// 目标数据库（必须为空）/ the database to fill (must be empty)
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -220,9 +241,14 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve {
             bind,
             no_public_checks,
+            trust_proxy,
         } => {
             let store = open(&cli.db).await?;
-            serve(store, &bind, None, !no_public_checks).await
+            let options = ServeOptions {
+                public_checks: !no_public_checks,
+                trust_proxy,
+            };
+            serve(store, &bind, None, options).await
         }
         Command::Check { period, format } => {
             let store = open(&cli.db).await?;
@@ -354,6 +380,70 @@ async fn run(cli: Cli) -> Result<()> {
             println!("已备份到 / backed up to {}", file.display());
             Ok(())
         }
+        Command::Db {
+            command: DbCommand::Copy { from, to },
+        } => copy_database(&from, &to).await,
+    }
+}
+
+/// `duban db copy`: every row into an empty database, with a progress bar per table (on a
+/// terminal), then the target's chain verified.
+async fn copy_database(from: &str, to: &str) -> Result<()> {
+    use duban_store::copy::{CopyProgress, Database, copy};
+    let source = Database::open(from)
+        .await
+        .with_context(|| format!("cannot open the database {}", redacted(from)))?;
+    let target = Database::open(to)
+        .await
+        .with_context(|| format!("cannot open the database {}", redacted(to)))?;
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{msg:>16} {bar:40} {pos}/{len} rows")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut progress = |p: CopyProgress| {
+        bar.set_message(p.table);
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+    };
+    let result = copy(&source, &target, "duban db copy", &mut progress).await;
+    bar.finish_and_clear();
+    for db in [&source, &target] {
+        match db {
+            Database::Sqlite(s) => s.close().await,
+            Database::Postgres(p) => p.close().await,
+        }
+    }
+    let report = result?;
+    for (table, n) in &report.rows {
+        println!("{table:>16} {n}");
+    }
+    for p in &report.verify.problems {
+        eprintln!("✗ {p}");
+    }
+    if !report.verify.problems.is_empty() {
+        bail!(
+            "the copy does not verify: {} problems",
+            report.verify.problems.len()
+        );
+    }
+    println!(
+        "✓ 已复制，{} 个公开版本核验无误 / copied; {} publications verified",
+        report.verify.checked, report.verify.checked
+    );
+    Ok(())
+}
+
+/// A database URL fit for a message: a password in it is replaced by `***`.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) if credentials.contains(':') => {
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -409,7 +499,7 @@ static OPENED: std::sync::Mutex<Vec<Arc<dyn Store>>> = std::sync::Mutex::new(Vec
 async fn open(url: &str) -> Result<Arc<dyn Store>> {
     let store = duban_store::open(url)
         .await
-        .with_context(|| format!("cannot open the database {url}"))?;
+        .with_context(|| format!("cannot open the database {}", redacted(url)))?;
     if let Ok(mut opened) = OPENED.lock() {
         opened.push(store.clone());
     }
@@ -537,11 +627,18 @@ async fn import(
     Ok(())
 }
 
+/// How `serve` and `demo` set up the site.
+#[derive(Debug, Clone, Copy)]
+struct ServeOptions {
+    public_checks: bool,
+    trust_proxy: bool,
+}
+
 async fn serve(
     store: Arc<dyn Store>,
     bind: &str,
     banner: Option<String>,
-    public_checks: bool,
+    options: ServeOptions,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -552,7 +649,8 @@ async fn serve(
     }
     println!("督办 duban 已启动 / serving on http://{addr}/  (Ctrl-C 停止 / to stop)");
     let mut state = duban_web::AppState::new(store);
-    state.public_checks = public_checks;
+    state.public_checks = options.public_checks;
+    state.trust_proxy = options.trust_proxy;
     duban_web::serve(listener, state).await?;
     Ok(())
 }
@@ -631,5 +729,9 @@ async fn demo(bind: &str) -> Result<()> {
         dir.path().display(),
         table.title,
     );
-    serve(store, bind, Some(banner), true).await
+    let options = ServeOptions {
+        public_checks: true,
+        trust_proxy: false,
+    };
+    serve(store, bind, Some(banner), options).await
 }

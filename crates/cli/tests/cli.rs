@@ -6,6 +6,9 @@ use std::process::{Command, Output};
 /// Kill -9 under load, restart, nothing acknowledged lost (one test binary keeps linking cheap).
 mod reliability;
 
+/// Several `duban serve` processes on one PostgreSQL database, and `duban db copy`.
+mod instances;
+
 const HEZE: &str = include_str!("../../../fixtures/heze-2023-q3.txt");
 
 struct Env {

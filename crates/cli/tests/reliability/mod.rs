@@ -24,22 +24,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 64;
-const PASSWORD: &str = "crash-safety-1";
+pub(super) const PASSWORD: &str = "crash-safety-1";
 /// In every text this test saves, so its audit records are told apart from the setup's.
 const MARK: &str = "crash-safety";
 /// No single request, start or check may take longer than this.
-const TIMEOUT: Duration = Duration::from_secs(60);
+pub(super) const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The server process; killed (SIGKILL) and reaped when dropped, whatever the test did.
-struct Server {
+pub(super) struct Server {
     child: Child,
-    base: String,
+    pub(super) base: String,
     log: PathBuf,
 }
 
 impl Server {
     /// Starts `duban serve` on a free loopback port and waits for the address it prints.
-    fn start(dir: &Path, db: &str, n: usize) -> Server {
+    pub(super) fn start(dir: &Path, db: &str, n: usize) -> Server {
         let log = dir.join(format!("serve-{n}.log"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
             .args(["serve", "--bind", "127.0.0.1:0"])
@@ -76,13 +76,18 @@ impl Server {
         server
     }
 
-    fn kill(&mut self) {
+    pub(super) fn kill(&mut self) {
         // Child::kill is SIGKILL on Unix: no destructor, no checkpoint, no flush.
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
-    fn log_tail(&self) -> String {
+    /// Whether the process is still running (it has not exited or been killed).
+    pub(super) fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    pub(super) fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(20)..].join("\n")
@@ -95,7 +100,7 @@ impl Drop for Server {
     }
 }
 
-fn duban(db: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+pub(super) fn duban(db: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_duban"))
         .args(args)
         .env("DUBAN_DB", db)
@@ -119,7 +124,7 @@ fn duban(db: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
     out
 }
 
-fn http() -> reqwest::Client {
+pub(super) fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(TIMEOUT)
         .no_proxy()
@@ -127,7 +132,7 @@ fn http() -> reqwest::Client {
         .unwrap()
 }
 
-async fn login(base: &str, user: &str) -> String {
+pub(super) async fn login(base: &str, user: &str) -> String {
     let answer: serde_json::Value = http()
         .post(format!("{base}/api/v1/login"))
         .json(&serde_json::json!({"username": user, "password": PASSWORD}))
@@ -501,6 +506,6 @@ async fn kill_9_under_load_loses_no_acknowledged_save() {
 
 /// Prints a figure where CI's log shows it: the test harness captures `println!` of a passing
 /// test, but not a direct write to the process's standard error.
-fn figure(line: std::fmt::Arguments<'_>) {
+pub(super) fn figure(line: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
