@@ -407,12 +407,8 @@ async fn copy_database(from: &str, to: &str) -> Result<()> {
     };
     let result = copy(&source, &target, "duban db copy", &mut progress).await;
     bar.finish_and_clear();
-    for db in [&source, &target] {
-        match db {
-            Database::Sqlite(s) => s.close().await,
-            Database::Postgres(p) => p.close().await,
-        }
-    }
+    source.close().await;
+    target.close().await;
     let report = result?;
     for (table, n) in &report.rows {
         println!("{table:>16} {n}");

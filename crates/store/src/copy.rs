@@ -234,7 +234,7 @@ pub struct CopyReport {
 }
 
 impl Database {
-    /// Opens (and migrates) the database a URL names.
+    /// Opens (and migrates) the database a `--db` URL names; [`crate::open`] too.
     pub async fn open(url: &str) -> Result<Database, StoreError> {
         if url.starts_with("sqlite:") {
             Ok(Database::Sqlite(SqliteStore::open(url).await?))
@@ -244,6 +244,15 @@ impl Database {
             Err(StoreError::Invalid(format!(
                 "“{url}” is not a database URL: write sqlite://FILE or postgres://…"
             )))
+        }
+    }
+
+    /// Ends this process's use of the database (see [`crate::Store::close`]).
+    pub async fn close(&self) {
+        use crate::Store;
+        match self {
+            Database::Sqlite(s) => s.close().await,
+            Database::Postgres(p) => p.close().await,
         }
     }
 

@@ -258,13 +258,8 @@ pub trait Store:
 
 /// Opens the database a `--db` URL names.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url).await?))
-    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(PgStore::open(url).await?))
-    } else {
-        Err(StoreError::Invalid(format!(
-            "“{url}” is not a database URL: write sqlite://FILE or postgres://…"
-        )))
-    }
+    Ok(match copy::Database::open(url).await? {
+        copy::Database::Sqlite(s) => Arc::new(s),
+        copy::Database::Postgres(p) => Arc::new(p),
+    })
 }
