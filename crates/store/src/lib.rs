@@ -17,6 +17,8 @@ mod logic;
 mod model;
 mod postgres;
 mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use changes::Change;
 pub use error::StoreError;

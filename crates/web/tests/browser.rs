@@ -5,8 +5,10 @@
 //! reviewer, and the office approves the request; the public table shows it, and the target's
 //! own page follows it across rounds. Screenshots of the unit form, the dashboard, the
 //! extensions page and the target page, at desktop width and at 390 px, are written to
-//! `target/tmp/screenshots/`. Without chromedriver this test fails; it never skips.
+//! `target/tmp/screenshots/` (the run on PostgreSQL: `screenshots/postgres/`). The test runs once
+//! on each backend. Without chromedriver this test fails; it never skips.
 
+#[macro_use]
 mod common;
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -103,10 +105,14 @@ async fn login(c: &Client, base: &str, user: &str) {
     );
 }
 
-async fn screenshot(c: &Client, name: &str, width: u32) {
+/// Writes a screenshot at `width`; the PostgreSQL run's go to `screenshots/postgres/`.
+async fn screenshot(c: &Client, backend: common::Backend, name: &str, width: u32) {
     c.set_window_size(width, 1400).await.unwrap();
     let png = c.screenshot().await.unwrap();
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    let mut dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    if backend == common::Backend::Postgres {
+        dir.push("postgres");
+    }
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
     c.set_window_size(1280, 1400).await.unwrap();
@@ -142,9 +148,9 @@ async fn text_of(c: &Client, css: &str) -> String {
         .unwrap()
 }
 
-#[tokio::test]
-async fn the_cycle_in_a_browser() {
-    let site = common::site().await;
+on_both!(the_cycle_in_a_browser);
+async fn the_cycle_in_a_browser(backend: common::Backend) {
+    let site = common::site_on(backend).await;
     let base = site.base.clone();
     let id = site.report_id(39, 0).await;
     let (_driver, c) = browser().await;
@@ -159,8 +165,8 @@ async fn the_cycle_in_a_browser() {
         "last round's text is shown"
     );
     fill(&c, id, "全年增加市级储备粮2万吨", false, "save").await;
-    screenshot(&c, "unit-form", 1280).await;
-    screenshot(&c, "unit-form", 390).await;
+    screenshot(&c, backend, "unit-form", 1280).await;
+    screenshot(&c, backend, "unit-form", 390).await;
     // It asks for more time: the form folds open under the report.
     c.find(Locator::Css(&format!("#r{id} details.extend summary")))
         .await
@@ -205,8 +211,8 @@ async fn the_cycle_in_a_browser() {
     // The office approves the extension.
     login(&c, &base, "admin").await;
     c.goto(&format!("{base}/work/extensions")).await.unwrap();
-    screenshot(&c, "extensions", 1280).await;
-    screenshot(&c, "extensions", 390).await;
+    screenshot(&c, backend, "extensions", 1280).await;
+    screenshot(&c, backend, "extensions", 390).await;
     click_through(&c, "button[value=approve]").await;
     assert!(text_of(&c, "section.card").await.contains("已批准"));
 
@@ -273,8 +279,8 @@ async fn the_cycle_in_a_browser() {
     c.goto(&format!("{base}/work/2023Q4/dashboard"))
         .await
         .unwrap();
-    screenshot(&c, "dashboard", 1280).await;
-    screenshot(&c, "dashboard", 390).await;
+    screenshot(&c, backend, "dashboard", 1280).await;
+    screenshot(&c, backend, "dashboard", 390).await;
 
     login(&c, &base, "admin").await;
     c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
@@ -299,8 +305,8 @@ async fn the_cycle_in_a_browser() {
         page.contains("1.71万吨") && page.contains("完成年度目标"),
         "{page}"
     );
-    screenshot(&c, "target", 1280).await;
-    screenshot(&c, "target", 390).await;
+    screenshot(&c, backend, "target", 1280).await;
+    screenshot(&c, backend, "target", 390).await;
 
     // The pages keep their look under a Content-Security-Policy that refuses inline styles:
     // the stylesheet is a file, so the header still has its red rule.
@@ -325,6 +331,6 @@ async fn the_cycle_in_a_browser() {
         .await
         .unwrap();
     assert!(title.contains("duban"), "{title}");
-    screenshot(&c, "api-docs", 1280).await;
+    screenshot(&c, backend, "api-docs", 1280).await;
     c.close().await.unwrap();
 }

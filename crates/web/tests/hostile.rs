@@ -6,8 +6,6 @@
 mod common;
 
 use common::api::{Site, site};
-use duban_store::Audit;
-use duban_store::Extensions;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

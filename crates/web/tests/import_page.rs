@@ -3,7 +3,6 @@
 
 mod common;
 
-use duban_store::Publications;
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 

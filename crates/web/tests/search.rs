@@ -4,8 +4,6 @@
 mod common;
 
 use common::api::site;
-use duban_store::Publications;
-use duban_store::Workflow;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

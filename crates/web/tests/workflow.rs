@@ -1,13 +1,15 @@
 //! The 调度 cycle over the real API: roles, states, versions, throttling, and a permission
 //! matrix over every route.
 
+#[macro_use]
 mod common;
 
+use common::Backend;
 use common::PASSWORD;
-use common::api::site;
-use duban_store::{Audit, Publications};
+use common::api::site_on;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// The actors of the matrix, in its column order.
 const ACTORS: [&str; 6] = [
@@ -19,9 +21,9 @@ const ACTORS: [&str; 6] = [
     "admin",
 ];
 
-#[tokio::test]
-async fn a_report_goes_round_the_whole_cycle() {
-    let s = site().await;
+on_both!(a_report_goes_round_the_whole_cycle);
+async fn a_report_goes_round_the_whole_cycle(backend: Backend) {
+    let s = site_on(backend).await;
     let unit = s.login("unit_a").await;
     let reviewer = s.login("reviewer").await;
     let admin = s.token("admin").await;
@@ -311,9 +313,9 @@ async fn login_from(
     (r.status(), r.json().await.unwrap())
 }
 
-#[tokio::test]
-async fn a_guessing_address_slows_only_itself() {
-    let s = site().await;
+on_both!(a_guessing_address_slows_only_itself);
+async fn a_guessing_address_slows_only_itself(backend: Backend) {
+    let s = site_on(backend).await;
     let attacker = [127, 0, 0, 2];
     // Ten wrong guesses, at ten names so that no name's own delay comes into it.
     for i in 0..10 {
@@ -386,13 +388,13 @@ async fn a_guessing_address_slows_only_itself() {
     );
 }
 
+on_both!(permission_matrix);
 /// What each actor gets from each route. A route in `duban_web::route_table()` without a row
 /// here fails this test.
-#[tokio::test]
-async fn permission_matrix() {
+async fn permission_matrix(backend: Backend) {
     use StatusCode as S;
     const OK: S = S::OK;
-    let rows: Vec<(Method, &str, [S; 6])> = vec![
+    let rows: Vec<(Method, &'static str, [S; 6])> = vec![
         (Method::GET, "/", [OK; 6]),
         (Method::GET, "/static/duban.css", [OK; 6]),
         (Method::GET, "/tables/{period}", [OK; 6]),
@@ -800,111 +802,133 @@ async fn permission_matrix() {
         "a row for a route that no longer exists"
     );
 
-    for (method, pattern, expected) in rows {
-        for (actor, want) in ACTORS.iter().zip(expected) {
-            // A fresh site per cell, so one actor's success cannot change another's answer.
-            let s = site().await;
-            let token = s.token(actor).await;
-            // Entry 0 of target 6: led by 市发展改革委 (unit_a), leader 聂元科; unit_b is not on it.
-            let id = s.report_id(6, 0).await;
-            let unit_a = s.token("unit_a").await;
-            if pattern.ends_with("/submit")
-                || pattern.ends_with("/return")
-                || pattern.ends_with("/accept")
-                || pattern.ends_with("/review")
-            {
-                s.call(
-                    Method::PUT,
-                    &format!("/api/v1/reports/{id}"),
-                    unit_a.as_deref(),
-                    Some(json!({"progress": "进展", "on_schedule": true})),
-                )
-                .await;
+    // Four cells at a time: each makes its own site, and on PostgreSQL most of a cell's time is
+    // the server copying a database. (On this thread: a cell's future is not `Send`.)
+    let at_once = Arc::new(tokio::sync::Semaphore::new(4));
+    let cells = tokio::task::LocalSet::new();
+    cells
+        .run_until(async {
+            let mut running = tokio::task::JoinSet::new();
+            for (method, pattern, expected) in rows {
+                for (actor, want) in ACTORS.into_iter().zip(expected) {
+                    let permit = Arc::clone(&at_once).acquire_owned().await.unwrap();
+                    let method = method.clone();
+                    running.spawn_local(async move {
+                        matrix_cell(backend, method, pattern, actor, want).await;
+                        drop(permit);
+                    });
+                }
             }
-            if pattern.ends_with("/return")
-                || pattern.ends_with("/accept")
-                || pattern.ends_with("/review")
-            {
-                s.call(
-                    Method::POST,
-                    &format!("/api/v1/reports/{id}/submit"),
-                    unit_a.as_deref(),
-                    None,
-                )
-                .await;
+            while let Some(done) = running.join_next().await {
+                if let Err(e) = done {
+                    std::panic::resume_unwind(e.into_panic());
+                }
             }
-            // The decisions act on a pending request of unit_a's for the same entry.
-            let id = if pattern.contains("/extensions/{id}") {
-                let (st, x) = s
-                    .call(
-                        Method::POST,
-                        &format!("/api/v1/reports/{id}/extensions"),
-                        unit_a.as_deref(),
-                        Some(json!({"deadline": "2024-06-30", "reason": "项目审批未完成"})),
-                    )
-                    .await;
-                assert_eq!(st, StatusCode::CREATED, "{x}");
-                x["id"].as_i64().unwrap()
-            } else {
-                id
-            };
-            let sha = s.store.published().await.unwrap()[0].sha256.clone();
-            let is_q3_public = !pattern.contains("/rounds/") && !pattern.starts_with("/work/");
-            let path = pattern
-                .replace("{period}", if is_q3_public { "2023Q3" } else { "2023Q4" })
-                .replace("{sha256}", &sha)
-                .replace("{id}", &id.to_string())
-                .replace("{*file}", "swagger-ui.css")
-                .replace("{format}", "csv")
-                .replace("{year}", "2023")
-                .replace("{no}", "6");
-            let path = if pattern.ends_with("/search") {
-                format!("{path}?q=储备粮")
-            } else {
-                path
-            };
-            let body = match (method.as_str(), pattern) {
-                ("POST", "/login") => Some(
-                    json!({"username": actor, "password": if *actor == "anonymous" { "x" } else { PASSWORD }}),
-                ),
-                ("POST", "/work/import") => Some(json!({"file": "x"})),
-                ("POST", "/work/password") => {
-                    Some(json!({"current": PASSWORD, "new": "a new password 2"}))
-                }
-                ("POST", "/work/rounds") => Some(json!({"period": "2023M10", "due": "2099-01-01"})),
-                ("POST", "/work/reports/{id}") => {
-                    Some(json!({"progress": "新的进展", "on_schedule": "是", "action": "save"}))
-                }
-                ("POST", "/work/reports/{id}/review") => Some(json!({"action": "accept"})),
-                ("POST", "/api/v1/login") => Some(
-                    json!({"username": actor, "password": if *actor == "anonymous" { "x" } else { PASSWORD }}),
-                ),
-                ("POST", "/api/v1/rounds") => {
-                    Some(json!({"period": "2023M10", "due": "2099-01-01"}))
-                }
-                ("PUT", _) => Some(json!({"progress": "新的进展", "on_schedule": true})),
-                ("POST", p) if p.ends_with("/extension") || p.ends_with("/extensions") => {
-                    Some(json!({"deadline": "2024-06-30", "reason": "项目审批未完成"}))
-                }
-                ("POST", p) if p.ends_with("/comments") => {
-                    Some(json!({"body": "请核实储备粮数据"}))
-                }
-                ("POST", "/work/extensions/{id}/decide") => Some(json!({"action": "approve"})),
-                ("POST", "/api/v1/extensions/{id}/reject") => Some(json!({"note": "理由不充分"})),
-                ("POST", p) if p.ends_with("/return") => Some(json!({"reason": "请补充数据"})),
-                _ => None,
-            };
-            let (got, text) = s.call(method.clone(), &path, token.as_deref(), body).await;
-            assert_eq!(got, want, "{method} {pattern} as {actor}: {text}");
-        }
-    }
+        })
+        .await;
 }
 
+/// One cell of the matrix: `actor` calls `method pattern` on a fresh site and gets `want`.
+async fn matrix_cell(
+    backend: Backend,
+    method: Method,
+    pattern: &'static str,
+    actor: &'static str,
+    want: StatusCode,
+) {
+    // A fresh site per cell, so one actor's success cannot change another's answer.
+    let s = site_on(backend).await;
+    let token = s.token(actor).await;
+    // Entry 0 of target 6: led by 市发展改革委 (unit_a), leader 聂元科; unit_b is not on it.
+    let id = s.report_id(6, 0).await;
+    let unit_a = s.token("unit_a").await;
+    if pattern.ends_with("/submit")
+        || pattern.ends_with("/return")
+        || pattern.ends_with("/accept")
+        || pattern.ends_with("/review")
+    {
+        s.call(
+            Method::PUT,
+            &format!("/api/v1/reports/{id}"),
+            unit_a.as_deref(),
+            Some(json!({"progress": "进展", "on_schedule": true})),
+        )
+        .await;
+    }
+    if pattern.ends_with("/return") || pattern.ends_with("/accept") || pattern.ends_with("/review")
+    {
+        s.call(
+            Method::POST,
+            &format!("/api/v1/reports/{id}/submit"),
+            unit_a.as_deref(),
+            None,
+        )
+        .await;
+    }
+    // The decisions act on a pending request of unit_a's for the same entry.
+    let id = if pattern.contains("/extensions/{id}") {
+        let (st, x) = s
+            .call(
+                Method::POST,
+                &format!("/api/v1/reports/{id}/extensions"),
+                unit_a.as_deref(),
+                Some(json!({"deadline": "2024-06-30", "reason": "项目审批未完成"})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{x}");
+        x["id"].as_i64().unwrap()
+    } else {
+        id
+    };
+    let sha = s.store.published().await.unwrap()[0].sha256.clone();
+    let is_q3_public = !pattern.contains("/rounds/") && !pattern.starts_with("/work/");
+    let path = pattern
+        .replace("{period}", if is_q3_public { "2023Q3" } else { "2023Q4" })
+        .replace("{sha256}", &sha)
+        .replace("{id}", &id.to_string())
+        .replace("{*file}", "swagger-ui.css")
+        .replace("{format}", "csv")
+        .replace("{year}", "2023")
+        .replace("{no}", "6");
+    let path = if pattern.ends_with("/search") {
+        format!("{path}?q=储备粮")
+    } else {
+        path
+    };
+    let body = match (method.as_str(), pattern) {
+        ("POST", "/login") => Some(
+            json!({"username": actor, "password": if actor == "anonymous" { "x" } else { PASSWORD }}),
+        ),
+        ("POST", "/work/import") => Some(json!({"file": "x"})),
+        ("POST", "/work/password") => Some(json!({"current": PASSWORD, "new": "a new password 2"})),
+        ("POST", "/work/rounds") => Some(json!({"period": "2023M10", "due": "2099-01-01"})),
+        ("POST", "/work/reports/{id}") => {
+            Some(json!({"progress": "新的进展", "on_schedule": "是", "action": "save"}))
+        }
+        ("POST", "/work/reports/{id}/review") => Some(json!({"action": "accept"})),
+        ("POST", "/api/v1/login") => Some(
+            json!({"username": actor, "password": if actor == "anonymous" { "x" } else { PASSWORD }}),
+        ),
+        ("POST", "/api/v1/rounds") => Some(json!({"period": "2023M10", "due": "2099-01-01"})),
+        ("PUT", _) => Some(json!({"progress": "新的进展", "on_schedule": true})),
+        ("POST", p) if p.ends_with("/extension") || p.ends_with("/extensions") => {
+            Some(json!({"deadline": "2024-06-30", "reason": "项目审批未完成"}))
+        }
+        ("POST", p) if p.ends_with("/comments") => Some(json!({"body": "请核实储备粮数据"})),
+        ("POST", "/work/extensions/{id}/decide") => Some(json!({"action": "approve"})),
+        ("POST", "/api/v1/extensions/{id}/reject") => Some(json!({"note": "理由不充分"})),
+        ("POST", p) if p.ends_with("/return") => Some(json!({"reason": "请补充数据"})),
+        _ => None,
+    };
+    let (got, text) = s.call(method.clone(), &path, token.as_deref(), body).await;
+    assert_eq!(got, want, "{method} {pattern} as {actor}: {text}");
+}
+
+on_both!(an_approved_extension_is_published_beside_the_original_deadline);
 /// 延期申请 from request to the public table: the lead unit asks, the office decides, and the
 /// next publication shows the original deadline, the new one and the reason.
-#[tokio::test]
-async fn an_approved_extension_is_published_beside_the_original_deadline() {
-    let s = site().await;
+async fn an_approved_extension_is_published_beside_the_original_deadline(backend: Backend) {
+    let s = site_on(backend).await;
     let unit = s.token("unit_a").await;
     let admin = s.token("admin").await;
     let (unit, admin) = (unit.as_deref(), admin.as_deref());
@@ -1073,10 +1097,10 @@ async fn an_approved_extension_is_published_beside_the_original_deadline() {
     }
 }
 
+on_both!(leaders_comment_for_reviewers_only);
 /// Leaders comment for the reviewers; units, and the public, never see the comments.
-#[tokio::test]
-async fn leaders_comment_for_reviewers_only() {
-    let s = site().await;
+async fn leaders_comment_for_reviewers_only(backend: Backend) {
+    let s = site_on(backend).await;
     let leader = s.token("leader").await; // 聂元科
     let reviewer = s.token("reviewer").await;
     let unit = s.token("unit_a").await;
@@ -1164,11 +1188,11 @@ async fn leaders_comment_for_reviewers_only() {
     );
 }
 
+on_both!(logout_and_password_change_end_tokens_at_once);
 /// A token stops working the moment it is logged out, or its account's password changes, even
 /// though the server remembers recent tokens for a few seconds.
-#[tokio::test]
-async fn logout_and_password_change_end_tokens_at_once() {
-    let s = site().await;
+async fn logout_and_password_change_end_tokens_at_once(backend: Backend) {
+    let s = site_on(backend).await;
     let reports = "/api/v1/rounds/2023Q4/reports";
     let token = s.login("unit_a").await;
     let token = token.as_deref();

@@ -11,77 +11,13 @@
 mod fault;
 
 use super::reliability::{PASSWORD, Server, duban, figure, http, login};
-use sqlx::Connection;
+use duban_store::testing::EmptyPostgres;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// How long "at once" may take here: an announcement crosses two connections and a task
 /// switch, milliseconds; the bound only keeps a broken build from hanging the test.
 const PROPAGATION_BOUND: Duration = Duration::from_secs(5);
-
-fn server_url() -> String {
-    std::env::var("DUBAN_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// A new, empty database on the test server, dropped when the guard goes.
-pub(super) struct PgDatabase {
-    pub(super) url: String,
-    name: String,
-}
-
-impl PgDatabase {
-    pub(super) async fn new(tag: &str) -> PgDatabase {
-        let server = server_url();
-        let mut conn = sqlx::PgConnection::connect(&server)
-            .await
-            .unwrap_or_else(|e| {
-                panic!(
-                    "PostgreSQL at {server} cannot be reached ({e}); start it with \
-                 `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` \
-                 or set DUBAN_TEST_POSTGRES"
-                )
-            });
-        let name = format!("duban_cli_{tag}_{}", std::process::id());
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-        }
-        let url = match server.rsplit_once('/') {
-            Some((base, _)) => format!("{base}/{name}"),
-            None => panic!("DUBAN_TEST_POSTGRES has no database part: {server}"),
-        };
-        PgDatabase { url, name }
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        // Best effort, on a thread of its own: Drop cannot await.
-        let (server, name) = (server_url(), self.name.clone());
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            rt.block_on(async {
-                let mut conn = sqlx::PgConnection::connect(&server).await.ok()?;
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                )))
-                .execute(&mut conn)
-                .await
-                .ok()
-            })
-        })
-        .join();
-    }
-}
 
 fn fixture() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -116,7 +52,7 @@ async fn get_text(url: &str, token: Option<&str>) -> (u16, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_on_one_postgres_act_as_one_site() {
-    let pg = PgDatabase::new("two").await;
+    let pg = EmptyPostgres::new().await;
     let dir = tempfile::tempdir().unwrap();
     let db = pg.url.as_str();
     // Both start on an empty database at the same moment: the migrations run once, under
@@ -285,7 +221,7 @@ async fn two_instances_on_one_postgres_act_as_one_site() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn db_copy_moves_a_sqlite_deployment_to_postgres() {
-    let pg = PgDatabase::new("copy").await;
+    let pg = EmptyPostgres::new().await;
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("city.db").display());
     duban(&sqlite, &["import", &fixture()], None);

@@ -3,7 +3,7 @@
 //! call helper for the JSON API and the HTML forms.
 
 use super::PASSWORD;
-use duban_store::{Accounts, SqliteStore};
+use duban_store::Store;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -12,13 +12,18 @@ use std::sync::Arc;
 /// login page, or after a form, is an answer the matrix checks).
 pub struct Site {
     pub base: String,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     pub http: reqwest::Client,
     pub site: super::Site,
 }
 
+/// A site on SQLite.
 pub async fn site() -> Site {
-    let site = super::site().await;
+    site_on(super::Backend::Sqlite).await
+}
+
+pub async fn site_on(backend: super::Backend) -> Site {
+    let site = super::site_on(backend).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

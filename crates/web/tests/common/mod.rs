@@ -1,5 +1,8 @@
-//! A site for tests: the real app on port 0 over a fresh SQLite file holding the 菏泽 table,
-//! one account per role, and the round 2023Q4 open.
+//! A site for tests: the real app on port 0 over a fresh database holding the 菏泽 table, one
+//! account per role, and the round 2023Q4 open. [`site`] is on SQLite; [`site_on`] takes the
+//! backend, and `on_both!(name)` turns `async fn name(backend: Backend)` into the tests
+//! `name::sqlite` and `name::postgres` (the tests that walk the cycle run on each backend). A
+//! site's server stops and its database is removed when the site is dropped.
 
 #![allow(dead_code)]
 
@@ -7,10 +10,31 @@ pub mod api;
 
 use duban_core::access::Role;
 use duban_formats::twoup::{ReadOptions, read};
-use duban_store::Publications;
-use duban_store::{Accounts, NewUser, SqliteStore, Workflow};
+use duban_store::testing::{Fresh, Seed};
+use duban_store::{NewUser, Store};
 use duban_web::AppState;
 use std::sync::{Arc, LazyLock};
+
+pub use duban_store::testing::Backend;
+
+/// Writes `async fn $name(backend: Backend)` as two tests, `$name::sqlite` and
+/// `$name::postgres`.
+#[allow(unused_macros)]
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                super::$name($crate::common::Backend::Postgres).await
+            }
+        }
+    };
+}
 
 pub const HEZE: &str = include_str!("../../../../fixtures/heze-2023-q3.txt");
 pub const PASSWORD: &str = "correct horse 马";
@@ -20,14 +44,62 @@ pub static HASH: LazyLock<String> =
 
 pub struct Site {
     pub base: String,
-    pub store: Arc<SqliteStore>,
-    pub _dir: tempfile::TempDir,
+    pub store: Arc<dyn Store>,
+    pub backend: Backend,
+    // Dropped in this order: the server first, then the database.
+    _server: Server,
+    _fresh: Fresh,
 }
 
+/// The serving task, stopped when dropped.
+struct Server(tokio::task::JoinHandle<()>);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A site on SQLite.
 pub async fn site() -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("w.db").display());
-    let store = Arc::new(SqliteStore::open(&url).await.unwrap());
+    site_on(Backend::Sqlite).await
+}
+
+/// The site's data, written once per process and backend and copied for each site.
+static SEED: Seed = Seed::new();
+
+pub async fn site_on(backend: Backend) -> Site {
+    let fresh = Fresh::seeded(backend, &SEED, seed).await;
+    let store = fresh.store.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = duban_web::app(AppState::new(store.clone()));
+    let make = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let serving = tokio::spawn(async move {
+        let _ = axum::serve(listener, make).await;
+    });
+    Site {
+        base,
+        store,
+        backend,
+        _server: Server(serving),
+        _fresh: fresh,
+    }
+}
+
+impl Site {
+    /// The id of a 2023Q4 report by target number and entry.
+    pub async fn report_id(&self, no: u32, entry: u32) -> i64 {
+        let all = self.store.reports("2023Q4".parse().unwrap()).await.unwrap();
+        all.iter()
+            .find(|r| r.target_no == no && r.entry == entry)
+            .unwrap()
+            .id
+    }
+}
+
+/// The 菏泽 table, one account per role and the round 2023Q4 open.
+async fn seed(store: Arc<dyn Store>) {
     let table = read(HEZE, &ReadOptions::default()).unwrap();
     store.import_table(&table, "test").await.unwrap();
     let users: [(&str, Role, &[&str], Option<&str>); 5] = [
@@ -52,25 +124,4 @@ pub async fn site() -> Site {
         .open_round("2023Q4".parse().unwrap(), due, "test")
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = duban_web::app(AppState::new(store.clone()));
-    let make = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    tokio::spawn(axum::serve(listener, make).into_future());
-    Site {
-        base,
-        store,
-        _dir: dir,
-    }
-}
-
-impl Site {
-    /// The id of a 2023Q4 report by target number and entry.
-    pub async fn report_id(&self, no: u32, entry: u32) -> i64 {
-        let all = self.store.reports("2023Q4".parse().unwrap()).await.unwrap();
-        all.iter()
-            .find(|r| r.target_no == no && r.entry == entry)
-            .unwrap()
-            .id
-    }
 }
