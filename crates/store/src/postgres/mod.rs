@@ -154,11 +154,15 @@ pub(crate) async fn audit(
 
 /// Hears the announcements of every instance and passes them on. When the connection is lost
 /// (PostgreSQL restarted, a network cut) announcements made meanwhile are gone, so once it is
-/// back the listeners are told to forget everything ([`Change::Resync`]).
+/// back the listeners are told to forget everything ([`Change::Resync`]). Ends quietly when the
+/// store is closed (every command closes it before it exits).
 async fn listen(pool: PgPool, changes: broadcast::Sender<Change>) {
     let mut listener: Option<PgListener> = None;
     let mut lost = false;
     loop {
+        if pool.is_closed() {
+            return;
+        }
         let l = match listener.as_mut() {
             Some(l) => l,
             None => match PgListener::connect_with(&pool).await {
@@ -193,6 +197,7 @@ async fn listen(pool: PgPool, changes: broadcast::Sender<Change>) {
                 Err(e) => tracing::warn!(error = %e, payload = n.payload(), "unknown change"),
             },
             // The connection was lost: the next round connects again.
+            Ok(None) | Err(_) if pool.is_closed() => return,
             Ok(None) | Err(_) => {
                 tracing::warn!("lost the connection that listens for changes");
                 lost = true;
