@@ -110,6 +110,12 @@ enum Command {
         #[arg(long)]
         period: Period,
     },
+    /// 重新开放已公开的一轮以更正 / reopen a published round for corrections
+    Reopen {
+        /// 调度期次，如 2023Q3 / the period, e.g. 2023Q3
+        #[arg(long)]
+        period: Period,
+    },
     /// 开启一轮调度 / open a round for every entry of the year's plan
     Open {
         /// 调度期次，如 2023Q4 / the period, e.g. 2023Q4
@@ -317,6 +323,26 @@ async fn run(cli: Cli) -> Result<()> {
             let store = open(&cli.db).await?;
             let p = store.publish(period, &cli_actor()).await?;
             println!("已公开 / published {} sha256 {}", p.period, p.sha256);
+            // What the web pages ask to confirm, said here after the fact.
+            let reports = store.reports(period).await?;
+            let not_accepted = reports
+                .iter()
+                .filter(|r| r.state != duban_core::ReportState::Accepted)
+                .count();
+            if not_accepted > 0 {
+                println!(
+                    "其中 {not_accepted} 项未审核通过，公开为未报送 / {not_accepted} entries not accepted went public as not reported"
+                );
+            }
+            Ok(())
+        }
+        Command::Reopen { period } => {
+            let store = open(&cli.db).await?;
+            let r = store.reopen_round(period, &cli_actor()).await?;
+            println!(
+                "已重新开放 / reopened {} for corrections; 再次公开即为更正 / publishing again makes a correction",
+                r.period
+            );
             Ok(())
         }
         Command::Open { period, due } => {

@@ -130,6 +130,10 @@ pub enum TransitionError {
     RoundNotOpen(&'static str),
     #[error("the round is {0}: it can only be closed while open")]
     RoundNotClosable(&'static str),
+    #[error("the round is {0}: only a published round can be reopened for corrections")]
+    RoundNotReopenable(&'static str),
+    #[error("the round is {0}: a later deadline can only be asked for while it is open")]
+    RoundNotTakingRequests(&'static str),
     #[error("a reason is required to return a report (退回原因)")]
     NoReason,
 }
@@ -143,6 +147,24 @@ pub fn check_writable(round: RoundState, report: ReportState) -> Result<(), Tran
     match report {
         ReportState::Draft | ReportState::Returned => Ok(()),
         s => Err(TransitionError::NotEditable(s.as_str())),
+    }
+}
+
+/// Only a published round is reopened: units correct returned or missing entries, reviewers
+/// accept, and publishing again makes a correction that supersedes the publication.
+pub fn check_reopenable(round: RoundState) -> Result<(), TransitionError> {
+    match round {
+        RoundState::Published => Ok(()),
+        s => Err(TransitionError::RoundNotReopenable(s.as_str())),
+    }
+}
+
+/// A unit asks for a later deadline from a report of an open round: once the round is closed
+/// or published, the office no longer takes requests through it.
+pub fn check_extension_round(round: RoundState) -> Result<(), TransitionError> {
+    match round {
+        RoundState::Open => Ok(()),
+        s => Err(TransitionError::RoundNotTakingRequests(s.as_str())),
     }
 }
 
@@ -160,6 +182,22 @@ pub fn check_reviewable(round: RoundState, report: ReportState) -> Result<(), Tr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_published_round_reopens_and_only_an_open_one_takes_requests() {
+        for s in [RoundState::Open, RoundState::Closed, RoundState::Published] {
+            assert_eq!(
+                check_reopenable(s).is_ok(),
+                s == RoundState::Published,
+                "{s:?}"
+            );
+            assert_eq!(
+                check_extension_round(s).is_ok(),
+                s == RoundState::Open,
+                "{s:?}"
+            );
+        }
+    }
 
     fn actor(role: Role, units: &[&str], leader: Option<&str>) -> Actor {
         Actor {

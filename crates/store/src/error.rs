@@ -76,7 +76,10 @@ impl From<duban_core::access::TransitionError> for StoreError {
         let code = match e {
             T::NoReason => return StoreError::Invalid(e.to_string()),
             T::NotEditable(_) | T::NotSubmitted(_) => "wrong_report_state",
-            T::RoundNotOpen(_) | T::RoundNotClosable(_) => "wrong_round_state",
+            T::RoundNotOpen(_)
+            | T::RoundNotClosable(_)
+            | T::RoundNotReopenable(_)
+            | T::RoundNotTakingRequests(_) => "wrong_round_state",
         };
         StoreError::conflict(code, e.to_string())
     }

@@ -82,6 +82,10 @@ pub trait Workflow: Send + Sync {
     ) -> Result<RoundSummary, StoreError>;
     /// No more submissions.
     async fn close_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError>;
+    /// Reopens a published round for corrections: units correct returned or missing entries,
+    /// reviewers accept, and publishing again makes a correction that supersedes the standing
+    /// publication (which keeps its permanent link and its place in the chain).
+    async fn reopen_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError>;
     /// Freezes the round's accepted reports (the rest show as not reported) as a publication.
     async fn publish(&self, period: Period, actor: &str) -> Result<PublicationSummary, StoreError>;
     async fn rounds(&self) -> Result<Vec<RoundSummary>, StoreError>;

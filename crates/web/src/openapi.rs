@@ -33,6 +33,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         rounds::round_reports,
         rounds::close_round,
         rounds::publish,
+        rounds::reopen_round,
         reports::save_report,
         reports::submit_report,
         reports::return_report,

@@ -81,6 +81,11 @@ pub(crate) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(rounds::publish_round),
         ),
         (
+            Method::POST,
+            "/work/{period}/reopen",
+            post(rounds::reopen_round_page),
+        ),
+        (
             Method::GET,
             "/work/{period}/dashboard",
             get(dashboard::dashboard),
@@ -133,6 +138,11 @@ pub(crate) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::POST,
             "/api/v1/rounds/{period}/publish",
             post(rounds::publish),
+        ),
+        (
+            Method::POST,
+            "/api/v1/rounds/{period}/reopen",
+            post(rounds::reopen_round),
         ),
         (
             Method::PUT,

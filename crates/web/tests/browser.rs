@@ -3,7 +3,8 @@
 //! the reviewer accepts, the admin publishes, and the public page shows the new text.
 //! On the way the unit asks for a later deadline, the target's leader comments for the
 //! reviewer, and the office approves the request; the public table shows it, and the target's
-//! own page follows it across rounds. Screenshots of the unit form, the dashboard, the
+//! own page follows it across rounds. Publishing the still-open round asks for confirmation
+//! first. Screenshots of the unit form, the dashboard, the publishing confirmation, the
 //! extensions page and the target page, at desktop width and at 390 px, are written to
 //! `target/tmp/screenshots/` (the run on PostgreSQL: `screenshots/postgres/`). The test runs once
 //! on each backend. Without chromedriver this test fails; it never skips.
@@ -284,7 +285,21 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
 
     login(&c, &base, "admin").await;
     c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
+    // The round is still open with entries not accepted: the office is shown what would go
+    // public as 未报送 and confirms.
     click_through(&c, "form[action='/work/2023Q4/publish'] button").await;
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        "/work/2023Q4/publish"
+    );
+    let warning = text_of(&c, ".warning").await;
+    assert!(
+        warning.contains("未报送") && warning.contains("仍在报送中"),
+        "{warning}"
+    );
+    screenshot(&c, backend, "publish-confirm", 1280).await;
+    screenshot(&c, backend, "publish-confirm", 390).await;
+    click_through(&c, "input[name=confirm] ~ p button").await;
     assert_eq!(c.current_url().await.unwrap().path(), "/tables/2023Q4");
     let row = text_of(&c, "#t39").await;
     assert!(

@@ -214,7 +214,7 @@ async fn every_text_field_takes_every_awkward_value_and_every_export_still_rende
             Method::POST,
             "/api/v1/rounds/2023Q4/publish",
             Some(&admin),
-            None,
+            Some(json!({"confirm": true})),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{p}");

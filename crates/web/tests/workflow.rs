@@ -230,12 +230,25 @@ async fn a_report_goes_round_the_whole_cycle(backend: Backend) {
         "no submissions to a closed round"
     );
 
+    // Closed with entries not accepted: the office confirms what goes public as 未报送.
     let (st, p) = s
         .call(
             Method::POST,
             "/api/v1/rounds/2023Q4/publish",
             admin.as_deref(),
             None,
+        )
+        .await;
+    assert_eq!(
+        (st, p["error"].as_str()),
+        (StatusCode::CONFLICT, Some("needs_confirmation"))
+    );
+    let (st, p) = s
+        .call(
+            Method::POST,
+            "/api/v1/rounds/2023Q4/publish",
+            admin.as_deref(),
+            Some(json!({"confirm": true})),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{p}");
@@ -530,6 +543,18 @@ async fn permission_matrix(backend: Backend) {
             ],
         ),
         (
+            Method::POST,
+            "/work/{period}/reopen",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
             Method::GET,
             "/work/{period}/dashboard",
             [
@@ -626,6 +651,18 @@ async fn permission_matrix(backend: Backend) {
         (
             Method::POST,
             "/api/v1/rounds/{period}/publish",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::POST,
+            "/api/v1/rounds/{period}/reopen",
             [
                 S::UNAUTHORIZED,
                 S::FORBIDDEN,
@@ -880,6 +917,13 @@ async fn matrix_cell(
     } else {
         id
     };
+    // Only a published round reopens.
+    if pattern.ends_with("/reopen") {
+        s.store
+            .publish("2023Q4".parse().unwrap(), "test")
+            .await
+            .unwrap();
+    }
     let sha = s.store.published().await.unwrap()[0].sha256.clone();
     let is_q3_public = !pattern.contains("/rounds/") && !pattern.starts_with("/work/");
     let path = pattern
@@ -906,6 +950,9 @@ async fn matrix_cell(
             Some(json!({"progress": "新的进展", "on_schedule": "是", "action": "save"}))
         }
         ("POST", "/work/reports/{id}/review") => Some(json!({"action": "accept"})),
+        // Confirmed: 2023Q4 is still open (what an unconfirmed publish gets is tested on its own).
+        ("POST", "/work/{period}/publish") => Some(json!({"confirm": "yes"})),
+        ("POST", "/api/v1/rounds/{period}/publish") => Some(json!({"confirm": true})),
         ("POST", "/api/v1/login") => Some(
             json!({"username": actor, "password": if actor == "anonymous" { "x" } else { PASSWORD }}),
         ),
@@ -1055,7 +1102,12 @@ async fn an_approved_extension_is_published_beside_the_original_deadline(backend
     )
     .await;
     let (st, _) = s
-        .call(Method::POST, "/api/v1/rounds/2023Q4/publish", admin, None)
+        .call(
+            Method::POST,
+            "/api/v1/rounds/2023Q4/publish",
+            admin,
+            Some(json!({"confirm": true})),
+        )
         .await;
     assert_eq!(st, StatusCode::OK);
     let (_, table) = s
@@ -1165,13 +1217,15 @@ async fn leaders_comment_for_reviewers_only(backend: Backend) {
     assert!(page(reviewer.clone()).await.contains(body));
     assert!(!page(unit.clone()).await.contains(body));
     // Nor does any public page after publishing.
-    s.call(
-        Method::POST,
-        "/api/v1/rounds/2023Q4/publish",
-        admin.as_deref(),
-        None,
-    )
-    .await;
+    let (st, _) = s
+        .call(
+            Method::POST,
+            "/api/v1/rounds/2023Q4/publish",
+            admin.as_deref(),
+            Some(json!({"confirm": true})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
     for p in [
         "/tables/2023Q4",
         "/api/v1/tables/2023Q4",
@@ -1228,5 +1282,209 @@ async fn logout_and_password_change_end_tokens_at_once(backend: Backend) {
         s.call(Method::GET, reports, api.as_deref(), None).await.0,
         StatusCode::UNAUTHORIZED,
         "every token of the account ends with the password change"
+    );
+}
+
+on_both!(publishing_early_needs_confirmation_and_a_published_round_reopens);
+/// Issue #15: publishing a round that is open, or has entries not accepted, says what would go
+/// public as 未报送 and waits for a confirmation (409 with the counts; the page asks). After
+/// publication the office reopens the round, a unit corrects, the reviewer accepts, and
+/// publishing again makes a correction while the first publication keeps its permanent link.
+/// A published round takes no extension requests.
+async fn publishing_early_needs_confirmation_and_a_published_round_reopens(backend: Backend) {
+    let s = site_on(backend).await;
+    let admin = s.token("admin").await;
+    let unit = s.token("unit_a").await;
+    let reviewer = s.token("reviewer").await;
+    let (admin, unit, reviewer) = (admin.as_deref(), unit.as_deref(), reviewer.as_deref());
+    let publish = "/api/v1/rounds/2023Q4/publish";
+    let q4 = "2023Q4".parse().unwrap();
+
+    // All 40 entries are drafts: refused, with the counts, and nothing published.
+    let (st, refusal) = s.call(Method::POST, publish, admin, None).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{refusal}");
+    assert_eq!(refusal["error"], "needs_confirmation");
+    assert_eq!(
+        (refusal["missing"].as_u64(), refusal["pending"].as_u64()),
+        (Some(40), Some(0))
+    );
+    assert!(
+        refusal["message"].as_str().unwrap().contains("未报送"),
+        "{refusal}"
+    );
+    let (st, _) = s
+        .call(
+            Method::POST,
+            publish,
+            admin,
+            Some(json!({"confirm": false})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert!(s.store.publications_of(q4).await.unwrap().is_empty());
+
+    // One report submitted: 39 missing, 1 pending.
+    let id = s.report_id(39, 0).await;
+    let report = format!("/api/v1/reports/{id}");
+    let (st, r) = s
+        .call(
+            Method::PUT,
+            &report,
+            unit,
+            Some(json!({"progress": "全年增加市级储备粮2万吨", "on_schedule": true})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let submit = format!("{report}/submit");
+    assert_eq!(
+        s.call(Method::POST, &submit, unit, None).await.0,
+        StatusCode::OK
+    );
+    let (_, refusal) = s.call(Method::POST, publish, admin, None).await;
+    assert_eq!(
+        (refusal["missing"].as_u64(), refusal["pending"].as_u64()),
+        (Some(39), Some(1))
+    );
+
+    // The page asks first, in the site's chrome, with the counts; an unknown answer is refused.
+    let page = format!("{}/work/2023Q4/publish", s.base);
+    let asked = s
+        .http
+        .post(&page)
+        .bearer_auth(admin.unwrap())
+        .form(&[("x", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::OK);
+    let text = asked.text().await.unwrap();
+    assert!(
+        text.contains("确认公开") && text.contains("<strong>39</strong>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<strong>1</strong>") && text.contains("仍在报送中"),
+        "{text}"
+    );
+    assert!(s.store.publications_of(q4).await.unwrap().is_empty());
+    let (st, _) = s
+        .call(
+            Method::POST,
+            "/work/2023Q4/publish",
+            admin,
+            Some(json!({"confirm": "sure"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(s.store.publications_of(q4).await.unwrap().is_empty());
+
+    // The reviewer returns the report; the office publishes anyway.
+    let (st, _) = s
+        .call(
+            Method::POST,
+            &format!("{report}/return"),
+            reviewer,
+            Some(json!({"reason": "请写明完成比例"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, first) = s
+        .call(Method::POST, publish, admin, Some(json!({"confirm": true})))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{first}");
+    let first_sha = first["sha256"].as_str().unwrap().to_owned();
+
+    // Published: the returned report cannot be corrected, nor a later deadline asked for.
+    let (st, _) = s
+        .call(
+            Method::PUT,
+            &report,
+            unit,
+            Some(json!({"progress": "更正", "on_schedule": true})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    let (st, x) = s
+        .call(
+            Method::POST,
+            &format!("{report}/extensions"),
+            unit,
+            Some(json!({"deadline": "2024-06-30", "reason": "项目审批未完成"})),
+        )
+        .await;
+    assert_eq!(
+        (st, x["error"].as_str()),
+        (StatusCode::CONFLICT, Some("wrong_round_state"))
+    );
+    // Publishing a published round again needs no confirmation: nothing changed, it stands.
+    let (st, again) = s.call(Method::POST, publish, admin, None).await;
+    assert_eq!(
+        (st, again["sha256"].as_str()),
+        (StatusCode::OK, Some(first_sha.as_str()))
+    );
+
+    // Reopened for corrections: only the admin, only a published round.
+    let reopen = "/api/v1/rounds/2023Q4/reopen";
+    assert_eq!(
+        s.call(Method::POST, reopen, unit, None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (st, round) = s.call(Method::POST, reopen, admin, None).await;
+    assert_eq!(
+        (st, round["state"].as_str()),
+        (StatusCode::OK, Some("open"))
+    );
+    let (st, x) = s.call(Method::POST, reopen, admin, None).await;
+    assert_eq!(
+        (st, x["error"].as_str()),
+        (StatusCode::CONFLICT, Some("wrong_round_state"))
+    );
+
+    // The unit corrects and resubmits, the reviewer accepts, the office publishes a correction.
+    let (st, r) = s
+        .call(
+            Method::PUT,
+            &report,
+            unit,
+            Some(json!({"progress": "前三季度增加市级储备粮1.71万吨，占全年目标19.9%", "on_schedule": false})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(
+        s.call(Method::POST, &submit, unit, None).await.0,
+        StatusCode::OK
+    );
+    let (st, _) = s
+        .call(Method::POST, &format!("{report}/accept"), reviewer, None)
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s.call(Method::POST, publish, admin, None).await;
+    assert_eq!(
+        st,
+        StatusCode::CONFLICT,
+        "reopened, the round is open again"
+    );
+    let (st, correction) = s
+        .call(Method::POST, publish, admin, Some(json!({"confirm": true})))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{correction}");
+    assert_eq!(correction["supersedes"].as_str(), Some(first_sha.as_str()));
+
+    // The public table shows the correction; the first publication stays at its link.
+    let table = s.text("/tables/2023Q4").await;
+    assert!(
+        table.contains("占全年目标19.9%"),
+        "the correction is public"
+    );
+    let old = s.text(&format!("/publications/{first_sha}")).await;
+    assert!(
+        !old.contains("占全年目标19.9%") && old.contains("2023Q4"),
+        "{old}"
+    );
+    let records = s.store.audit(10_000).await.unwrap();
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "round.reopen" && r.actor == "user:admin")
     );
 }

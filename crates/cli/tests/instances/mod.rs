@@ -177,6 +177,7 @@ async fn two_instances_on_one_postgres_act_as_one_site() {
         http()
             .post(format!("{base}/api/v1/rounds/2023Q4/publish"))
             .bearer_auth(token)
+            .json(&serde_json::json!({"confirm": true}))
             .send()
             .await
             .unwrap()

@@ -259,15 +259,48 @@ pub(crate) fn round_opened(due: jiff::civil::Date, reports: u64, title: &str) ->
     json!({"due": due.to_string(), "reports": reports, "title": title})
 }
 
-/// Only an open round closes.
-pub(crate) fn check_closable(state: RoundState) -> Result<(), StoreError> {
-    if state != RoundState::Open {
-        return Err(TransitionError::RoundNotClosable(state.as_str()).into());
-    }
-    Ok(())
+/// A change of a round's state by the office: closing an open round (no more submissions), or
+/// reopening a published one for corrections (its publication stands until the next one
+/// supersedes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RoundChange {
+    Close,
+    Reopen,
 }
 
-/// The audit record's "before" and "after" of `round.close`.
-pub(crate) fn round_closed() -> (Value, Value) {
-    (json!({"state": "open"}), json!({"state": "closed"}))
+impl RoundChange {
+    /// Whether a round in `state` may make this change.
+    pub(crate) fn check(self, state: RoundState) -> Result<(), StoreError> {
+        match self {
+            RoundChange::Close if state != RoundState::Open => {
+                Err(TransitionError::RoundNotClosable(state.as_str()).into())
+            }
+            RoundChange::Close => Ok(()),
+            RoundChange::Reopen => Ok(duban_core::access::check_reopenable(state)?),
+        }
+    }
+
+    /// The state the round is left in.
+    pub(crate) fn to(self) -> RoundState {
+        match self {
+            RoundChange::Close => RoundState::Closed,
+            RoundChange::Reopen => RoundState::Open,
+        }
+    }
+
+    /// The audit record's action.
+    pub(crate) fn action(self) -> &'static str {
+        match self {
+            RoundChange::Close => "round.close",
+            RoundChange::Reopen => "round.reopen",
+        }
+    }
+
+    /// The audit record's "before" and "after".
+    pub(crate) fn audited(self, from: RoundState) -> (Value, Value) {
+        (
+            json!({"state": from.as_str()}),
+            json!({"state": self.to().as_str()}),
+        )
+    }
 }

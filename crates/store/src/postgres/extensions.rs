@@ -14,7 +14,9 @@
 
 use super::rows::{col, names, target_no};
 use super::{PgStore, audit, now};
+use crate::logic::reports::round_state;
 use crate::{Decision, ExtensionView, Extensions, StoreError};
+use duban_core::access::check_extension_round;
 use duban_core::extension::{ExtensionError, check_request};
 use duban_core::{Deadline, ExtensionState, Leader, Unit};
 use serde_json::json;
@@ -130,7 +132,8 @@ impl Extensions for PgStore {
     ) -> Result<ExtensionView, StoreError> {
         let mut tx = self.write().await?;
         let row = sqlx::query(
-            "SELECT r.entry_id, t.deadline, p.year FROM reports r JOIN entries e ON e.id = r.entry_id
+            "SELECT r.entry_id, t.deadline, p.year, ro.state AS round_state FROM reports r
+             JOIN rounds ro ON ro.id = r.round_id JOIN entries e ON e.id = r.entry_id
              JOIN targets t ON t.id = e.target_id JOIN plans p ON p.id = t.plan_id WHERE r.id = $1
              FOR NO KEY UPDATE OF e",
         )
@@ -139,6 +142,7 @@ impl Extensions for PgStore {
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("report {report}")))?;
         let entry: i64 = col(&row, "entry_id")?;
+        check_extension_round(round_state(&col::<String>(&row, "round_state")?)?)?;
         let (original, year) = deadline_of(&row)?;
         // Locked before the deadline in force is read: if the office is deciding the pending
         // request right now, this waits for the decision to commit, then no longer finds it

@@ -19,9 +19,9 @@
 use super::publications::publish_round;
 use super::{PgStore, audit, lock, locks, now};
 use crate::logic::reports::{
-    ROUND_SELECT, RoundRow, ViewRow, check_closable, check_save, check_submit, may_try_fast_save,
-    one_plan, one_round, one_view, review_change, round_closed, round_exists, round_opened,
-    round_subject, round_title, saved, snapshot, sort_rounds, subject, views,
+    ROUND_SELECT, RoundChange, RoundRow, ViewRow, check_save, check_submit, may_try_fast_save,
+    one_plan, one_round, one_view, review_change, round_exists, round_opened, round_subject,
+    round_title, saved, snapshot, sort_rounds, subject, views,
 };
 use crate::logic::table::ApprovedExtensions;
 use crate::{
@@ -182,28 +182,11 @@ impl Workflow for PgStore {
     }
 
     async fn close_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError> {
-        let mut tx = self.write().await?;
-        // The row stays locked until the commit: of two closings at once, the second reads
-        // "closed" and is refused.
-        let (round, state) = round_id(&mut tx, period, true).await?;
-        check_closable(state)?;
-        sqlx::query("UPDATE rounds SET state = 'closed' WHERE id = $1")
-            .bind(round)
-            .execute(&mut *tx)
-            .await?;
-        let (before, after) = round_closed();
-        audit(
-            &mut tx,
-            actor,
-            "round.close",
-            &round_subject(period),
-            Some(before),
-            Some(after),
-        )
-        .await?;
-        let s = summary_of(&mut tx, round).await?;
-        tx.commit().await?;
-        Ok(s)
+        self.change_round(period, RoundChange::Close, actor).await
+    }
+
+    async fn reopen_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError> {
+        self.change_round(period, RoundChange::Reopen, actor).await
     }
 
     async fn publish(&self, period: Period, actor: &str) -> Result<PublicationSummary, StoreError> {
@@ -391,5 +374,39 @@ impl Workflow for PgStore {
         .await?;
         tx.commit().await?;
         Ok(after)
+    }
+}
+
+impl PgStore {
+    /// Closes or reopens a round, audited, in one transaction.
+    async fn change_round(
+        &self,
+        period: Period,
+        change: RoundChange,
+        actor: &str,
+    ) -> Result<RoundSummary, StoreError> {
+        let mut tx = self.write().await?;
+        // The row stays locked until the commit: of two changes at once, the second reads
+        // the first one's state and is refused.
+        let (round, state) = round_id(&mut tx, period, true).await?;
+        change.check(state)?;
+        sqlx::query("UPDATE rounds SET state = $1 WHERE id = $2")
+            .bind(change.to().as_str())
+            .bind(round)
+            .execute(&mut *tx)
+            .await?;
+        let (before, after) = change.audited(state);
+        audit(
+            &mut tx,
+            actor,
+            change.action(),
+            &round_subject(period),
+            Some(before),
+            Some(after),
+        )
+        .await?;
+        let s = summary_of(&mut tx, round).await?;
+        tx.commit().await?;
+        Ok(s)
     }
 }

@@ -5,7 +5,9 @@
 
 use super::workflow::names;
 use super::{SqliteStore, audit, now, target_no};
+use crate::logic::reports::round_state;
 use crate::{Decision, ExtensionView, Extensions, StoreError};
+use duban_core::access::check_extension_round;
 use duban_core::extension::{ExtensionError, check_request};
 use duban_core::{Deadline, ExtensionState, Leader, Unit};
 use serde_json::json;
@@ -117,7 +119,8 @@ impl Extensions for SqliteStore {
     ) -> Result<ExtensionView, StoreError> {
         let mut tx = self.write().await?;
         let row = sqlx::query(
-            "SELECT r.entry_id, t.deadline, p.year FROM reports r JOIN entries e ON e.id = r.entry_id
+            "SELECT r.entry_id, t.deadline, p.year, ro.state AS round_state FROM reports r
+             JOIN rounds ro ON ro.id = r.round_id JOIN entries e ON e.id = r.entry_id
              JOIN targets t ON t.id = e.target_id JOIN plans p ON p.id = t.plan_id WHERE r.id = $1",
         )
         .bind(report)
@@ -125,6 +128,7 @@ impl Extensions for SqliteStore {
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("report {report}")))?;
         let entry: i64 = row.get("entry_id");
+        check_extension_round(round_state(row.try_get("round_state")?)?)?;
         let (original, year) = deadline_of(&row)?;
         check_request(
             original,

@@ -73,6 +73,26 @@ pub(crate) async fn publish_round(
         .fetch_optional(&mut *conn)
         .await?;
     if frozen.is_published_as(last_of_round.as_ref()) {
+        // A reopened round that gained no correction is published again as it stood.
+        let state: String = sqlx::query_scalar("SELECT state FROM rounds WHERE id = $1")
+            .bind(round)
+            .fetch_one(&mut *conn)
+            .await?;
+        if state != "published" {
+            sqlx::query("UPDATE rounds SET state = 'published' WHERE id = $1")
+                .bind(round)
+                .execute(&mut *conn)
+                .await?;
+            audit(
+                conn,
+                actor,
+                "round.republish_unchanged",
+                &crate::logic::reports::round_subject(table.period),
+                Some(serde_json::json!({"state": state})),
+                Some(serde_json::json!({"state": "published"})),
+            )
+            .await?;
+        }
         return Ok(None);
     }
     let head: Option<(i64, String)> = sqlx::query_as(CHAIN_HEAD_SQL)

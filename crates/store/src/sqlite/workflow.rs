@@ -5,9 +5,9 @@
 
 use super::{ApprovedExtensions, SqliteStore, audit, now, publish_round};
 use crate::logic::reports::{
-    ROUND_SELECT, RoundRow, ViewRow, check_closable, check_submit, one_plan, one_round, one_view,
-    review_change, round_closed, round_exists, round_opened, round_subject, round_title, snapshot,
-    sort_rounds, subject, views,
+    ROUND_SELECT, RoundChange, RoundRow, ViewRow, check_submit, one_plan, one_round, one_view,
+    review_change, round_exists, round_opened, round_subject, round_title, snapshot, sort_rounds,
+    subject, views,
 };
 use crate::{
     PublicationSummary, Publications, ReportEdit, ReportView, Review, RoundSummary, StoreError,
@@ -142,26 +142,11 @@ impl Workflow for SqliteStore {
     }
 
     async fn close_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError> {
-        let mut tx = self.write().await?;
-        let (round, state) = round_id(&mut tx, period).await?;
-        check_closable(state)?;
-        sqlx::query("UPDATE rounds SET state = 'closed' WHERE id = $1")
-            .bind(round)
-            .execute(&mut *tx)
-            .await?;
-        let (before, after) = round_closed();
-        audit(
-            &mut tx,
-            actor,
-            "round.close",
-            &round_subject(period),
-            Some(before),
-            Some(after),
-        )
-        .await?;
-        let s = summary_of(&mut tx, round).await?;
-        tx.commit().await?;
-        Ok(s)
+        self.change_round(period, RoundChange::Close, actor).await
+    }
+
+    async fn reopen_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError> {
+        self.change_round(period, RoundChange::Reopen, actor).await
     }
 
     async fn publish(&self, period: Period, actor: &str) -> Result<PublicationSummary, StoreError> {
@@ -290,5 +275,37 @@ impl Workflow for SqliteStore {
         .await?;
         tx.commit().await?;
         Ok(after)
+    }
+}
+
+impl SqliteStore {
+    /// Closes or reopens a round, audited, in one transaction.
+    async fn change_round(
+        &self,
+        period: Period,
+        change: RoundChange,
+        actor: &str,
+    ) -> Result<RoundSummary, StoreError> {
+        let mut tx = self.write().await?;
+        let (round, state) = round_id(&mut tx, period).await?;
+        change.check(state)?;
+        sqlx::query("UPDATE rounds SET state = $1 WHERE id = $2")
+            .bind(change.to().as_str())
+            .bind(round)
+            .execute(&mut *tx)
+            .await?;
+        let (before, after) = change.audited(state);
+        audit(
+            &mut tx,
+            actor,
+            change.action(),
+            &round_subject(period),
+            Some(before),
+            Some(after),
+        )
+        .await?;
+        let s = summary_of(&mut tx, round).await?;
+        tx.commit().await?;
+        Ok(s)
     }
 }

@@ -67,7 +67,21 @@ contract!(
             (&None, &None, &None)
         );
 
-        // One pending request per entry, whichever round's report it is asked through.
+        // One pending request per entry.
+        assert_conflict(
+            store
+                .request_extension(
+                    r0.id,
+                    date("2024-04-30"),
+                    &reason("再延"),
+                    clerk,
+                    "user:clerk",
+                )
+                .await,
+            "extension_pending",
+        );
+        // A published round's report takes no requests (issue #15): the office no longer
+        // collects anything through that round.
         let q3_report = store.reports(period("2023Q3")).await.unwrap().remove(0);
         assert_eq!((q3_report.target_no, q3_report.entry), (1, 0));
         assert_conflict(
@@ -80,7 +94,7 @@ contract!(
                     "user:clerk",
                 )
                 .await,
-            "extension_pending",
+            "wrong_round_state",
         );
 
         // Refused: not later than the deadline in force, no reason, nothing to extend.

@@ -669,3 +669,87 @@ contract!(
         );
     }
 );
+
+contract!(
+    /// Reopening a published round for corrections (issue #15): a returned report is corrected
+    /// and accepted, and publishing again supersedes the publication, which keeps its place in
+    /// the chain. Only a published round reopens; a reopened round with no correction goes
+    /// back to published with no new publication.
+    a_published_round_reopens_for_corrections,
+    |store, _db| async move {
+        let q4 = period("2023Q4");
+        let reports = round_q4(&*store).await;
+        accept(&*store, &reports[0], "第一项已完成").await;
+        // Returned before publication: it goes public as not reported.
+        let r1 = store
+            .save_report(&reports[1], &edit("初稿", None), "user:clerk")
+            .await
+            .unwrap();
+        store.submit_report(r1.id, "user:clerk").await.unwrap();
+        let reason = ReturnReason::parse("请补充数据").unwrap();
+        store
+            .review_report(r1.id, &Review::Return { reason }, "user:reviewer")
+            .await
+            .unwrap();
+        assert_conflict(
+            store.reopen_round(q4, "user:office").await,
+            "wrong_round_state",
+        );
+        let first = store.publish(q4, "user:office").await.unwrap();
+        let returned = store.report(r1.id).await.unwrap().unwrap();
+        assert_conflict(
+            store
+                .save_report(&returned, &edit("更正", None), "user:clerk")
+                .await,
+            "wrong_round_state",
+        );
+
+        let reopened = store.reopen_round(q4, "user:office").await.unwrap();
+        assert_eq!(reopened.state, RoundState::Open);
+        assert_conflict(
+            store.reopen_round(q4, "user:office").await,
+            "wrong_round_state",
+        );
+        let records = trail(&*store, "round:2023Q4").await;
+        let reopen = records.iter().find(|r| r.action == "round.reopen").unwrap();
+        assert_eq!(reopen.actor, "user:office");
+        assert_eq!(
+            (&reopen.before, &reopen.after),
+            (
+                &Some(serde_json::json!({"state": "published"})),
+                &Some(serde_json::json!({"state": "open"}))
+            )
+        );
+
+        // The unit corrects the returned report, the reviewer accepts, the office publishes.
+        accept(&*store, &returned, "已补充：全年完成").await;
+        let correction = store.publish(q4, "user:office").await.unwrap();
+        assert_eq!(correction.supersedes.as_deref(), Some(first.sha256.as_str()));
+        assert_eq!(
+            correction.previous_sha256.as_deref(),
+            Some(first.sha256.as_str())
+        );
+        let first_again = store.publication(&first.sha256).await.unwrap().unwrap();
+        assert!(first_again.summary.superseded);
+        assert!(!first_again.content.contains("已补充：全年完成"));
+        let latest = store.latest_publication(q4).await.unwrap().unwrap();
+        assert!(latest.content.contains("已补充：全年完成"));
+        assert!(store.verify().await.unwrap().problems.is_empty());
+
+        // Reopened and published with nothing corrected: published again, no new publication.
+        store.reopen_round(q4, "user:office").await.unwrap();
+        let same = store.publish(q4, "user:office").await.unwrap();
+        assert_eq!(same, store.publications_of(q4).await.unwrap()[0]);
+        assert_eq!(store.publications_of(q4).await.unwrap().len(), 2);
+        assert_eq!(
+            store.round(q4).await.unwrap().unwrap().state,
+            RoundState::Published
+        );
+        let records = trail(&*store, "round:2023Q4").await;
+        let actions = actions(&records);
+        assert!(
+            actions.contains(&"round.republish_unchanged"),
+            "{actions:?}"
+        );
+    }
+);

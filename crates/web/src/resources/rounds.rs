@@ -9,7 +9,7 @@ use crate::view::i18n::Lang;
 use crate::view::{html, nav_who, report_state_zh, shown_time};
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, Redirect};
 use duban_core::access::{Action, Role, may};
@@ -112,16 +112,113 @@ pub async fn close_round_page(
     Ok(Redirect::to(&format!("/work/{p}")))
 }
 
+/// What publishing a round now would leave out, when the office must confirm it first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Gaps {
+    /// Still open: units may still be writing.
+    open: bool,
+    /// Entries not submitted (drafts, and returned reports not resubmitted): they go public
+    /// as 未报送.
+    missing: usize,
+    /// Submitted, not yet reviewed (待审核): they go public as 未报送 too.
+    pending: usize,
+}
+
+/// Whether a request carries a body to read. Publishing takes an optional one (the
+/// confirmation): no body, or an empty one, is "not confirmed", never an error.
+fn has_body(request: &axum::extract::Request) -> bool {
+    use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+    let headers = request.headers();
+    headers.contains_key(CONTENT_TYPE) && headers.get(CONTENT_LENGTH).is_none_or(|v| v != "0")
+}
+
+/// `Some` when publishing `period` now needs the office's explicit confirmation: the round is
+/// still open, or has entries not yet accepted.
+async fn gaps(state: &AppState, period: Period) -> Result<Option<Gaps>, ApiError> {
+    let round = state
+        .store
+        .round(period)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("round {period} not found")))?;
+    if round.state == RoundState::Published {
+        return Ok(None);
+    }
+    let reports = state.store.reports(period).await?;
+    let count =
+        |wanted: &[ReportState]| reports.iter().filter(|r| wanted.contains(&r.state)).count();
+    let gaps = Gaps {
+        open: round.state == RoundState::Open,
+        missing: count(&[ReportState::Draft, ReportState::Returned]),
+        pending: count(&[ReportState::Submitted]),
+    };
+    Ok((gaps.open || gaps.missing + gaps.pending > 0).then_some(gaps))
+}
+
+#[derive(Template)]
+#[template(path = "work_publish_confirm.html")]
+struct PublishConfirm {
+    l: crate::view::i18n::Labels,
+    who: String,
+    period: String,
+    title: String,
+    gaps: Gaps,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PublishForm {
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// The 公开 button: when the round is still open or has entries not yet accepted, first a page
+/// saying what would go public as 未报送, with the button that confirms it.
 pub async fn publish_round(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(p): Path<String>,
+    request: axum::extract::Request,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    require(&actor, Action::ManageRounds)?;
+    let p = page_period(&p)?;
+    let f = if has_body(&request) {
+        PageForm::<PublishForm>::from_request(request, &state)
+            .await?
+            .0
+    } else {
+        PublishForm::default()
+    };
+    let confirmed = match f.confirm.as_deref() {
+        None | Some("") => false,
+        Some("yes") => true,
+        Some(other) => return Err(ApiError::unknown_choice("confirm", other).into()),
+    };
+    if !confirmed && let Some(gaps) = gaps(&state, p).await? {
+        let round = state.store.round(p).await?;
+        return Ok(html(&PublishConfirm {
+            l: crate::view::i18n::Labels::new(Lang::Zh, &format!("/work/{p}")),
+            who: nav_who(&actor),
+            period: p.to_string(),
+            title: round.map(|r| r.title).unwrap_or_default(),
+            gaps,
+        })?
+        .into_response());
+    }
+    state.store.publish(p, &who(&actor)).await?;
+    state.cache.forget_period(&p.to_string());
+    Ok(Redirect::to(&format!("/tables/{p}")).into_response())
+}
+
+/// Reopens a published round for corrections (the button on the round's page).
+pub async fn reopen_round_page(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
     Path(p): Path<String>,
 ) -> Result<Redirect, PageError> {
     require(&actor, Action::ManageRounds)?;
     let p = page_period(&p)?;
-    state.store.publish(p, &who(&actor)).await?;
-    state.cache.forget_period(&p.to_string());
-    Ok(Redirect::to(&format!("/tables/{p}")))
+    state.store.reopen_round(p, &who(&actor)).await?;
+    Ok(Redirect::to(&format!("/work/{p}")))
 }
 
 // ---- a round's reports ----
@@ -370,6 +467,7 @@ pub async fn round_page(
             let show_findings = r.state != ReportState::Draft || !r.progress.is_empty();
             let extension = extensions.remove(&(r.target_no, r.entry));
             let can_extend = may(&actor, Action::WriteReport(people(r)))
+                && duban_core::access::check_extension_round(r.round_state).is_ok()
                 && r.deadline != duban_core::Deadline::Ongoing.to_string()
                 && extension.as_ref().is_none_or(|x| x.state != "pending");
             let read_comments = may(&actor, Action::ReadComments(people(r)));
@@ -528,19 +626,44 @@ pub async fn close_round(
     ))
 }
 
-/// Freezes the round's accepted reports as a publication and returns its hash (admin).
+/// The body of a publish request; empty or `{}` means not confirmed.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct PublishRequest {
+    /// Publish even though the round is still open or has entries not yet accepted: they go
+    /// public as 未报送.
+    #[serde(default)]
+    confirm: bool,
+}
+
+/// The 409 asking for confirmation: what would go public as 未报送.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct NeedsConfirmation {
+    /// `needs_confirmation`
+    error: &'static str,
+    message: String,
+    /// Entries not submitted (drafts, and returned reports not resubmitted).
+    missing: usize,
+    /// Entries submitted and not yet reviewed.
+    pending: usize,
+}
+
+/// Freezes the round's accepted reports as a publication and returns its hash (admin). A
+/// round that is still open, or has entries not yet accepted, needs `{"confirm": true}`.
 #[utoipa::path(
     post,
     path = "/api/v1/rounds/{period}/publish",
     tag = "work",
     security(("bearer" = [])),
     params(("period" = String, Path, description = "2023Q3, 2023M09, 2023H1 or 2023", example = "2023Q4")),
+    request_body(content = PublishRequest, description = "Optional (no body is `{\"confirm\": false}`): `{\"confirm\": true}` publishes a round that is open or has entries not accepted"),
     responses(
-        (status = 200, description = "Published", body = PublicationSummary),
+        (status = 200, description = "Published (or, with nothing changed, the standing publication)", body = PublicationSummary),
         (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such round (`not_found`)", body = ErrorBody),
-        (status = 409, description = "The round cannot be published in its state, or has nothing accepted", body = ErrorBody),
+        (status = 409, description = "`needs_confirmation`: the round is open or has entries not accepted; the counts say what would go public as 未报送", body = NeedsConfirmation),
+        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorBody),
+        (status = 415, description = "Body not JSON (`unsupported_media_type`)", body = ErrorBody),
         (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
     ),
 )]
@@ -548,12 +671,82 @@ pub async fn publish(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(p): Path<String>,
-) -> Result<Json<PublicationSummary>, ApiError> {
+    request: axum::extract::Request,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     require(&actor, Action::ManageRounds)?;
     let p = api_period(&p)?;
+    let body = if has_body(&request) {
+        ApiJson::<PublishRequest>::from_request(request, &state)
+            .await?
+            .0
+    } else {
+        PublishRequest::default()
+    };
+    if !body.confirm
+        && let Some(gaps) = gaps(&state, p).await?
+    {
+        let message = format!(
+            "{p} {}：{} 项未报送、{} 项待审核，公开后均显示为未报送；确认请发送 {{\"confirm\": true}}. \
+             {}{} entries not submitted and {} awaiting review would go public as not reported; \
+             send {{\"confirm\": true}} to publish anyway",
+            if gaps.open {
+                "仍在报送中"
+            } else {
+                "尚未全部审核"
+            },
+            gaps.missing,
+            gaps.pending,
+            if gaps.open {
+                "The round is still open; "
+            } else {
+                ""
+            },
+            gaps.missing,
+            gaps.pending,
+        );
+        let refusal = NeedsConfirmation {
+            error: "needs_confirmation",
+            message,
+            missing: gaps.missing,
+            pending: gaps.pending,
+        };
+        return Ok((StatusCode::CONFLICT, Json(refusal)).into_response());
+    }
     let publication = state.store.publish(p, &who(&actor)).await?;
     state.cache.forget_period(&p.to_string());
-    Ok(Json(publication))
+    Ok(Json(publication).into_response())
+}
+
+/// Reopens a published round for corrections (admin): units correct returned or missing
+/// entries, reviewers accept, and publishing again supersedes the standing publication.
+#[utoipa::path(
+    post,
+    path = "/api/v1/rounds/{period}/reopen",
+    tag = "work",
+    security(("bearer" = [])),
+    params(("period" = String, Path, description = "2023Q3, 2023M09, 2023H1 or 2023", example = "2023Q4")),
+    responses(
+        (status = 200, description = "The round is open again", body = RoundSummary),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such round (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The round is not published (`wrong_round_state`)", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_period`)", body = ErrorBody),
+    ),
+)]
+pub async fn reopen_round(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(p): Path<String>,
+) -> Result<Json<RoundSummary>, ApiError> {
+    require(&actor, Action::ManageRounds)?;
+    Ok(Json(
+        state
+            .store
+            .reopen_round(api_period(&p)?, &who(&actor))
+            .await?,
+    ))
 }
 
 /// Reports of a round that the caller may read; a unit sees its own, a leader theirs.
