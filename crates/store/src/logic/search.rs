@@ -90,20 +90,28 @@ pub(crate) struct CandidateRow {
 }
 
 /// The candidates, in the order the backend read them (newest round first, then by target
-/// and entry), that really contain the query's text, up to its limit.
+/// and entry), that really contain every word of the query, up to its limit.
 pub(crate) fn hits(
     rows: Vec<CandidateRow>,
     query: &SearchQuery,
 ) -> Result<Vec<SearchHit>, StoreError> {
+    // Several words mean all of them, each whole within one field (a target's text, the
+    // progress, a leader, a unit): "储备粮 万吨" finds target 39, and a word whose halves lie
+    // in two fields does not match.
+    let words: Vec<&str> = query.text.split_whitespace().collect();
     let mut hits = Vec::new();
     for row in rows {
         let leaders = parse_names(&row.leaders, "leaders", |n| Leader::parse(n).ok())?;
         let units = parse_names(&row.units, "units", |n| Unit::parse(n).ok())?;
-        let found = [row.content.as_str(), row.progress.as_str()]
+        let fields: Vec<&str> = [row.content.as_str(), row.progress.as_str()]
             .into_iter()
             .chain(leaders.iter().map(|l| l.as_str()))
             .chain(units.iter().map(|u| u.as_str()))
-            .any(|text| contains(text, &query.text));
+            .collect();
+        let found = !words.is_empty()
+            && words
+                .iter()
+                .all(|word| fields.iter().any(|text| contains(text, word)));
         if !found {
             continue;
         }

@@ -235,9 +235,11 @@ contract!(
         let county = search("5G基站", None, 50).await;
         assert_eq!(places(&county), at(&[("2024H1", 3, 0)]));
         assert_eq!(county[0].government, "某某县人民政府");
+        // Two words, both anywhere in the entry: Q4's report 11 says "青年 就业", and target
+        // 22 speaks of 青年 and of 就业 apart.
         assert_eq!(
             places(&search("青年 就业", None, 50).await),
-            at(&[("2023Q4", 11, 0)])
+            at(&[("2023Q4", 11, 0), ("2023Q3", 22, 0), ("2023Q2", 22, 0)])
         );
         assert_eq!(
             places(&search("张三", None, 50).await),
@@ -258,5 +260,39 @@ contract!(
         assert!(search("，。", None, 50).await.is_empty());
         assert!(search("", None, 50).await.is_empty());
         assert!(search("储备粮", Some("2022"), 50).await.is_empty());
+    }
+);
+
+contract!(
+    /// Several words mean all of them, each in any field of the entry (issue #14): the target's
+    /// text, the progress, a leader, a unit; a word whose halves lie in two fields does not
+    /// match, nor does an entry missing one word.
+    several_words_mean_all_of_them,
+    |store, _db| async move {
+        store.import_table(&heze(), "test").await.unwrap();
+        let places_of = |text: &'static str| {
+            let store = store.clone();
+            async move {
+                let query = SearchQuery {
+                    text: text.to_owned(),
+                    period: None,
+                    limit: 50,
+                };
+                places(&store.search(&query).await.unwrap())
+            }
+        };
+        let t39 = vec![("2023Q3".to_owned(), 39, 0)];
+        // 储备粮 in the target, 万吨 in the progress.
+        assert_eq!(places_of("储备粮 万吨").await, t39);
+        assert_eq!(places_of("万吨  储备粮").await, t39);
+        // A leader and a unit of the same entry.
+        let leader_and_unit = places_of("李春英 市财政局").await;
+        assert!(!leader_and_unit.is_empty());
+        let alone = places_of("李春英").await;
+        assert!(leader_and_unit.iter().all(|p| alone.contains(p)));
+        // One word not there: nothing.
+        assert!(places_of("储备粮 不存在的词语").await.is_empty());
+        // 粮 ends one field and 万 begins none: "粮万" is in no single field of target 39.
+        assert!(!places_of("粮万").await.contains(&t39[0]));
     }
 );
