@@ -3,9 +3,10 @@
 //! the reviewer accepts, the admin publishes, and the public page shows the new text.
 //! On the way the unit asks for a later deadline, the target's leader comments for the
 //! reviewer, and the office approves the request; the public table shows it, and the target's
-//! own page follows it across rounds. Publishing the still-open round asks for confirmation
-//! first. Screenshots of the unit form, the dashboard, the publishing confirmation, the
-//! extensions page and the target page, at desktop width and at 390 px, are written to
+//! own page follows it across rounds. The unit's home lists the returned report first, and
+//! publishing the still-open round asks for confirmation first. Screenshots of the unit form,
+//! the unit's home, the dashboard, the publishing confirmation, the extensions page and the
+//! target page, at desktop width and at 390 px, are written to
 //! `target/tmp/screenshots/` (the run on PostgreSQL: `screenshots/postgres/`). The test runs once
 //! on each backend. Without chromedriver this test fails; it never skips.
 
@@ -246,9 +247,16 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
         .unwrap();
     click_through(&c, &format!("#r{id} button[value=return]")).await;
 
-    // The unit sees why, corrects and resubmits.
+    // The unit's home puts the returned report first, with the reason; the unit follows it,
+    // corrects and resubmits.
     login(&c, &base, "unit_a").await;
-    c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
+    c.goto(&format!("{base}/work")).await.unwrap();
+    let todo = text_of(&c, ".todo").await;
+    assert!(todo.contains("请说明与8.6万吨目标的差距"), "{todo}");
+    screenshot(&c, backend, "unit-home", 1280).await;
+    screenshot(&c, backend, "unit-home", 390).await;
+    click_through(&c, &format!(".todo a[href='/work/2023Q4#r{id}']")).await;
+    assert_eq!(c.current_url().await.unwrap().path(), "/work/2023Q4");
     assert!(
         text_of(&c, &format!("#r{id} .reason"))
             .await

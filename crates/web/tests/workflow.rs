@@ -1488,3 +1488,80 @@ async fn publishing_early_needs_confirmation_and_a_published_round_reopens(backe
             .any(|r| r.action == "round.reopen" && r.actor == "user:admin")
     );
 }
+
+on_both!(a_units_home_counts_its_own_reports_and_puts_returned_ones_first);
+/// Issue #15: `/work` shows a unit its own reports of each round ("已提交 1 / 17"), not the
+/// round's 40, and lists a returned report with its reason before anything else.
+async fn a_units_home_counts_its_own_reports_and_puts_returned_ones_first(backend: Backend) {
+    let s = site_on(backend).await;
+    let unit = s.token("unit_a").await;
+    let reviewer = s.token("reviewer").await;
+    let (unit, reviewer) = (unit.as_deref(), reviewer.as_deref());
+    let home = |token: Option<&str>| {
+        let req = s.http.get(format!("{}/work", s.base));
+        let req = match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    // What unit_a leads in 2023Q4, as the API lists it.
+    let (_, all) = s
+        .call(Method::GET, "/api/v1/rounds/2023Q4/reports", unit, None)
+        .await;
+    let led = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["units"][0] == "市发展改革委")
+        .count();
+    assert!(led > 10 && led < 40, "{led}");
+    let page = home(unit).await;
+    assert!(
+        page.contains(&format!("<strong>0 / {led}</strong>")),
+        "{page}"
+    );
+    assert!(!page.contains("待办"), "nothing returned yet");
+
+    // One submitted, then returned with a reason: counted, and listed first with the reason.
+    let id = s.report_id(39, 0).await;
+    let report = format!("/api/v1/reports/{id}");
+    s.call(
+        Method::PUT,
+        &report,
+        unit,
+        Some(json!({"progress": "增加储备粮", "on_schedule": true})),
+    )
+    .await;
+    s.call(Method::POST, &format!("{report}/submit"), unit, None)
+        .await;
+    assert!(
+        home(unit)
+            .await
+            .contains(&format!("<strong>1 / {led}</strong>"))
+    );
+    let (st, _) = s
+        .call(
+            Method::POST,
+            &format!("{report}/return"),
+            reviewer,
+            Some(json!({"reason": "请写明占全年目标的比例"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let page = home(unit).await;
+    assert!(
+        page.contains(&format!("<strong>0 / {led}</strong>")),
+        "{page}"
+    );
+    assert!(page.contains("退回 Returned 1"), "{page}");
+    let todo = page.split("待办").nth(1).expect("a to-do list");
+    assert!(
+        todo.contains(&format!("/work/2023Q4#r{id}")) && todo.contains("请写明占全年目标的比例"),
+        "{todo}"
+    );
+    // The reviewer sees the whole round and has no unit's to-do list.
+    let page = home(reviewer).await;
+    assert!(page.contains("<strong>0 / 40</strong>"), "{page}");
+    assert!(!page.contains("待办"));
+}

@@ -26,7 +26,10 @@ struct WorkHome {
     l: crate::view::i18n::Labels,
     who: String,
     rounds: Vec<RoundRow>,
+    /// Returned reports of open rounds that the actor writes: what to do first.
+    todo: Vec<Todo>,
     is_admin: bool,
+    is_unit: bool,
 }
 
 struct RoundRow {
@@ -34,7 +37,27 @@ struct RoundRow {
     title: String,
     state: &'static str,
     due: String,
-    reports: usize,
+    /// The actor's own share of the round (see [`Mine`]).
+    mine: Mine,
+}
+
+/// The reports of a round that are the actor's: those a unit writes (it leads them), those a
+/// leader's targets have, all of them for the office and the reviewers.
+#[derive(Debug, Default)]
+struct Mine {
+    total: usize,
+    /// Submitted or accepted.
+    submitted: usize,
+    accepted: usize,
+    returned: usize,
+}
+
+struct Todo {
+    period: String,
+    id: i64,
+    no: u32,
+    content: String,
+    reason: String,
 }
 
 pub async fn work_home(
@@ -42,20 +65,56 @@ pub async fn work_home(
     PageActor(actor): PageActor,
 ) -> Result<Html<String>, PageError> {
     let rounds = state.store.rounds().await?;
+    let mut rows = Vec::with_capacity(rounds.len());
+    let mut todo = Vec::new();
+    for r in rounds {
+        let mut mine = Mine::default();
+        for report in state.store.reports(r.period).await? {
+            let ours = if actor.role == Role::Unit {
+                may(&actor, Action::WriteReport(people(&report)))
+            } else {
+                may(&actor, Action::ReadReport(people(&report)))
+            };
+            if !ours {
+                continue;
+            }
+            mine.total += 1;
+            match report.state {
+                ReportState::Submitted => mine.submitted += 1,
+                ReportState::Accepted => {
+                    mine.submitted += 1;
+                    mine.accepted += 1;
+                }
+                ReportState::Returned => {
+                    mine.returned += 1;
+                    if r.state == RoundState::Open && actor.role == Role::Unit {
+                        todo.push(Todo {
+                            period: r.period.to_string(),
+                            id: report.id,
+                            no: report.target_no,
+                            content: report.target_content.clone(),
+                            reason: report.return_reason.clone().unwrap_or_default(),
+                        });
+                    }
+                }
+                ReportState::Draft => {}
+            }
+        }
+        rows.push(RoundRow {
+            period: r.period.to_string(),
+            title: r.title,
+            state: round_state_zh(r.state),
+            due: r.due.unwrap_or_default(),
+            mine,
+        });
+    }
     html(&WorkHome {
         l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work"),
         who: nav_who(&actor),
-        rounds: rounds
-            .into_iter()
-            .map(|r| RoundRow {
-                period: r.period.to_string(),
-                title: r.title,
-                state: round_state_zh(r.state),
-                due: r.due.unwrap_or_default(),
-                reports: r.reports,
-            })
-            .collect(),
+        rounds: rows,
+        todo,
         is_admin: actor.role == Role::Admin,
+        is_unit: actor.role == Role::Unit,
     })
 }
 
