@@ -94,34 +94,25 @@ impl Db {
 
     /// The first column of every row, as integers (BIGINT on PostgreSQL).
     pub async fn i64s(&self, sql: &str) -> Vec<i64> {
-        match self {
-            Db::Sqlite { pool, .. } => {
-                sqlx::query_scalar(AssertSqlSafe(sql.to_owned()))
-                    .fetch_all(pool)
-                    .await
-            }
-            Db::Postgres { pool, .. } => {
-                sqlx::query_scalar(AssertSqlSafe(sql.to_owned()))
-                    .fetch_all(pool)
-                    .await
-            }
-        }
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        self.scalars(sql).await
     }
 
     /// The first column of every row, as text.
     pub async fn strings(&self, sql: &str) -> Vec<String> {
+        self.scalars(sql).await
+    }
+
+    /// The first column of every row, as a type both backends decode.
+    async fn scalars<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: Send + Unpin,
+        T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+    {
+        let query = AssertSqlSafe(sql.to_owned());
         match self {
-            Db::Sqlite { pool, .. } => {
-                sqlx::query_scalar(AssertSqlSafe(sql.to_owned()))
-                    .fetch_all(pool)
-                    .await
-            }
-            Db::Postgres { pool, .. } => {
-                sqlx::query_scalar(AssertSqlSafe(sql.to_owned()))
-                    .fetch_all(pool)
-                    .await
-            }
+            Db::Sqlite { pool, .. } => sqlx::query_scalar(query).fetch_all(pool).await,
+            Db::Postgres { pool, .. } => sqlx::query_scalar(query).fetch_all(pool).await,
         }
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
