@@ -1565,3 +1565,80 @@ async fn a_units_home_counts_its_own_reports_and_puts_returned_ones_first(backen
     assert!(page.contains("<strong>0 / 40</strong>"), "{page}");
     assert!(!page.contains("待办"));
 }
+
+on_both!(the_dashboard_says_each_state_in_words_and_groups_by_leader_too);
+/// Issue #15: each row of the dashboard says its state in words beside the colour, and the
+/// same table can be viewed per leader in charge (a report counts under each of its leaders).
+async fn the_dashboard_says_each_state_in_words_and_groups_by_leader_too(backend: Backend) {
+    let s = site_on(backend).await;
+    let reviewer = s.token("reviewer").await;
+    let unit = s.token("unit_b").await;
+    let (reviewer, unit) = (reviewer.as_deref(), unit.as_deref());
+    let page = |query: &'static str| {
+        let req = s
+            .http
+            .get(format!("{}/work/2023Q4/dashboard{query}", s.base))
+            .bearer_auth(reviewer.unwrap());
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    // 市财政局 (unit_b) submits all it leads: its row is done; the others are in progress
+    // (the round is due in 2099).
+    let (_, all) = s
+        .call(Method::GET, "/api/v1/rounds/2023Q4/reports", reviewer, None)
+        .await;
+    let all = all.as_array().unwrap().clone();
+    for r in all.iter().filter(|r| r["units"][0] == "市财政局") {
+        let path = format!("/api/v1/reports/{}", r["id"]);
+        let body = json!({"progress": "已完成", "on_schedule": true});
+        assert_eq!(
+            s.call(Method::PUT, &path, unit, Some(body)).await.0,
+            StatusCode::OK
+        );
+        let submit = format!("{path}/submit");
+        assert_eq!(
+            s.call(Method::POST, &submit, unit, None).await.0,
+            StatusCode::OK
+        );
+    }
+    let (st, by_unit) = page("").await;
+    assert_eq!(st, StatusCode::OK);
+    let row = |html: &str, name: &str| -> String {
+        let at = html
+            .find(&format!(">{name}<"))
+            .unwrap_or_else(|| panic!("no row {name}"));
+        let end = at + html[at..].find("</tr>").unwrap();
+        html[at..end].to_owned()
+    };
+    let finance = row(&by_unit, "市财政局");
+    assert!(finance.contains("已齐 Done"), "{finance}");
+    let fgw = row(&by_unit, "市发展改革委");
+    assert!(fgw.contains("报送中 In progress"), "{fgw}");
+
+    // By leader: 聂元科's row counts exactly the reports that name him.
+    let (st, by_leader) = page("?by=leader").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(by_leader.contains("<strong>按分管领导 By leader</strong>"));
+    let nie = all
+        .iter()
+        .filter(|r| {
+            r["leaders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l == "聂元科")
+        })
+        .count();
+    assert!(nie > 0);
+    let nie_row = row(&by_leader, "聂元科");
+    assert!(
+        nie_row.contains(&format!("<td>{nie}</td>")) && nie_row.contains("报送中"),
+        "{nie_row}"
+    );
+    // The 催办 text still names units, not leaders.
+    assert!(by_leader.contains("市发展改革委："), "{by_leader}");
+    // An unknown grouping is refused.
+    assert_eq!(page("?by=weather").await.0, StatusCode::BAD_REQUEST);
+}

@@ -1,5 +1,5 @@
-//! The office's dashboard of a round: who still owes what (red / yellow / green) and the 催办
-//! list as CSV.
+//! The office's dashboard of a round: who still owes what, by lead unit or by leader, each
+//! state in words as well as colour (red / yellow / green), and the 催办 list as CSV.
 
 use crate::AppState;
 use crate::error::{ApiError, PageError};
@@ -7,7 +7,7 @@ use crate::extract::{PageActor, page_period};
 use crate::policy::require;
 use crate::view::{html, nav_who, report_state_zh};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use duban_core::ReportState;
@@ -25,9 +25,18 @@ struct Dashboard {
     round: RoundSummary,
     units: Vec<UnitRow>,
     reminder: String,
+    by_leader: bool,
 }
 
-/// One lead unit's reports in a round.
+/// How the dashboard groups the round's reports.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DashboardQuery {
+    /// `unit` (the lead unit, the default) or `leader` (each leader in charge).
+    #[serde(default)]
+    by: Option<String>,
+}
+
+/// One lead unit's (or leader's) reports in a round.
 #[derive(Debug, Default)]
 struct UnitRow {
     name: String,
@@ -39,32 +48,27 @@ struct UnitRow {
     missing: usize,
     late: usize,
     color: &'static str,
+    /// The colour in words, for whoever cannot tell the tints apart (or prints in grey).
+    status: &'static str,
     owed: Vec<u32>,
 }
 
-fn unit_rows(round: &RoundSummary, reports: &[ReportView]) -> Vec<UnitRow> {
+/// Rows by lead unit, or with `by_leader` by each leader in charge (a report with two leaders
+/// counts under both).
+fn unit_rows(round: &RoundSummary, reports: &[ReportView], by_leader: bool) -> Vec<UnitRow> {
     let mut by: BTreeMap<String, UnitRow> = BTreeMap::new();
     for r in reports {
-        let Some(lead) = r.units.first() else {
-            continue;
+        let keys: Vec<&str> = if by_leader {
+            r.leaders.iter().map(|l| l.as_str()).collect()
+        } else {
+            r.units.first().map(|u| u.as_str()).into_iter().collect()
         };
-        let row = by.entry(lead.to_string()).or_insert_with(|| UnitRow {
-            name: lead.to_string(),
-            ..UnitRow::default()
-        });
-        row.assigned += 1;
-        match r.state {
-            ReportState::Submitted => row.submitted += 1,
-            ReportState::Accepted => row.accepted += 1,
-            ReportState::Returned => row.returned += 1,
-            ReportState::Draft => {}
-        }
-        if matches!(r.state, ReportState::Draft | ReportState::Returned) {
-            row.missing += 1;
-            row.owed.push(r.target_no);
-        }
-        if r.late {
-            row.late += 1;
+        for key in keys {
+            let row = by.entry(key.to_owned()).or_insert_with(|| UnitRow {
+                name: key.to_owned(),
+                ..UnitRow::default()
+            });
+            count(row, r);
         }
     }
     let due = round
@@ -74,11 +78,11 @@ fn unit_rows(round: &RoundSummary, reports: &[ReportView]) -> Vec<UnitRow> {
     let today = duban_core::time::date_in_china(jiff::Timestamp::now());
     let mut rows: Vec<UnitRow> = by.into_values().collect();
     for row in &mut rows {
-        row.color = match due {
-            _ if row.missing == 0 => "green",
-            Some(d) if today > d => "red",
-            Some(d) if (d - today).get_days() <= 3 => "yellow",
-            _ => "",
+        (row.color, row.status) = match due {
+            _ if row.missing == 0 => ("green", "已齐 Done"),
+            Some(d) if today > d => ("red", "逾期 Overdue"),
+            Some(d) if (d - today).get_days() <= 3 => ("yellow", "临近截止 Due soon"),
+            _ => ("", "报送中 In progress"),
         };
     }
     // Who owes most comes first.
@@ -86,21 +90,54 @@ fn unit_rows(round: &RoundSummary, reports: &[ReportView]) -> Vec<UnitRow> {
     rows
 }
 
+/// Adds one report to a row.
+fn count(row: &mut UnitRow, r: &ReportView) {
+    row.assigned += 1;
+    match r.state {
+        ReportState::Submitted => row.submitted += 1,
+        ReportState::Accepted => row.accepted += 1,
+        ReportState::Returned => row.returned += 1,
+        ReportState::Draft => {}
+    }
+    if matches!(r.state, ReportState::Draft | ReportState::Returned) {
+        row.missing += 1;
+        row.owed.push(r.target_no);
+    }
+    if r.late {
+        row.late += 1;
+    }
+}
+
 pub async fn dashboard(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
     Path(p): Path<String>,
+    Query(q): Query<DashboardQuery>,
 ) -> Result<Html<String>, PageError> {
     require(&actor, Action::SeeDashboard)?;
     let period = page_period(&p)?;
+    let by_leader = match q.by.as_deref() {
+        None | Some("" | "unit") => false,
+        Some("leader") => true,
+        Some(other) => return Err(ApiError::unknown_choice("by", other).into()),
+    };
     let round = state
         .store
         .round(period)
         .await?
         .ok_or_else(|| ApiError::not_found("round"))?;
     let reports = state.store.reports(period).await?;
-    let units = unit_rows(&round, &reports);
-    let owing: Vec<&UnitRow> = units.iter().filter(|u| u.missing > 0).collect();
+    let units = unit_rows(&round, &reports, by_leader);
+    // The 催办 text goes to units, whichever way the table is grouped.
+    let by_unit = if by_leader {
+        unit_rows(&round, &reports, false)
+    } else {
+        Vec::new()
+    };
+    let owing: Vec<&UnitRow> = if by_leader { &by_unit } else { &units }
+        .iter()
+        .filter(|u| u.missing > 0)
+        .collect();
     let reminder = if owing.is_empty() {
         String::new()
     } else {
@@ -126,6 +163,7 @@ pub async fn dashboard(
         round,
         units,
         reminder,
+        by_leader,
     })
 }
 
