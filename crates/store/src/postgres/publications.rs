@@ -88,26 +88,7 @@ pub(super) async fn publish_round(
         .fetch_optional(&mut *conn)
         .await?;
     if frozen.is_published_as(last_of_round.as_ref()) {
-        // A reopened round that gained no correction is published again as it stood.
-        let state: String = sqlx::query_scalar("SELECT state FROM rounds WHERE id = $1")
-            .bind(round)
-            .fetch_one(&mut *conn)
-            .await?;
-        if state != "published" {
-            sqlx::query("UPDATE rounds SET state = 'published' WHERE id = $1")
-                .bind(round)
-                .execute(&mut *conn)
-                .await?;
-            audit(
-                conn,
-                actor,
-                "round.republish_unchanged",
-                &crate::logic::reports::round_subject(table.period),
-                Some(serde_json::json!({"state": state})),
-                Some(serde_json::json!({"state": "published"})),
-            )
-            .await?;
-        }
+        mark_published(conn, round, &table, actor, true).await?;
         return Ok(None);
     }
     let head: Option<(i64, String)> = sqlx::query_as(CHAIN_HEAD_SQL)
@@ -127,10 +108,6 @@ pub(super) async fn publish_round(
         .fetch_one(&mut *conn)
         .await?;
     index_publication(conn, round, id, &table).await?;
-    sqlx::query("UPDATE rounds SET state = 'published' WHERE id = $1")
-        .bind(round)
-        .execute(&mut *conn)
-        .await?;
     audit(
         conn,
         actor,
@@ -147,6 +124,7 @@ pub(super) async fn publish_round(
         },
     )
     .await?;
+    mark_published(conn, round, &table, actor, false).await?;
     let row: SummaryRow = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM} WHERE p.id = $1"
     )))
@@ -154,6 +132,41 @@ pub(super) async fn publish_round(
     .fetch_one(&mut *conn)
     .await?;
     row.summary().map(Some)
+}
+
+/// Leaves the round published. A reopened round that gained no correction (`unchanged`) is
+/// published again as it stood, with a record of its own; otherwise the new publication's record
+/// says it all.
+async fn mark_published(
+    conn: &mut PgConnection,
+    round: i64,
+    table: &Table,
+    actor: &str,
+    unchanged: bool,
+) -> Result<(), StoreError> {
+    let state: String = sqlx::query_scalar("SELECT state FROM rounds WHERE id = $1")
+        .bind(round)
+        .fetch_one(&mut *conn)
+        .await?;
+    if state == "published" {
+        return Ok(());
+    }
+    sqlx::query("UPDATE rounds SET state = 'published' WHERE id = $1")
+        .bind(round)
+        .execute(&mut *conn)
+        .await?;
+    if unchanged {
+        audit(
+            conn,
+            actor,
+            "round.republish_unchanged",
+            &crate::logic::reports::round_subject(table.period),
+            Some(serde_json::json!({"state": state})),
+            Some(serde_json::json!({"state": "published"})),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 #[async_trait::async_trait]
