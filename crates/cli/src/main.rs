@@ -76,15 +76,21 @@ enum Command {
         /// 调度期次，如 2023Q3（覆盖文件中的期次）/ the period, e.g. 2023Q3 (overrides the file)
         #[arg(long)]
         period: Option<Period>,
-        /// 政府名称（覆盖标题中的名称）/ the government (overrides the title)
+        /// 政府（名称，或已登记政府的编码；覆盖标题中的名称）/ the government (a name, or the id of a registered one; overrides the title)
         #[arg(long)]
         government: Option<String>,
+        /// 新政府的编码：6 位行政区划代码（GB/T 2260），缺省由名称生成 / the id of a government this import registers: its 6-digit division code (default: a slug of its name)
+        #[arg(long)]
+        code: Option<String>,
         /// 只检查不写入 / validate and show, write nothing
         #[arg(long)]
         dry_run: bool,
     },
     /// 导出一轮调度的一览表 / export a round's table
     Export {
+        /// 政府（编码或名称；库中仅一个政府时可省略）/ the government (its id or name; optional while the database holds one)
+        #[arg(long)]
+        government: Option<String>,
         /// 调度期次，如 2023Q3 / the period, e.g. 2023Q3
         #[arg(long)]
         period: Period,
@@ -97,6 +103,9 @@ enum Command {
     },
     /// 核查一轮调度：数据是否支持“按计划完成进度”，文字是否缺失或重复 / findings and indicator verdicts for a round
     Check {
+        /// 政府（编码或名称；库中仅一个政府时可省略）/ the government (its id or name; optional while the database holds one)
+        #[arg(long)]
+        government: Option<String>,
         /// 调度期次，如 2023Q3 / the period, e.g. 2023Q3
         #[arg(long)]
         period: Period,
@@ -106,24 +115,38 @@ enum Command {
     },
     /// 公开一轮调度：冻结已审核通过的报告 / freeze a round's accepted reports as a publication
     Publish {
+        /// 政府（编码或名称；库中仅一个政府时可省略）/ the government (its id or name; optional while the database holds one)
+        #[arg(long)]
+        government: Option<String>,
         /// 调度期次，如 2023Q3 / the period, e.g. 2023Q3
         #[arg(long)]
         period: Period,
     },
     /// 重新开放已公开的一轮以更正 / reopen a published round for corrections
     Reopen {
+        /// 政府（编码或名称；库中仅一个政府时可省略）/ the government (its id or name; optional while the database holds one)
+        #[arg(long)]
+        government: Option<String>,
         /// 调度期次，如 2023Q3 / the period, e.g. 2023Q3
         #[arg(long)]
         period: Period,
     },
     /// 开启一轮调度 / open a round for every entry of the year's plan
     Open {
+        /// 政府（编码或名称；库中仅一个政府时可省略）/ the government (its id or name; optional while the database holds one)
+        #[arg(long)]
+        government: Option<String>,
         /// 调度期次，如 2023Q4 / the period, e.g. 2023Q4
         #[arg(long)]
         period: Period,
         /// 报送截止日期 / due date (YYYY-MM-DD)
         #[arg(long)]
         due: String,
+    },
+    /// 政府管理 / the governments this deployment holds
+    Government {
+        #[command(subcommand)]
+        command: GovernmentCommand,
     },
     /// 账户管理 / accounts
     User {
@@ -158,6 +181,20 @@ enum DbCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum GovernmentCommand {
+    /// 列出政府 / list them, with their ids
+    List,
+    /// 登记政府 / register one
+    Add {
+        /// 名称，与其一览表所印一致 / its name, as its tables print it
+        name: String,
+        /// 编码：6 位行政区划代码（GB/T 2260），缺省由名称生成 / its id: the 6-digit division code (default: a slug of its name)
+        #[arg(long)]
+        code: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum UserCommand {
     /// 新建账户（密码从标准输入读取）/ add an account (the password is read from standard input)
     Add {
@@ -172,6 +209,9 @@ enum UserCommand {
         /// 市政府领导姓名（领导账户）/ the leader a leader account is
         #[arg(long)]
         leader: Option<String>,
+        /// 所属政府（编码或名称）；管理员不填即为平台管理员 / the government the account belongs to (id or name); an admin without one acts on all
+        #[arg(long)]
+        government: Option<String>,
         /// 从标准输入读取密码 / read the password from standard input
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -256,9 +296,14 @@ async fn run(cli: Cli) -> Result<()> {
             };
             serve(store, &bind, None, options).await
         }
-        Command::Check { period, format } => {
+        Command::Check {
+            government,
+            period,
+            format,
+        } => {
             let store = open(&cli.db).await?;
-            let table = round_table(store.as_ref(), period, &cli.db).await?;
+            let gov = government_of(store.as_ref(), government.as_deref()).await?;
+            let table = round_table(store.as_ref(), &gov, period, &cli.db).await?;
             let report = duban_checks::check_table(&table);
             match format {
                 CheckFormat::Text => print!("{}", duban_checks::render_text(&report)),
@@ -271,22 +316,28 @@ async fn run(cli: Cli) -> Result<()> {
             sheet,
             period,
             government,
+            code,
             dry_run,
         } => {
+            let code = code
+                .map(|c| duban_core::GovernmentCode::parse(&c))
+                .transpose()?;
             let opts = duban_formats::ImportOptions {
                 overrides: duban_formats::meta::Overrides { period, government },
                 sheet,
                 ..Default::default()
             };
-            import(&cli.db, &file, &opts, dry_run).await
+            import(&cli.db, &file, opts, code, dry_run).await
         }
         Command::Export {
+            government,
             period,
             format,
             output,
         } => {
             let store = open(&cli.db).await?;
-            let (table, stamp, json) = match store.latest_publication(period).await? {
+            let gov = government_of(store.as_ref(), government.as_deref()).await?;
+            let (table, stamp, json) = match store.latest_publication(&gov.name, period).await? {
                 Some(p) => {
                     let stamp = duban_formats::Stamp {
                         published_at: p.summary.published_at.clone(),
@@ -297,7 +348,7 @@ async fn run(cli: Cli) -> Result<()> {
                     (table, Some(stamp), Some(p.content))
                 }
                 None => (
-                    round_table(store.as_ref(), period, &cli.db).await?,
+                    round_table(store.as_ref(), &gov, period, &cli.db).await?,
                     None,
                     None,
                 ),
@@ -319,12 +370,13 @@ async fn run(cli: Cli) -> Result<()> {
             };
             write_out(output.as_deref(), &bytes)
         }
-        Command::Publish { period } => {
+        Command::Publish { government, period } => {
             let store = open(&cli.db).await?;
-            let p = store.publish(period, &cli_actor()).await?;
+            let gov = government_of(store.as_ref(), government.as_deref()).await?;
+            let p = store.publish(&gov.name, period, &cli_actor()).await?;
             println!("已公开 / published {} sha256 {}", p.period, p.sha256);
             // What the web pages ask to confirm, said here after the fact.
-            let reports = store.reports(period).await?;
+            let reports = store.reports(&gov.name, period).await?;
             let not_accepted = reports
                 .iter()
                 .filter(|r| r.state != duban_core::ReportState::Accepted)
@@ -336,21 +388,29 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Reopen { period } => {
+        Command::Reopen { government, period } => {
             let store = open(&cli.db).await?;
-            let r = store.reopen_round(period, &cli_actor()).await?;
+            let gov = government_of(store.as_ref(), government.as_deref()).await?;
+            let r = store.reopen_round(&gov.name, period, &cli_actor()).await?;
             println!(
                 "已重新开放 / reopened {} for corrections; 再次公开即为更正 / publishing again makes a correction",
                 r.period
             );
             Ok(())
         }
-        Command::Open { period, due } => {
+        Command::Open {
+            government,
+            period,
+            due,
+        } => {
             let store = open(&cli.db).await?;
+            let gov = government_of(store.as_ref(), government.as_deref()).await?;
             let due: jiff::civil::Date = due
                 .parse()
                 .with_context(|| format!("“{due}” is not a date (YYYY-MM-DD)"))?;
-            let r = store.open_round(period, due, &cli_actor()).await?;
+            let r = store
+                .open_round(&gov.name, period, due, &cli_actor())
+                .await?;
             println!(
                 "已开启 / opened {} ({} 个报告 / reports), 截止 / due {due}",
                 r.period, r.reports
@@ -364,6 +424,7 @@ async fn run(cli: Cli) -> Result<()> {
                     role,
                     units,
                     leader,
+                    government,
                     password_stdin: _,
                 },
         } => {
@@ -376,8 +437,41 @@ async fn run(cli: Cli) -> Result<()> {
                 bail!("the password must have at least 8 characters");
             }
             let store = open(&cli.db).await?;
-            add_user(store.as_ref(), &name, role.into(), units, leader, &password).await?;
+            let government = match government {
+                Some(g) => Some(government_of(store.as_ref(), Some(&g)).await?.name),
+                None => None,
+            };
+            let account = Account {
+                name: &name,
+                role: role.into(),
+                units,
+                leader,
+                government,
+            };
+            add_user(store.as_ref(), account, &password).await?;
             println!("已创建账户 / added {name}");
+            Ok(())
+        }
+        Command::Government {
+            command: GovernmentCommand::List,
+        } => {
+            let store = open(&cli.db).await?;
+            for g in store.governments().await? {
+                println!("{:<12} {}", g.code, g.name);
+            }
+            Ok(())
+        }
+        Command::Government {
+            command: GovernmentCommand::Add { name, code },
+        } => {
+            let store = open(&cli.db).await?;
+            let code = code
+                .map(|c| duban_core::GovernmentCode::parse(&c))
+                .transpose()?;
+            let g = store
+                .register_government(&name, code.as_ref(), &cli_actor())
+                .await?;
+            println!("已登记 / registered {} as {}", g.name, g.code);
             Ok(())
         }
         Command::Verify => {
@@ -469,12 +563,47 @@ fn redacted(url: &str) -> String {
     }
 }
 
+/// The government a command names (`--government`, by id or name), or the only one the
+/// database holds.
+async fn government_of(store: &dyn Store, wanted: Option<&str>) -> Result<duban_core::Government> {
+    let all = store.governments().await?;
+    let choices = || {
+        all.iter()
+            .map(|g| format!("{} ({})", g.code, g.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match wanted {
+        Some(w) => all
+            .iter()
+            .find(|g| g.code.as_str() == w || g.name == w)
+            .cloned()
+            .ok_or_else(|| match all.is_empty() {
+                true => anyhow::anyhow!("no government “{w}” here: none is registered yet"),
+                false => anyhow::anyhow!("no government “{w}” here; choose one of: {}", choices()),
+            }),
+        None => match all.as_slice() {
+            [only] => Ok(only.clone()),
+            [] => bail!("no government is registered here yet: import a table first"),
+            _ => bail!(
+                "this database holds several governments; name one with --government: {}",
+                choices()
+            ),
+        },
+    }
+}
+
 /// A round's table: its latest publication, or (with a note) the round as it stands.
-async fn round_table(store: &dyn Store, period: Period, db: &str) -> Result<duban_core::Table> {
-    if let Some(p) = store.latest_publication(period).await? {
+async fn round_table(
+    store: &dyn Store,
+    gov: &duban_core::Government,
+    period: Period,
+    db: &str,
+) -> Result<duban_core::Table> {
+    if let Some(p) = store.latest_publication(&gov.name, period).await? {
         return serde_json::from_str(&p.content).context("a stored publication does not read");
     }
-    match store.round_table(period).await? {
+    match store.round_table(&gov.name, period).await? {
         Some(t) => {
             eprintln!(
                 "注意 / note: {period} 尚未公开，使用当前状态 / not published; using the round as it stands"
@@ -492,24 +621,29 @@ fn cli_actor() -> String {
     )
 }
 
-async fn add_user(
-    store: &dyn Store,
-    name: &str,
+/// An account to add.
+#[derive(Debug)]
+struct Account<'a> {
+    name: &'a str,
     role: Role,
     units: Vec<String>,
     leader: Option<String>,
-    password: &str,
-) -> Result<()> {
+    /// The government's name; `None` for a platform account.
+    government: Option<String>,
+}
+
+async fn add_user(store: &dyn Store, account: Account<'_>, password: &str) -> Result<()> {
     let pw = password.to_owned();
     let password_hash = tokio::task::spawn_blocking(move || duban_web::auth::hash_password(&pw))
         .await?
         .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
     let user = NewUser {
-        username: name.to_owned(),
-        role,
+        username: account.name.to_owned(),
+        role: account.role,
         password_hash,
-        units,
-        leader,
+        units: account.units,
+        leader: account.leader,
+        government: account.government,
     };
     store.add_user(&user, &cli_actor()).await?;
     Ok(())
@@ -574,13 +708,25 @@ fn binary(output: &Option<PathBuf>) -> Result<()> {
 async fn import(
     db: &str,
     file: &Path,
-    opts: &duban_formats::ImportOptions,
+    mut opts: duban_formats::ImportOptions,
+    code: Option<duban_core::GovernmentCode>,
     dry_run: bool,
 ) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.file_name().and_then(|n| n.to_str());
-    let imported =
-        duban_formats::import(&bytes, name, opts).with_context(|| format!("{}", file.display()))?;
+    // `--government` may name a registered government by its id.
+    let store = if dry_run { None } else { Some(open(db).await?) };
+    if let (Some(store), Some(wanted)) = (&store, opts.overrides.government.as_deref())
+        && let Some(g) = store
+            .governments()
+            .await?
+            .into_iter()
+            .find(|g| g.code.as_str() == wanted)
+    {
+        opts.overrides.government = Some(g.name);
+    }
+    let imported = duban_formats::import(&bytes, name, &opts)
+        .with_context(|| format!("{}", file.display()))?;
     for m in &imported.mapping {
         match (&m.role, &m.note) {
             (Some(role), None) => {
@@ -636,8 +782,27 @@ async fn import(
         println!("试运行，未写入 / dry run: nothing written");
         return Ok(());
     }
-    let store = open(db).await?;
+    let Some(store) = store else {
+        return Ok(());
+    };
+    let known = store
+        .governments()
+        .await?
+        .iter()
+        .any(|g| g.name == table.government);
+    if let Some(code) = &code {
+        // Registered first with the id the office gives; an import alone would make a slug.
+        store
+            .register_government(&table.government, Some(code), &cli_actor())
+            .await?;
+    }
     let outcome = store.import_table(&table, &cli_actor()).await?;
+    if !known {
+        println!(
+            "已登记新政府 / registered a new government: {} (编码 / id {})",
+            outcome.government.name, outcome.government.code
+        );
+    }
     println!(
         "已导入 / imported: 新增目标 {}，修改目标 {}，更新报告 {}",
         outcome.targets_added, outcome.targets_changed, outcome.reports_changed
@@ -683,6 +848,14 @@ async fn demo(bind: &str) -> Result<()> {
     let store = open(&url).await?;
     let table = twoup::read(HEZE_2023_Q3, &twoup::ReadOptions::default())
         .context("the bundled table does not read")?;
+    // Registered with its division code, as an office would.
+    let gov = store
+        .register_government(
+            &table.government,
+            Some(&duban_core::GovernmentCode::parse("371700")?),
+            "demo",
+        )
+        .await?;
     store.import_table(&table, "demo").await?;
     let period = table.period;
     // The next round, open, so a newcomer can walk the whole cycle.
@@ -691,18 +864,17 @@ async fn demo(bind: &str) -> Result<()> {
     // newcomer's submissions are on time; a fixed date in 2024 would make everything late.
     let due = duban_core::time::date_in_china(jiff::Timestamp::now())
         .checked_add(jiff::Span::new().days(2))?;
-    store.open_round(next, due, "demo").await?;
+    store.open_round(&gov.name, next, due, "demo").await?;
     let mut accounts = String::new();
     for (name, role, units, leader) in DEMO_ACCOUNTS {
-        add_user(
-            store.as_ref(),
+        let account = Account {
             name,
-            *role,
-            units.iter().map(|u| (*u).to_owned()).collect(),
-            leader.map(str::to_owned),
-            DEMO_PASSWORD,
-        )
-        .await?;
+            role: *role,
+            units: units.iter().map(|u| (*u).to_owned()).collect(),
+            leader: leader.map(str::to_owned),
+            government: Some(gov.name.clone()),
+        };
+        add_user(store.as_ref(), account, DEMO_PASSWORD).await?;
         accounts.push_str(&format!(
             "\n  {name:<10} {:<16} {}",
             role.label_zh(),
@@ -712,7 +884,7 @@ async fn demo(bind: &str) -> Result<()> {
     // Something waiting for the office and the reviewer, so each role has a next step: 市发展改革委
     // asks for more time on target 39 (市级储备粮, 1.71 of 8.6 万吨 at Q3) and its leader
     // comments for the reviewers. Demo content, marked as such in the reason.
-    let reports = store.reports(next).await?;
+    let reports = store.reports(&gov.name, next).await?;
     if let Some(r39) = reports.iter().find(|r| r.target_no == 39 && r.entry == 0) {
         let user = |name: &'static str| {
             let store = store.clone();

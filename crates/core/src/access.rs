@@ -55,6 +55,17 @@ pub struct Actor {
     pub units: Vec<Unit>,
     /// For a leader account: the 市政府领导 it is.
     pub leader: Option<Leader>,
+    /// The government (by name) the account belongs to; `None` for a platform account, which
+    /// may act on every government the deployment holds.
+    pub government: Option<String>,
+}
+
+impl Actor {
+    /// Whether the account may act on this government's data at all: its own, or any for a
+    /// platform account. Every [`may`] asks this first.
+    pub fn reaches(&self, government: &str) -> bool {
+        self.government.as_deref().is_none_or(|g| g == government)
+    }
 }
 
 /// The people on an entry, which decide who may touch its report.
@@ -89,9 +100,18 @@ pub enum Action<'a> {
     ReadAudit,
 }
 
-/// The policy. Anonymous visitors have no actor and may do none of these: they read only
-/// publications, through routes that touch nothing else.
-pub fn may(actor: &Actor, action: Action<'_>) -> bool {
+/// The policy: whether `actor` may do `action` on data of `government`. An account never
+/// reaches another government's data, whatever its role; within its reach, its role decides.
+/// Anonymous visitors have no actor and may do none of these: they read only publications,
+/// through routes that touch nothing else.
+pub fn may(actor: &Actor, government: &str, action: Action<'_>) -> bool {
+    actor.reaches(government) && role_may(actor, action)
+}
+
+/// What the role allows, before the government is asked: for the few decisions that are not
+/// about one government's data (whether to show the audit page at all; which records it then
+/// lists is filtered by [`Actor::reaches`]).
+pub fn role_may(actor: &Actor, action: Action<'_>) -> bool {
     let own_unit = |p: &EntryPeople<'_>| actor.units.iter().any(|u| p.units.contains(u));
     let leads = |p: &EntryPeople<'_>| {
         p.units
@@ -206,6 +226,7 @@ mod tests {
             role,
             units: units.iter().map(|u| Unit::parse(u).unwrap()).collect(),
             leader: leader.map(|l| Leader::parse(l).unwrap()),
+            government: Some(H.to_owned()),
         }
     }
 
@@ -223,27 +244,57 @@ mod tests {
         let lead = actor(Role::Unit, &["市发展改革委"], None);
         let assist = actor(Role::Unit, &["华瑞集团"], None);
         let other = actor(Role::Unit, &["市财政局"], None);
-        assert!(may(&lead, Action::WriteReport(p)) && may(&lead, Action::ReadReport(p)));
-        assert!(!may(&assist, Action::WriteReport(p)) && may(&assist, Action::ReadReport(p)));
-        assert!(!may(&other, Action::ReadReport(p)));
-        assert!(!may(&lead, Action::ReviewReport) && !may(&lead, Action::ManageRounds));
+        assert!(may(&lead, H, Action::WriteReport(p)) && may(&lead, H, Action::ReadReport(p)));
+        assert!(!may(&assist, H, Action::WriteReport(p)) && may(&assist, H, Action::ReadReport(p)));
+        assert!(!may(&other, H, Action::ReadReport(p)));
+        assert!(!may(&lead, H, Action::ReviewReport) && !may(&lead, H, Action::ManageRounds));
         let leader = actor(Role::Leader, &[], Some("聂元科"));
-        assert!(may(&leader, Action::ReadReport(p)) && may(&leader, Action::CommentReport(p)));
-        assert!(!may(&leader, Action::WriteReport(p)));
-        assert!(may(&leader, Action::ReadComments(p)));
-        assert!(!may(&lead, Action::ReadComments(p)) && !may(&lead, Action::CommentReport(p)));
-        assert!(!may(&lead, Action::DecideExtension));
+        assert!(
+            may(&leader, H, Action::ReadReport(p)) && may(&leader, H, Action::CommentReport(p))
+        );
+        assert!(!may(&leader, H, Action::WriteReport(p)));
+        assert!(may(&leader, H, Action::ReadComments(p)));
+        assert!(
+            !may(&lead, H, Action::ReadComments(p)) && !may(&lead, H, Action::CommentReport(p))
+        );
+        assert!(!may(&lead, H, Action::DecideExtension));
         assert!(!may(
             &actor(Role::Leader, &[], Some("李春英")),
+            H,
             Action::ReadReport(p)
         ));
         let reviewer = actor(Role::Reviewer, &[], None);
-        assert!(may(&reviewer, Action::ReviewReport) && !may(&reviewer, Action::ManageRounds));
-        assert!(!may(&reviewer, Action::WriteReport(p)));
         assert!(
-            may(&reviewer, Action::ReadComments(p)) && !may(&reviewer, Action::CommentReport(p))
+            may(&reviewer, H, Action::ReviewReport) && !may(&reviewer, H, Action::ManageRounds)
         );
-        assert!(!may(&reviewer, Action::DecideExtension));
+        assert!(!may(&reviewer, H, Action::WriteReport(p)));
+        assert!(
+            may(&reviewer, H, Action::ReadComments(p))
+                && !may(&reviewer, H, Action::CommentReport(p))
+        );
+        assert!(!may(&reviewer, H, Action::DecideExtension));
+    }
+
+    const H: &str = "菏泽市人民政府";
+
+    #[test]
+    fn nobody_reaches_another_government() {
+        let units = [Unit::parse("市财政局").unwrap()];
+        let p = EntryPeople {
+            leaders: &[],
+            units: &units,
+        };
+        let admin = actor(Role::Admin, &[], None);
+        let clerk = actor(Role::Unit, &["市财政局"], None);
+        assert!(may(&admin, H, Action::ManageRounds));
+        assert!(!may(&admin, "郓城县人民政府", Action::ManageRounds));
+        assert!(may(&clerk, H, Action::WriteReport(p)));
+        assert!(!may(&clerk, "郓城县人民政府", Action::WriteReport(p)));
+        let platform = Actor {
+            government: None,
+            ..admin
+        };
+        assert!(may(&platform, "郓城县人民政府", Action::ManageRounds));
     }
 
     #[test]

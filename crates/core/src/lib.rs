@@ -10,6 +10,7 @@
 pub mod access;
 pub mod deadline;
 pub mod extension;
+pub mod government;
 pub mod ids;
 pub mod names;
 pub mod period;
@@ -22,6 +23,7 @@ pub mod time;
 
 pub use deadline::Deadline;
 pub use extension::{Extension, ExtensionState};
+pub use government::{Government, GovernmentCode};
 pub use ids::*;
 pub use names::{Leader, Unit};
 pub use period::{Period, PeriodKind};

@@ -179,7 +179,12 @@ async fn fill(store: &dyn Store, rounds: usize) {
     let mut rng = Rng(0x5eed);
     for (i, period) in periods(rounds).into_iter().enumerate() {
         let t = table(period, &mut rng);
-        if store.latest_sha256(period).await.unwrap().is_none() {
+        if store
+            .latest_sha256(&t.government, period)
+            .await
+            .unwrap()
+            .is_none()
+        {
             store.import_table(&t, "bench").await.unwrap();
         }
         if i % 50 == 49 {
@@ -245,6 +250,7 @@ fn bench(c: &mut Criterion) {
     });
     let query = |text: &str| SearchQuery {
         text: text.into(),
+        government: None,
         period: None,
         limit: 20,
     };

@@ -17,7 +17,10 @@ pub const CHANNEL: &str = "duban_changes";
 pub enum Change {
     /// A publication of this period was made (a round published, or a correction): what was
     /// rendered from the period's latest publication is stale.
-    Published { period: String },
+    Published { government: String, period: String },
+    /// A government was registered: lists of governments, and every page whose links depend on
+    /// how many there are, are stale.
+    Government,
     /// A token ended (a logout).
     TokenEnded { token_sha256: String },
     /// Every token of an account ended (a password change).

@@ -33,6 +33,15 @@ use Kind::{Bool, Bytes, Int, Text, Year};
 /// not here: see the module documentation.
 const TABLES: &[(&str, &[(&str, Kind)])] = &[
     (
+        "governments",
+        &[
+            ("id", Int),
+            ("code", Text),
+            ("name", Text),
+            ("created_at", Text),
+        ],
+    ),
+    (
         "plans",
         &[
             ("id", Int),
@@ -112,8 +121,10 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("published_at", Text),
             ("supersedes", Int),
             ("content", Text),
+            ("government", Text),
         ],
     ),
+    ("chain_legacy", &[("last_position", Int)]),
     (
         "audit_log",
         &[
@@ -124,6 +135,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("subject", Text),
             ("before", Text),
             ("after", Text),
+            ("government", Text),
         ],
     ),
     (
@@ -135,6 +147,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("password_hash", Text),
             ("leader_name", Text),
             ("created_at", Text),
+            ("government", Text),
         ],
     ),
     ("user_units", &[("user_id", Int), ("unit_name", Text)]),
@@ -426,6 +439,7 @@ pub async fn copy(
             }
             crate::sqlite::audit(
                 &mut tx,
+                None,
                 actor,
                 "database.copy",
                 "database",
@@ -463,6 +477,7 @@ pub async fn copy(
             reindex_postgres(&mut tx).await?;
             crate::postgres::audit(
                 &mut tx,
+                None,
                 actor,
                 "database.copy",
                 "database",

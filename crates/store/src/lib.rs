@@ -27,7 +27,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use duban_core::access::Actor;
-use duban_core::{Period, Table};
+use duban_core::{Government, GovernmentCode, Period, Table};
 use std::{path::Path, sync::Arc};
 
 /// Accounts, sessions, API tokens and login throttling.
@@ -73,25 +73,51 @@ pub trait Accounts: Send + Sync {
 /// The 调度 cycle: rounds, reports and their review.
 #[async_trait::async_trait]
 pub trait Workflow: Send + Sync {
-    /// Opens a round for a period: one draft report for every entry of that year's plan.
+    /// Opens a round for a period of a government: one draft report for every entry of that
+    /// year's plan.
     async fn open_round(
         &self,
+        government: &str,
         period: Period,
         due: jiff::civil::Date,
         actor: &str,
     ) -> Result<RoundSummary, StoreError>;
     /// No more submissions.
-    async fn close_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError>;
+    async fn close_round(
+        &self,
+        government: &str,
+        period: Period,
+        actor: &str,
+    ) -> Result<RoundSummary, StoreError>;
     /// Reopens a published round for corrections: units correct returned or missing entries,
     /// reviewers accept, and publishing again makes a correction that supersedes the standing
     /// publication (which keeps its permanent link and its place in the chain).
-    async fn reopen_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError>;
+    async fn reopen_round(
+        &self,
+        government: &str,
+        period: Period,
+        actor: &str,
+    ) -> Result<RoundSummary, StoreError>;
     /// Freezes the round's accepted reports (the rest show as not reported) as a publication.
-    async fn publish(&self, period: Period, actor: &str) -> Result<PublicationSummary, StoreError>;
+    async fn publish(
+        &self,
+        government: &str,
+        period: Period,
+        actor: &str,
+    ) -> Result<PublicationSummary, StoreError>;
+    /// Every round of every government. Callers filter by what the actor may see.
     async fn rounds(&self) -> Result<Vec<RoundSummary>, StoreError>;
-    async fn round(&self, period: Period) -> Result<Option<RoundSummary>, StoreError>;
+    async fn round(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Option<RoundSummary>, StoreError>;
     /// Every report of a round, by target and entry. Callers filter by what the actor may see.
-    async fn reports(&self, period: Period) -> Result<Vec<ReportView>, StoreError>;
+    async fn reports(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Vec<ReportView>, StoreError>;
     async fn report(&self, id: i64) -> Result<Option<ReportView>, StoreError>;
     /// Saves a draft or a correction of `base`, the report as the caller read it (to decide
     /// that the actor may write it). It is refused if the report is no longer writable, or
@@ -165,8 +191,9 @@ pub trait Search: Send + Sync {
 /// chain.
 #[async_trait::async_trait]
 pub trait Publications: Send + Sync {
-    /// Stores a published table: registers (or updates) the plan's targets and entries, records
-    /// the round's reports as accepted, and publishes the round when its content changed.
+    /// Stores a published table: registers its government when it is new (with a slug of its
+    /// name), registers (or updates) the plan's targets and entries, records the round's reports
+    /// as accepted, and publishes the round when its content changed.
     /// One transaction: on any error nothing is written.
     async fn import_table(&self, table: &Table, actor: &str) -> Result<ImportOutcome, StoreError>;
 
@@ -174,24 +201,58 @@ pub trait Publications: Send + Sync {
     async fn published(&self) -> Result<Vec<PublicationSummary>, StoreError>;
 
     /// The newest publication of a period, if it was ever published.
-    async fn latest_publication(&self, period: Period) -> Result<Option<Publication>, StoreError>;
+    async fn latest_publication(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Option<Publication>, StoreError>;
 
     /// Only the hash of the newest publication of a period: a cheap check that a cached
     /// rendering is still current.
-    async fn latest_sha256(&self, period: Period) -> Result<Option<String>, StoreError>;
+    async fn latest_sha256(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Option<String>, StoreError>;
 
     /// A publication by its hash, superseded or not.
     async fn publication(&self, sha256: &str) -> Result<Option<Publication>, StoreError>;
 
     /// Every publication of a period, newest first.
-    async fn publications_of(&self, period: Period) -> Result<Vec<PublicationSummary>, StoreError>;
+    async fn publications_of(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Vec<PublicationSummary>, StoreError>;
 
     /// A round's table as it stands now, published or not (reports not yet accepted show as
     /// not reported).
-    async fn round_table(&self, period: Period) -> Result<Option<Table>, StoreError>;
+    async fn round_table(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Option<Table>, StoreError>;
 
-    /// Recomputes every publication's hashes and the links of the chain.
+    /// Recomputes every publication's hashes and the links of each government's chain; a
+    /// problem names the government.
     async fn verify(&self) -> Result<VerifyReport, StoreError>;
+}
+
+/// The governments a deployment holds.
+#[async_trait::async_trait]
+pub trait Governments: Send + Sync {
+    /// Every registered government, in the order they were registered.
+    async fn governments(&self) -> Result<Vec<Government>, StoreError>;
+
+    /// Registers a government by its name, with `code` or else a slug of its name (made unique
+    /// with `-2`, `-3` …). Registering a name again returns it unchanged, unless `code` differs
+    /// from the one it has: a conflict. A code taken by another government is a conflict too.
+    async fn register_government(
+        &self,
+        name: &str,
+        code: Option<&GovernmentCode>,
+        actor: &str,
+    ) -> Result<Government, StoreError>;
 }
 
 /// The audit log.
@@ -200,7 +261,8 @@ pub trait Audit: Send + Sync {
     /// The newest audit records, newest first.
     async fn audit(&self, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
 
-    /// Audit records matching a filter (each field a substring; empty matches all), newest first.
+    /// Audit records matching a filter (each field a substring; empty matches all; a
+    /// government, exactly, and then only that government's records), newest first.
     async fn audit_filtered(
         &self,
         filter: &AuditFilter,
@@ -234,6 +296,7 @@ pub trait Uploads: Send + Sync {
 #[async_trait::async_trait]
 pub trait Store:
     Accounts
+    + Governments
     + Workflow
     + Extensions
     + Comments

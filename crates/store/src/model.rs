@@ -33,6 +33,9 @@ pub struct PublicationSummary {
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportOutcome {
+    /// The table's government, and whether this import registered it.
+    pub government: duban_core::Government,
+    pub registered: bool,
     pub plan: PlanId,
     pub round: RoundId,
     pub targets_added: usize,
@@ -53,6 +56,8 @@ pub struct VerifyReport {
 /// One line of the append-only audit log.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AuditRecord {
+    /// The government the change concerns; `None` for what concerns none (a login).
+    pub government: Option<String>,
     pub at: String,
     pub actor: String,
     pub action: String,
@@ -70,6 +75,8 @@ pub struct NewUser {
     pub password_hash: String,
     pub units: Vec<String>,
     pub leader: Option<String>,
+    /// The government (by name) the account belongs to; `None` for a platform account.
+    pub government: Option<String>,
 }
 
 /// What a login needs: the account and its password hash.
@@ -113,6 +120,7 @@ pub struct RoundSummary {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportView {
     pub id: i64,
+    pub government: String,
     pub period: Period,
     pub target_no: u32,
     /// 0-based, in the source's order.
@@ -164,6 +172,10 @@ pub struct AuditFilter {
     pub action: String,
     #[serde(default)]
     pub subject: String,
+    /// Only this government's records (exactly), when given: what a government's own
+    /// accounts see.
+    #[serde(skip)]
+    pub government: Option<String>,
 }
 
 /// A request for a later deadline (延期申请), with everything the office's list shows.
@@ -224,6 +236,8 @@ pub struct CommentView {
 pub struct SearchQuery {
     /// The words, as typed.
     pub text: String,
+    /// Only this government, when given.
+    pub government: Option<String>,
     /// Only this round, when given.
     pub period: Option<Period>,
     pub limit: usize,

@@ -214,19 +214,21 @@ fn negotiate(accept: Option<&HeaderValue>) -> Encoding {
     }
 }
 
-/// What a cached resource is: a page in a language, or a JSON document.
+/// What a cached resource is: a page in a language, or a JSON document. The first field of
+/// a government's resources is its `base` (see `crate::government::Gov`): it tells the
+/// governments apart, and a page whose links change with it is a different page.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Key {
     /// The latest publication of a period, as HTML in a language.
-    LatestPage(String, &'static str),
+    LatestPage(String, String, &'static str),
     /// The latest publication of a period, as JSON.
-    LatestJson(String),
+    LatestJson(String, String),
     /// A publication by hash, as HTML in a language.
     Permalink(String, &'static str),
     /// The latest publication of a period, as a file (csv, xlsx, pdf, json).
-    Download(String, &'static str),
+    Download(String, String, &'static str),
     /// One target across the year's published rounds (year, number), as HTML in a language.
-    Target(i16, u32, &'static str),
+    Target(String, i16, u32, &'static str),
 }
 
 /// The rendered resources, by key.
@@ -289,13 +291,17 @@ impl PageCache {
         }
     }
 
-    /// Forgets every "latest" resource of a period (after a publication of it).
+    /// Forgets every "latest" resource of a period (after a publication of it), of every
+    /// government: a little more than needed, and simpler than knowing every government's
+    /// base here.
     pub fn forget_period(&self, period: &str) {
         if let Ok(mut m) = self.map.write() {
             self.generation.fetch_add(1, Ordering::AcqRel);
             m.retain(|k, _| match k {
-                Key::LatestPage(p, _) | Key::LatestJson(p) | Key::Download(p, _) => p != period,
-                Key::Target(year, ..) => !period.starts_with(&year.to_string()),
+                Key::LatestPage(_, p, _) | Key::LatestJson(_, p) | Key::Download(_, p, _) => {
+                    p != period
+                }
+                Key::Target(_, year, ..) => !period.starts_with(&year.to_string()),
                 Key::Permalink(..) => true,
             });
         }

@@ -143,6 +143,12 @@ impl FromRequestParts<AppState> for PageActor {
     }
 }
 
+/// The `{period}` of a route's path, by name: a `{gov}` beside it is [`crate::government::Gov`]'s.
+#[derive(Debug, serde::Deserialize)]
+pub struct PeriodPath {
+    pub period: String,
+}
+
 /// A period named in a page's path: one that cannot be is a page that does not exist.
 pub(crate) fn page_period(s: &str) -> Result<Period, PageError> {
     s.parse()

@@ -25,6 +25,7 @@ pub mod auth;
 pub mod cache;
 mod error;
 mod extract;
+pub mod government;
 pub mod openapi;
 mod policy;
 mod resources;
@@ -49,6 +50,8 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub cache: Arc<cache::PageCache>,
+    /// The governments the deployment holds (see [`government`]).
+    pub governments: Arc<government::GovernmentList>,
     /// Whether public tables carry the 自动核查 notes (a deployment may turn them off).
     pub public_checks: bool,
     /// Who recently used which token (see [`auth::ACTOR_CACHE_TTL`]).
@@ -76,6 +79,7 @@ impl AppState {
         let state = AppState {
             store,
             cache: Arc::new(cache::PageCache::new(revalidate_after)),
+            governments: Arc::new(government::GovernmentList::new(revalidate_after)),
             public_checks: true,
             actors: Arc::default(),
             uploads: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
@@ -85,6 +89,7 @@ impl AppState {
             state.store.changes(),
             Arc::clone(&state.cache),
             Arc::clone(&state.actors),
+            Arc::clone(&state.governments),
         ));
         state
     }
@@ -96,11 +101,17 @@ async fn follow_changes(
     mut changes: tokio::sync::broadcast::Receiver<Change>,
     cache: Arc<cache::PageCache>,
     actors: Arc<auth::ActorCache>,
+    governments: Arc<government::GovernmentList>,
 ) {
     use tokio::sync::broadcast::error::RecvError;
     loop {
         match changes.recv().await {
-            Ok(Change::Published { period }) => cache.forget_period(&period),
+            Ok(Change::Published { period, .. }) => cache.forget_period(&period),
+            // Every page's links may change with the number of governments.
+            Ok(Change::Government) => {
+                governments.forget();
+                cache.forget_all();
+            }
             Ok(Change::TokenEnded { token_sha256 }) => actors.forget_token(&token_sha256),
             Ok(Change::UserTokensEnded { user_id }) => actors.forget_user(user_id),
             // Announcements were missed (by the database connection, or by this task falling
@@ -108,6 +119,7 @@ async fn follow_changes(
             Ok(Change::Resync) | Err(RecvError::Lagged(_)) => {
                 cache.forget_all();
                 actors.forget_all();
+                governments.forget();
             }
             Err(RecvError::Closed) => return,
         }
@@ -120,11 +132,11 @@ pub fn app(state: AppState) -> Router {
     for (_, path, handler) in routes::routes() {
         // Per route: a body past the limit is refused from its Content-Length before any of
         // it is read, and a streamed one as soon as it passes the limit.
-        let limit = routes::body_limit(path);
+        let limit = routes::body_limit(&path);
         let handler = handler
             .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(limit))
             .layer::<_, std::convert::Infallible>(RequestBodyLimitLayer::new(limit));
-        router = router.route(path, handler);
+        router = router.route(&path, handler);
     }
     router
         .fallback(resources::publications::not_found)

@@ -46,7 +46,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         comments::api_add,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&BearerScheme, &DefaultRefusal),
+    modifiers(&BearerScheme, &GovernmentPrefix, &DefaultRefusal),
     tags(
         (name = "public", description = "Published tables: no login"),
         (name = "work", description = "The 调度 cycle: needs a bearer token"),
@@ -64,6 +64,54 @@ impl utoipa::Modify for BearerScheme {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// Documents each government's calls under its prefix too (`/api/v1/g/{gov}/…`, see
+/// `crate::government`): the same operation, with the `gov` parameter. The unprefixed path
+/// serves the only government of a deployment that holds one.
+struct GovernmentPrefix;
+
+impl utoipa::Modify for GovernmentPrefix {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        let gov = ParameterBuilder::new()
+            .name("gov")
+            .parameter_in(ParameterIn::Path)
+            .required(utoipa::openapi::Required::True)
+            .description(Some(
+                "The government: its id (a 6-digit division code such as 371700, or a slug such as heze) or its name",
+            ))
+            .schema(Some(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String),
+            ))
+            .build();
+        for path in crate::routes::scoped_paths() {
+            let Some(item) = doc.paths.paths.get(path).cloned() else {
+                continue;
+            };
+            let mut item = item;
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.parameters
+                    .get_or_insert_with(Vec::new)
+                    .insert(0, utoipa::openapi::RefOr::T(gov.clone()));
+                // Operation ids are unique in a document.
+                if let Some(id) = &mut op.operation_id {
+                    id.push_str("_of_government");
+                }
+            }
+            doc.paths.paths.insert(crate::routes::prefixed(path), item);
+        }
     }
 }
 

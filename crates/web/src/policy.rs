@@ -16,8 +16,20 @@ fn forbidden() -> ApiError {
     )
 }
 
-pub(crate) fn require(actor: &Actor, action: Action<'_>) -> Result<(), ApiError> {
-    if may(actor, action) {
+/// Refuses with 403 what the actor may not do on `government`'s data.
+pub(crate) fn require(actor: &Actor, government: &str, action: Action<'_>) -> Result<(), ApiError> {
+    if may(actor, government, action) {
+        Ok(())
+    } else {
+        Err(forbidden())
+    }
+}
+
+/// Refuses with 403 what the actor's role may not do at all, for the few decisions that are
+/// about no one government (whether the audit page or the import page is theirs; what they
+/// then see or import is checked against their government).
+pub(crate) fn require_role(actor: &Actor, action: Action<'_>) -> Result<(), ApiError> {
+    if duban_core::access::role_may(actor, action) {
         Ok(())
     } else {
         Err(forbidden())
@@ -36,8 +48,8 @@ pub(crate) fn who(actor: &Actor) -> String {
     format!("user:{}", actor.username)
 }
 
-/// Loads a report the caller may read; 404 (not 403) for one they may not, so ids do not say
-/// what exists.
+/// Loads a report the caller may read; 404 (not 403) for one they may not (another unit's, or
+/// another government's), so ids do not say what exists.
 pub(crate) async fn readable(
     state: &AppState,
     actor: &Actor,
@@ -48,7 +60,7 @@ pub(crate) async fn readable(
         .report(id)
         .await?
         .ok_or_else(|| ApiError::not_found("report"))?;
-    if may(actor, Action::ReadReport(people(&r))) {
+    if may(actor, &r.government, Action::ReadReport(people(&r))) {
         Ok(r)
     } else {
         Err(ApiError::not_found("report"))

@@ -12,48 +12,51 @@ use axum::routing::{MethodRouter, get};
 
 /// Every route: method, path and handler, in one table. The router is built from it and the
 /// permission-matrix test walks it, so a route added here without a row there fails the test.
-pub(crate) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+/// The routes of one government ([`scoped`]) are there twice: under its prefix and without it
+/// (see [`crate::government`]).
+pub(crate) fn routes() -> Vec<(Method, String, MethodRouter<AppState>)> {
+    let mut all: Vec<(Method, String, MethodRouter<AppState>)> = global()
+        .into_iter()
+        .map(|(m, p, h)| (m, p.to_owned(), h))
+        .collect();
+    all.push((
+        Method::GET,
+        "/g/{gov}".to_owned(),
+        get(publications::government_home),
+    ));
+    for (m, p, h) in scoped() {
+        all.push((m.clone(), prefixed(p), h.clone()));
+        all.push((m, p.to_owned(), h));
+    }
+    all
+}
+
+/// A government's path under its prefix: `/g/{gov}/tables/…` for pages,
+/// `/api/v1/g/{gov}/tables/…` for the API (INTERFACES.md).
+pub fn prefixed(path: &str) -> String {
+    match path.strip_prefix("/api/v1") {
+        Some(rest) => format!("/api/v1/g/{{gov}}{rest}"),
+        None => format!("/g/{{gov}}{path}"),
+    }
+}
+
+/// Routes that are about no one government: the home page, sessions, what is found by id
+/// (reports, extensions, publications by hash; each checked against the caller's government),
+/// the office's lists across the governments it may reach, the documents.
+fn global() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     use axum::routing::{post, put};
     vec![
         (Method::GET, "/", get(publications::home)),
         (Method::GET, "/static/duban.css", get(assets::stylesheet)),
         (
             Method::GET,
-            "/tables/{period}",
-            get(publications::table_page),
-        ),
-        (
-            Method::GET,
             "/publications/{sha256}",
             get(publications::permalink),
-        ),
-        (
-            Method::GET,
-            "/downloads/{period}/{format}",
-            get(publications::download),
-        ),
-        (
-            Method::GET,
-            "/targets/{year}/{no}",
-            get(publications::target_page),
-        ),
-        (Method::GET, "/search", get(search::page)),
-        (Method::GET, "/api/v1/search", get(search::api_search)),
-        (
-            Method::GET,
-            "/api/v1/periods",
-            get(publications::api_periods),
-        ),
-        (
-            Method::GET,
-            "/api/v1/tables/{period}",
-            get(publications::api_table),
         ),
         (Method::GET, "/login", get(session::login_page)),
         (Method::POST, "/login", post(session::login_submit)),
         (Method::POST, "/logout", post(session::logout_page)),
         (Method::GET, "/work", get(rounds::work_home)),
-        (Method::POST, "/work/rounds", post(rounds::open_round_page)),
         (Method::GET, "/work/password", get(session::password_page)),
         (
             Method::POST,
@@ -68,32 +71,6 @@ pub(crate) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::POST,
             "/work/import/{id}/confirm",
             post(import::import_confirm),
-        ),
-        (Method::GET, "/work/{period}", get(rounds::round_page)),
-        (
-            Method::POST,
-            "/work/{period}/close",
-            post(rounds::close_round_page),
-        ),
-        (
-            Method::POST,
-            "/work/{period}/publish",
-            post(rounds::publish_round),
-        ),
-        (
-            Method::POST,
-            "/work/{period}/reopen",
-            post(rounds::reopen_round_page),
-        ),
-        (
-            Method::GET,
-            "/work/{period}/dashboard",
-            get(dashboard::dashboard),
-        ),
-        (
-            Method::GET,
-            "/work/{period}/chase.csv",
-            get(dashboard::chase_csv),
         ),
         (
             Method::POST,
@@ -123,27 +100,6 @@ pub(crate) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (Method::POST, "/api/v1/login", post(session::login)),
         (Method::POST, "/api/v1/logout", post(session::logout)),
-        (Method::POST, "/api/v1/rounds", post(rounds::open_round)),
-        (
-            Method::GET,
-            "/api/v1/rounds/{period}/reports",
-            get(rounds::round_reports),
-        ),
-        (
-            Method::POST,
-            "/api/v1/rounds/{period}/close",
-            post(rounds::close_round),
-        ),
-        (
-            Method::POST,
-            "/api/v1/rounds/{period}/publish",
-            post(rounds::publish),
-        ),
-        (
-            Method::POST,
-            "/api/v1/rounds/{period}/reopen",
-            post(rounds::reopen_round),
-        ),
         (
             Method::PUT,
             "/api/v1/reports/{id}",
@@ -197,8 +153,95 @@ pub(crate) fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     ]
 }
 
+/// The paths of [`scoped`], unprefixed.
+pub(crate) fn scoped_paths() -> Vec<&'static str> {
+    scoped().into_iter().map(|(_, p, _)| p).collect()
+}
+
+/// Routes about one government's rounds, tables, targets and search.
+fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    use axum::routing::post;
+    vec![
+        (
+            Method::GET,
+            "/tables/{period}",
+            get(publications::table_page),
+        ),
+        (
+            Method::GET,
+            "/downloads/{period}/{format}",
+            get(publications::download),
+        ),
+        (
+            Method::GET,
+            "/targets/{year}/{no}",
+            get(publications::target_page),
+        ),
+        (Method::GET, "/search", get(search::page)),
+        (Method::GET, "/api/v1/search", get(search::api_search)),
+        (
+            Method::GET,
+            "/api/v1/periods",
+            get(publications::api_periods),
+        ),
+        (
+            Method::GET,
+            "/api/v1/tables/{period}",
+            get(publications::api_table),
+        ),
+        (Method::POST, "/work/rounds", post(rounds::open_round_page)),
+        (Method::GET, "/work/{period}", get(rounds::round_page)),
+        (
+            Method::POST,
+            "/work/{period}/close",
+            post(rounds::close_round_page),
+        ),
+        (
+            Method::POST,
+            "/work/{period}/publish",
+            post(rounds::publish_round),
+        ),
+        (
+            Method::POST,
+            "/work/{period}/reopen",
+            post(rounds::reopen_round_page),
+        ),
+        (
+            Method::GET,
+            "/work/{period}/dashboard",
+            get(dashboard::dashboard),
+        ),
+        (
+            Method::GET,
+            "/work/{period}/chase.csv",
+            get(dashboard::chase_csv),
+        ),
+        (Method::POST, "/api/v1/rounds", post(rounds::open_round)),
+        (
+            Method::GET,
+            "/api/v1/rounds/{period}/reports",
+            get(rounds::round_reports),
+        ),
+        (
+            Method::POST,
+            "/api/v1/rounds/{period}/close",
+            post(rounds::close_round),
+        ),
+        (
+            Method::POST,
+            "/api/v1/rounds/{period}/publish",
+            post(rounds::publish),
+        ),
+        (
+            Method::POST,
+            "/api/v1/rounds/{period}/reopen",
+            post(rounds::reopen_round),
+        ),
+    ]
+}
+
 /// Every route's method and path, for tests and documentation.
-pub fn route_table() -> Vec<(Method, &'static str)> {
+pub fn route_table() -> Vec<(Method, String)> {
     routes().into_iter().map(|(m, p, _)| (m, p)).collect()
 }
 

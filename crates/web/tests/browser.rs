@@ -151,15 +151,31 @@ async fn text_of(c: &Client, css: &str) -> String {
 }
 
 on_both!(the_cycle_in_a_browser);
+/// The whole cycle, on a deployment holding two governments: 菏泽's accounts work on 菏泽's
+/// round under its prefix, and the public finds 菏泽 from the home page that lists both.
 async fn the_cycle_in_a_browser(backend: common::Backend) {
-    let site = common::site_on(backend).await;
+    let site = common::two_site_on(backend).await;
     let base = site.base.clone();
     let id = site.report_id(39, 0).await;
+    let g = format!("/g/{}", common::HEZE_CODE);
     let (_driver, c) = browser().await;
+
+    // The home page lists the governments; a citizen chooses 菏泽.
+    c.goto(&format!("{base}/")).await.unwrap();
+    let home = text_of(&c, "main").await;
+    assert!(
+        home.contains(common::HEZE_GOV) && home.contains(common::YUNCHENG_GOV),
+        "{home}"
+    );
+    screenshot(&c, backend, "governments", 1280).await;
+    screenshot(&c, backend, "governments", 390).await;
+    click_through(&c, &format!("a[href='{g}']")).await;
+    assert_eq!(c.current_url().await.unwrap().path(), g);
+    assert!(text_of(&c, "main").await.contains("2023"));
 
     // The unit writes and submits.
     login(&c, &base, "unit_a").await;
-    c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
+    c.goto(&format!("{base}{g}/work/2023Q4")).await.unwrap();
     assert!(
         text_of(&c, &format!("#r{id} .prev"))
             .await
@@ -201,7 +217,7 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
 
     // The leader of the target comments for the reviewers.
     login(&c, &base, "leader").await;
-    c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
+    c.goto(&format!("{base}{g}/work/2023Q4")).await.unwrap();
     c.find(Locator::Css(&format!("#r{id} textarea[name=body]")))
         .await
         .unwrap()
@@ -219,7 +235,7 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     assert!(text_of(&c, "section.card").await.contains("已批准"));
 
     login(&c, &base, "unit_a").await;
-    c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
+    c.goto(&format!("{base}{g}/work/2023Q4")).await.unwrap();
     assert!(
         !text_of(&c, &format!("#r{id}")).await.contains("请重点核实"),
         "units do not see the leaders' comments"
@@ -236,7 +252,7 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
 
     // The reviewer returns it with a reason.
     login(&c, &base, "reviewer").await;
-    c.goto(&format!("{base}/work/2023Q4?state=submitted"))
+    c.goto(&format!("{base}{g}/work/2023Q4?state=submitted"))
         .await
         .unwrap();
     c.find(Locator::Css(&format!("#r{id} textarea[name=reason]")))
@@ -255,8 +271,11 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     assert!(todo.contains("请说明与8.6万吨目标的差距"), "{todo}");
     screenshot(&c, backend, "unit-home", 1280).await;
     screenshot(&c, backend, "unit-home", 390).await;
-    click_through(&c, &format!(".todo a[href='/work/2023Q4#r{id}']")).await;
-    assert_eq!(c.current_url().await.unwrap().path(), "/work/2023Q4");
+    click_through(&c, &format!(".todo a[href='{g}/work/2023Q4#r{id}']")).await;
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        format!("{g}/work/2023Q4")
+    );
     assert!(
         text_of(&c, &format!("#r{id} .reason"))
             .await
@@ -275,7 +294,7 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
 
     // The reviewer accepts; the admin publishes.
     login(&c, &base, "reviewer").await;
-    c.goto(&format!("{base}/work/2023Q4?state=submitted"))
+    c.goto(&format!("{base}{g}/work/2023Q4?state=submitted"))
         .await
         .unwrap();
     assert!(
@@ -285,20 +304,24 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
         "the reviewer sees the leader's comment"
     );
     click_through(&c, &format!("#r{id} button[value=accept]")).await;
-    c.goto(&format!("{base}/work/2023Q4/dashboard"))
+    c.goto(&format!("{base}{g}/work/2023Q4/dashboard"))
         .await
         .unwrap();
     screenshot(&c, backend, "dashboard", 1280).await;
     screenshot(&c, backend, "dashboard", 390).await;
 
     login(&c, &base, "admin").await;
-    c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
+    c.goto(&format!("{base}{g}/work/2023Q4")).await.unwrap();
     // The round is still open with entries not accepted: the office is shown what would go
     // public as 未报送 and confirms.
-    click_through(&c, "form[action='/work/2023Q4/publish'] button").await;
+    click_through(
+        &c,
+        &format!("form[action='{g}/work/2023Q4/publish'] button"),
+    )
+    .await;
     assert_eq!(
         c.current_url().await.unwrap().path(),
-        "/work/2023Q4/publish"
+        format!("{g}/work/2023Q4/publish")
     );
     let warning = text_of(&c, ".warning").await;
     assert!(
@@ -308,7 +331,10 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     screenshot(&c, backend, "publish-confirm", 1280).await;
     screenshot(&c, backend, "publish-confirm", 390).await;
     click_through(&c, "input[name=confirm] ~ p button").await;
-    assert_eq!(c.current_url().await.unwrap().path(), "/tables/2023Q4");
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        format!("{g}/tables/2023Q4")
+    );
     let row = text_of(&c, "#t39").await;
     assert!(
         row.contains("全年增加市级储备粮8.6万吨，完成年度目标"),
@@ -319,10 +345,13 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
 
     // The public sees it without logging in, and can follow the target across rounds.
     c.delete_all_cookies().await.unwrap();
-    c.goto(&format!("{base}/tables/2023Q4")).await.unwrap();
+    c.goto(&format!("{base}{g}/tables/2023Q4")).await.unwrap();
     assert!(text_of(&c, "#t39").await.contains("完成年度目标"));
     click_through(&c, "#t39 td.no a").await;
-    assert_eq!(c.current_url().await.unwrap().path(), "/targets/2023/39");
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        format!("{g}/targets/2023/39")
+    );
     let page = text_of(&c, "main").await;
     assert!(
         page.contains("1.71万吨") && page.contains("完成年度目标"),

@@ -51,7 +51,7 @@ async fn upload_preview_confirm() {
     // Nothing is imported before the office confirms.
     let before = site
         .store
-        .latest_publication("2023Q3".parse().unwrap())
+        .latest_publication("菏泽市人民政府", "2023Q3".parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -73,7 +73,7 @@ async fn upload_preview_confirm() {
     assert_eq!(r.headers()["location"], "/tables/2023Q3");
     let after = site
         .store
-        .latest_publication("2023Q3".parse().unwrap())
+        .latest_publication("菏泽市人民政府", "2023Q3".parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -97,7 +97,7 @@ async fn a_bad_file_is_explained_and_nothing_changes() {
     let c = admin_client(&site.base).await;
     let before = site
         .store
-        .latest_publication("2023Q3".parse().unwrap())
+        .latest_publication("菏泽市人民政府", "2023Q3".parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -121,7 +121,7 @@ async fn a_bad_file_is_explained_and_nothing_changes() {
     );
     let after = site
         .store
-        .latest_publication("2023Q3".parse().unwrap())
+        .latest_publication("菏泽市人民政府", "2023Q3".parse().unwrap())
         .await
         .unwrap()
         .unwrap();

@@ -105,7 +105,7 @@ async fn drafts_are_not_found_until_published_and_corrections_replace() {
     let (_, a) = search(&s, "q=独一无二").await;
     assert!(found(&a).is_empty(), "accepted, but not yet published");
     s.store
-        .publish("2023Q4".parse().unwrap(), "test")
+        .publish(common::HEZE_GOV, "2023Q4".parse().unwrap(), "test")
         .await
         .unwrap();
     let (_, a) = search(&s, "q=独一无二").await;

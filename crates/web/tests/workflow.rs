@@ -3,10 +3,11 @@
 
 #[macro_use]
 mod common;
+mod governments;
 
 use common::Backend;
 use common::PASSWORD;
-use common::api::site_on;
+use common::api::{site_on, two_site_on};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -402,13 +403,117 @@ async fn a_guessing_address_slows_only_itself(backend: Backend) {
 }
 
 on_both!(permission_matrix);
-/// What each actor gets from each route. A route in `duban_web::route_table()` without a row
-/// here fails this test.
+/// What each actor gets from each route, on a deployment holding one government: the paths
+/// as they were before governments (a government's paths under its prefix are the
+/// [`government_matrix`]'s). A route in `duban_web::route_table()` without a row here fails
+/// this test.
 async fn permission_matrix(backend: Backend) {
+    let rows = matrix_rows();
+    // Every route has its row; a government's route under its prefix is judged by its row.
+    let cells = cells_of(&rows);
+    assert_eq!(
+        rows.len(),
+        duban_web::route_table()
+            .iter()
+            .filter(|(_, p)| !is_prefixed(p))
+            .count(),
+        "a row for a route that no longer exists"
+    );
+    let cells = cells
+        .into_iter()
+        .filter(|(_, route, ..)| !is_prefixed(route))
+        .flat_map(|(method, route, pattern, expected)| {
+            ACTORS
+                .into_iter()
+                .zip(expected)
+                .map(move |(actor, want)| Cell {
+                    method: method.clone(),
+                    route: route.clone(),
+                    pattern,
+                    actor: actor.to_owned(),
+                    want: Want::Exactly(want),
+                    two_governments: false,
+                })
+        })
+        .collect();
+    run_cells(cells, backend).await;
+}
+
+on_both!(government_matrix);
+/// Every route × {same government, other government} × each role, on a deployment holding
+/// two governments, acting on 菏泽's things under its prefix: 菏泽's accounts get what the
+/// [`permission_matrix`] says; 郓城's (`y_…`) get the same from what is not about one
+/// government (logging in, their own lists, the public pages) and a refusal (403 or 404) from
+/// everything of 菏泽's. Without a prefix, a government's path answers 404 for everyone.
+async fn government_matrix(backend: Backend) {
+    let rows = matrix_rows();
+    let mut cells = Vec::new();
+    let mut unresolved = Vec::new();
+    for (method, route, pattern, expected) in cells_of(&rows) {
+        let scoped = duban_web::route_table()
+            .iter()
+            .any(|(m, p)| *m == method && is_prefixed(p) && unprefixed(p) == Some(route.as_str()));
+        if scoped {
+            unresolved.push((method, route));
+            continue;
+        }
+        let public = expected.iter().all(|s| *s == StatusCode::OK);
+        let of_one_government = is_prefixed(&route) || route.contains("{id}");
+        for (actor, want) in ACTORS.into_iter().zip(expected) {
+            cells.push(Cell {
+                method: method.clone(),
+                route: route.clone(),
+                pattern,
+                actor: actor.to_owned(),
+                want: Want::Exactly(want),
+                two_governments: true,
+            });
+            if actor == "anonymous" {
+                continue;
+            }
+            cells.push(Cell {
+                method: method.clone(),
+                route: route.clone(),
+                pattern,
+                actor: format!("y_{actor}"),
+                want: if of_one_government && !public {
+                    Want::Refused
+                } else {
+                    Want::Exactly(want)
+                },
+                two_governments: true,
+            });
+        }
+    }
+    // Unprefixed, a government's path cannot be resolved between two: 404 before anything.
+    let s = two_site_on(backend).await;
+    for (method, route) in unresolved {
+        for actor in ACTORS {
+            let token = s.token(actor).await;
+            let path = route
+                .replace("{period}", "2023Q4")
+                .replace("{format}", "csv")
+                .replace("{year}", "2023")
+                .replace("{no}", "6");
+            let (got, text) = s.call(method.clone(), &path, token.as_deref(), None).await;
+            assert_eq!(
+                got,
+                StatusCode::NOT_FOUND,
+                "{method} {route} as {actor}: {text}"
+            );
+        }
+    }
+    run_cells(cells, backend).await;
+}
+
+/// The permission matrix's rows: each route (without a government's prefix) and what each of
+/// [`ACTORS`] gets from it.
+fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
     use StatusCode as S;
     const OK: S = S::OK;
-    let rows: Vec<(Method, &'static str, [S; 6])> = vec![
+    vec![
         (Method::GET, "/", [OK; 6]),
+        (Method::GET, "/g/{gov}", [OK; 6]),
         (Method::GET, "/static/duban.css", [OK; 6]),
         (Method::GET, "/tables/{period}", [OK; 6]),
         (Method::GET, "/publications/{sha256}", [OK; 6]),
@@ -826,35 +931,90 @@ async fn permission_matrix(backend: Backend) {
         (Method::GET, "/api/docs", [S::PERMANENT_REDIRECT; 6]),
         (Method::GET, "/api/docs/", [OK; 6]),
         (Method::GET, "/api/docs/{*file}", [OK; 6]),
-    ];
-    for (m, p) in duban_web::route_table() {
-        assert!(
-            rows.iter().any(|(rm, rp, _)| *rm == m && *rp == p),
-            "route {m} {p} has no row in the permission matrix"
-        );
-    }
-    assert_eq!(
-        rows.len(),
-        duban_web::route_table().len(),
-        "a row for a route that no longer exists"
-    );
+    ]
+}
 
-    // Four cells at a time: each makes its own site, and on PostgreSQL most of a cell's time is
-    // the server copying a database. (On this thread: a cell's future is not `Send`.)
+/// Whether a route is a government's route under its prefix.
+fn is_prefixed(path: &str) -> bool {
+    path.starts_with("/g/{gov}/") || path.starts_with("/api/v1/g/{gov}/")
+}
+
+/// The route without its government's prefix: the pattern its row is written for.
+fn unprefixed(path: &str) -> Option<&'static str> {
+    let rest = path
+        .strip_prefix("/g/{gov}")
+        .filter(|r| r.starts_with('/'))
+        .map(str::to_owned)
+        .or_else(|| {
+            path.strip_prefix("/api/v1/g/{gov}")
+                .map(|r| format!("/api/v1{r}"))
+        })?;
+    Some(Box::leak(rest.into_boxed_str()))
+}
+
+/// Every route of the route table with the row it is judged by: (method, the route as
+/// called, the row's pattern, the row's statuses).
+fn cells_of(
+    rows: &[(Method, &'static str, [StatusCode; 6])],
+) -> Vec<(Method, String, &'static str, [StatusCode; 6])> {
+    duban_web::route_table()
+        .into_iter()
+        .map(|(m, route)| {
+            let pattern = if is_prefixed(&route) {
+                unprefixed(&route).unwrap()
+            } else {
+                rows.iter()
+                    .find(|(rm, rp, _)| *rm == m && *rp == route)
+                    .map(|(_, p, _)| *p)
+                    .unwrap_or_else(|| {
+                        panic!("route {m} {route} has no row in the permission matrix")
+                    })
+            };
+            let (_, _, expected) = rows
+                .iter()
+                .find(|(rm, rp, _)| *rm == m && *rp == pattern)
+                .unwrap_or_else(|| panic!("route {m} {route} has no row in the permission matrix"));
+            (m, route, pattern, *expected)
+        })
+        .collect()
+}
+
+/// What a cell must answer.
+#[derive(Debug, Clone, Copy)]
+enum Want {
+    Exactly(StatusCode),
+    /// A refusal that says nothing of what is there: 403 or 404.
+    Refused,
+}
+
+/// One cell of a matrix.
+#[derive(Debug, Clone)]
+struct Cell {
+    method: Method,
+    /// The route as the table has it, perhaps under `/g/{gov}`.
+    route: String,
+    /// Its row's pattern (without the prefix).
+    pattern: &'static str,
+    actor: String,
+    want: Want,
+    /// On a site of two governments, acting on 菏泽's (371700) things.
+    two_governments: bool,
+}
+
+/// Runs the cells four at a time: each makes its own site, and on PostgreSQL most of a cell's
+/// time is the server copying a database. (On this thread: a cell's future is not `Send`.)
+async fn run_cells(cells: Vec<Cell>, backend: Backend) {
     let at_once = Arc::new(tokio::sync::Semaphore::new(4));
-    let cells = tokio::task::LocalSet::new();
-    cells
+    let local = tokio::task::LocalSet::new();
+    local
         .run_until(async {
             let mut running = tokio::task::JoinSet::new();
-            for (method, pattern, expected) in rows {
-                for (actor, want) in ACTORS.into_iter().zip(expected) {
-                    let permit = Arc::clone(&at_once).acquire_owned().await.unwrap();
-                    let method = method.clone();
-                    running.spawn_local(async move {
-                        matrix_cell(backend, method, pattern, actor, want).await;
-                        drop(permit);
-                    });
-                }
+            for cell in cells {
+                let permit = Arc::clone(&at_once).acquire_owned().await.unwrap();
+                running.spawn_local(async move {
+                    matrix_cell(backend, cell).await;
+                    drop(permit);
+                });
             }
             while let Some(done) = running.join_next().await {
                 if let Err(e) = done {
@@ -865,16 +1025,24 @@ async fn permission_matrix(backend: Backend) {
         .await;
 }
 
-/// One cell of the matrix: `actor` calls `method pattern` on a fresh site and gets `want`.
-async fn matrix_cell(
-    backend: Backend,
-    method: Method,
-    pattern: &'static str,
-    actor: &'static str,
-    want: StatusCode,
-) {
+/// One cell of a matrix: the cell's actor calls its route on a fresh site and gets what it
+/// must.
+async fn matrix_cell(backend: Backend, cell: Cell) {
+    let Cell {
+        method,
+        route,
+        pattern,
+        actor,
+        want,
+        two_governments,
+    } = cell;
+    let actor = actor.as_str();
     // A fresh site per cell, so one actor's success cannot change another's answer.
-    let s = site_on(backend).await;
+    let s = if two_governments {
+        two_site_on(backend).await
+    } else {
+        site_on(backend).await
+    };
     let token = s.token(actor).await;
     // Entry 0 of target 6: led by 市发展改革委 (unit_a), leader 聂元科; unit_b is not on it.
     let id = s.report_id(6, 0).await;
@@ -920,13 +1088,27 @@ async fn matrix_cell(
     // Only a published round reopens.
     if pattern.ends_with("/reopen") {
         s.store
-            .publish("2023Q4".parse().unwrap(), "test")
+            .publish(common::HEZE_GOV, "2023Q4".parse().unwrap(), "test")
             .await
             .unwrap();
     }
-    let sha = s.store.published().await.unwrap()[0].sha256.clone();
+    let sha = s
+        .store
+        .latest_publication(common::HEZE_GOV, "2023Q3".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .summary
+        .sha256;
     let is_q3_public = !pattern.contains("/rounds/") && !pattern.starts_with("/work/");
-    let path = pattern
+    // 菏泽 is `heze` on a site of its own, 371700 beside 郓城.
+    let gov = if two_governments {
+        common::HEZE_CODE
+    } else {
+        "heze"
+    };
+    let path = route
+        .replace("{gov}", gov)
         .replace("{period}", if is_q3_public { "2023Q3" } else { "2023Q4" })
         .replace("{sha256}", &sha)
         .replace("{id}", &id.to_string())
@@ -968,7 +1150,13 @@ async fn matrix_cell(
         _ => None,
     };
     let (got, text) = s.call(method.clone(), &path, token.as_deref(), body).await;
-    assert_eq!(got, want, "{method} {pattern} as {actor}: {text}");
+    match want {
+        Want::Exactly(want) => assert_eq!(got, want, "{method} {route} as {actor}: {text}"),
+        Want::Refused => assert!(
+            got == StatusCode::FORBIDDEN || got == StatusCode::NOT_FOUND,
+            "{method} {route} as {actor}, of the other government: {got} {text}"
+        ),
+    }
 }
 
 on_both!(an_approved_extension_is_published_beside_the_original_deadline);
@@ -1321,7 +1509,13 @@ async fn publishing_early_needs_confirmation_and_a_published_round_reopens(backe
         )
         .await;
     assert_eq!(st, StatusCode::CONFLICT);
-    assert!(s.store.publications_of(q4).await.unwrap().is_empty());
+    assert!(
+        s.store
+            .publications_of(common::HEZE_GOV, q4)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // One report submitted: 39 missing, 1 pending.
     let id = s.report_id(39, 0).await;
@@ -1366,7 +1560,13 @@ async fn publishing_early_needs_confirmation_and_a_published_round_reopens(backe
         text.contains("<strong>1</strong>") && text.contains("仍在报送中"),
         "{text}"
     );
-    assert!(s.store.publications_of(q4).await.unwrap().is_empty());
+    assert!(
+        s.store
+            .publications_of(common::HEZE_GOV, q4)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let (st, _) = s
         .call(
             Method::POST,
@@ -1376,7 +1576,13 @@ async fn publishing_early_needs_confirmation_and_a_published_round_reopens(backe
         )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    assert!(s.store.publications_of(q4).await.unwrap().is_empty());
+    assert!(
+        s.store
+            .publications_of(common::HEZE_GOV, q4)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // The reviewer returns the report; the office publishes anyway.
     let (st, _) = s

@@ -161,11 +161,15 @@ impl Counts {
 
     pub(crate) fn outcome(
         self,
+        government: duban_core::Government,
+        registered: bool,
         plan: i64,
         round: i64,
         published: Option<PublicationSummary>,
     ) -> ImportOutcome {
         ImportOutcome {
+            government,
+            registered,
             plan: PlanId(plan),
             round: RoundId(round),
             targets_added: self.targets_added,

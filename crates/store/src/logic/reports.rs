@@ -33,6 +33,7 @@ pub(crate) fn round_state(s: &str) -> Result<RoundState, StoreError> {
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct ViewRow {
     pub id: i64,
+    pub government: String,
     pub period: String,
     pub no: i64,
     pub position: i64,
@@ -56,6 +57,7 @@ impl ViewRow {
     pub(crate) fn view(self) -> Result<ReportView, StoreError> {
         Ok(ReportView {
             id: self.id,
+            government: self.government,
             period: parse_period(&self.period)?,
             target_no: target_no(self.no)?.get(),
             entry: u32_or_zero(self.position),
@@ -202,37 +204,36 @@ pub(crate) fn sort_rounds(v: &mut [RoundSummary]) {
     v.sort_by_key(|r| std::cmp::Reverse(r.period));
 }
 
-/// The round of a period among the rows (id, state) the database has for it; several
-/// governments with the same period are refused rather than guessed between.
-pub(crate) fn one_round(
-    rows: &[(i64, String)],
+/// The round of a government's period: `(id, state)`; binds the government's name, then the
+/// period.
+pub(crate) const ROUND_ID_SQL: &str = "SELECT rd.id, rd.state FROM rounds rd
+    JOIN plans p ON p.id = rd.plan_id WHERE p.government = $1 AND rd.period = $2";
+
+/// The round [`ROUND_ID_SQL`] found, or which one was not found.
+pub(crate) fn found_round(
+    row: Option<(i64, String)>,
+    government: &str,
     period: Period,
 ) -> Result<(i64, RoundState), StoreError> {
-    match rows {
-        [] => Err(StoreError::NotFound(format!("round {period}"))),
-        [(id, state)] => Ok((*id, round_state(state)?)),
-        _ => Err(StoreError::Invalid(format!(
-            "several governments have a round {period} in this database"
+    match row {
+        None => Err(StoreError::NotFound(format!(
+            "round {period} of {government}"
         ))),
+        Some((id, state)) => Ok((id, round_state(&state)?)),
     }
 }
 
-/// The plan (id, government) a round of `period` opens in, among the plans of its year.
-pub(crate) fn one_plan(
-    rows: &[(i64, String)],
+/// The plan a round of a government's period opens in; binds the government's name, then
+/// the year.
+pub(crate) const PLAN_ID_SQL: &str = "SELECT id FROM plans WHERE government = $1 AND year = $2";
+
+/// The plan [`PLAN_ID_SQL`] found, or which one was not found.
+pub(crate) fn found_plan(
+    id: Option<i64>,
+    government: &str,
     period: Period,
-) -> Result<(i64, String), StoreError> {
-    match rows {
-        [] => Err(StoreError::NotFound(format!(
-            "a plan for {}",
-            period.year()
-        ))),
-        [one] => Ok(one.clone()),
-        _ => Err(StoreError::Invalid(format!(
-            "several governments have a {} plan",
-            period.year()
-        ))),
-    }
+) -> Result<i64, StoreError> {
+    id.ok_or_else(|| StoreError::NotFound(format!("a {} plan of {government}", period.year())))
 }
 
 /// Refuses to open a round that exists.

@@ -18,7 +18,7 @@ use sqlx::postgres::PgRow;
 /// An account with its units in one row: the units as a JSON array, so that knowing who is
 /// asking costs one statement, not one per table. `COLLATE "C"` orders them by bytes, as
 /// SQLite's default collation does, whatever the database's locale.
-const ACTOR_SELECT: &str = "SELECT u.id, u.username, u.role, u.leader_name,
+const ACTOR_SELECT: &str = "SELECT u.id, u.username, u.role, u.leader_name, u.government,
         (SELECT COALESCE(json_agg(unit_name ORDER BY unit_name COLLATE \"C\"), '[]'::json)::text
             FROM user_units WHERE user_id = u.id) AS units
     FROM users u";
@@ -32,6 +32,7 @@ fn actor_of_row(row: &PgRow) -> Result<Actor, StoreError> {
         role: Role::parse(&role).ok_or_else(|| StoreError::Corrupt(format!("role {role}")))?,
         units: names(row, "units", |u| Unit::parse(u).ok())?,
         leader: leader.and_then(|l| Leader::parse(&l).ok()),
+        government: col(row, "government")?,
     })
 }
 
@@ -59,6 +60,17 @@ impl Accounts for PgStore {
             _ => {}
         }
         let mut tx = self.write().await?;
+        if let Some(g) = &user.government {
+            let known: Option<String> = sqlx::query_scalar(crate::logic::governments::CODE_OF_SQL)
+                .bind(g)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if known.is_none() {
+                return Err(StoreError::Invalid(format!(
+                    "no government {g} is registered here"
+                )));
+            }
+        }
         let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(&user.username)
             .fetch_optional(&mut *tx)
@@ -69,14 +81,15 @@ impl Accounts for PgStore {
         // The check above cannot see a name another instance is adding right now: the unique
         // constraint catches that one.
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, role, password_hash, leader_name, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO users (username, role, password_hash, leader_name, created_at, government)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&user.username)
         .bind(user.role.as_str())
         .bind(&user.password_hash)
         .bind(&user.leader)
         .bind(now())
+        .bind(&user.government)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| match StoreError::from(e) {
@@ -95,11 +108,14 @@ impl Accounts for PgStore {
         }
         audit(
             &mut tx,
+            user.government.as_deref(),
             actor,
             "user.create",
             &format!("user:{}", user.username),
             None,
-            Some(json!({"role": user.role.as_str(), "units": user.units, "leader": user.leader})),
+            Some(
+                json!({"role": user.role.as_str(), "units": user.units, "leader": user.leader, "government": user.government}),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -135,14 +151,14 @@ impl Accounts for PgStore {
         actor: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let name: Option<String> = sqlx::query_scalar(
-            "UPDATE users SET password_hash = $1 WHERE id = $2 RETURNING username",
+        let user: Option<(String, Option<String>)> = sqlx::query_as(
+            "UPDATE users SET password_hash = $1 WHERE id = $2 RETURNING username, government",
         )
         .bind(password_hash)
         .bind(user_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let name = name.ok_or_else(|| StoreError::NotFound("user".into()))?;
+        let (name, government) = user.ok_or_else(|| StoreError::NotFound("user".into()))?;
         // A new password ends every other session and token, on every instance.
         sqlx::query("DELETE FROM tokens WHERE user_id = $1")
             .bind(user_id)
@@ -151,6 +167,7 @@ impl Accounts for PgStore {
         announce(&mut tx, &Change::UserTokensEnded { user_id }).await?;
         audit(
             &mut tx,
+            government.as_deref(),
             actor,
             "user.password",
             &format!("user:{name}"),
@@ -236,6 +253,7 @@ impl Accounts for PgStore {
         // Nobody is logged in yet: the audit names the address that tried.
         audit(
             &mut tx,
+            None,
             &format!("address:{address}"),
             "login_failed",
             &format!("user:{username}"),
@@ -252,6 +270,7 @@ impl Accounts for PgStore {
         let who = format!("user:{username}");
         audit(
             &mut tx,
+            None,
             &who,
             "login",
             &who,

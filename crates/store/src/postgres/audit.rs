@@ -20,20 +20,23 @@ impl Audit for PgStore {
         // strpos() rather than LIKE: user text may hold % and _, which LIKE would read as
         // wildcards.
         let rows = sqlx::query(
-            "SELECT at, actor, action, subject, before, after FROM audit_log
+            "SELECT government, at, actor, action, subject, before, after FROM audit_log
              WHERE strpos(actor, $1) > 0 AND strpos(action, $2) > 0 AND strpos(subject, $3) > 0
+                AND ($5::text IS NULL OR government = $5)
              ORDER BY id DESC LIMIT $4",
         )
         .bind(&filter.actor)
         .bind(&filter.action)
         .bind(&filter.subject)
         .bind(i64::from(limit))
+        .bind(&filter.government)
         .fetch_all(&self.pool)
         .await?;
         let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
         rows.iter()
             .map(|r| {
                 Ok(AuditRecord {
+                    government: col(r, "government")?,
                     at: col(r, "at")?,
                     actor: col(r, "actor")?,
                     action: col(r, "action")?,

@@ -182,6 +182,7 @@ impl Extensions for PgStore {
         let after = view_of(&mut tx, id).await?;
         audit(
             &mut tx,
+            Some(&after.government),
             actor,
             "extension.request",
             &subject(&after),
@@ -245,6 +246,7 @@ impl Extensions for PgStore {
         let after = view_of(&mut tx, id).await?;
         audit(
             &mut tx,
+            Some(&after.government),
             actor,
             action,
             &subject(&after),

@@ -8,6 +8,7 @@
 //! both inserting what neither saw. It takes `CHAIN` right after, before it writes any row, so
 //! that it never holds a round's row while waiting for a publisher that wants the same row.
 
+use super::governments::register_in;
 use super::names::{entry_names, replace_entry_names};
 use super::publications::publish_round;
 use super::{PgStore, audit, lock, locks, now};
@@ -33,6 +34,7 @@ pub(super) async fn import_table(
     lock(conn, locks::STRUCTURE).await?;
     lock(conn, locks::CHAIN).await?;
     let gov = table.government.as_str();
+    let (government, registered) = register_in(conn, gov, None, actor).await?;
     let plan: i64 = sqlx::query_scalar(
         "INSERT INTO plans (government, year, declared_total) VALUES ($1, $2, $3)
          ON CONFLICT (government, year) DO UPDATE
@@ -84,7 +86,16 @@ pub(super) async fn import_table(
                 .bind(t.deadline.to_string())
                 .fetch_one(&mut *conn)
                 .await?;
-                audit(conn, actor, "target.create", &subject, None, Some(after)).await?;
+                audit(
+                    conn,
+                    Some(gov),
+                    actor,
+                    "target.create",
+                    &subject,
+                    None,
+                    Some(after),
+                )
+                .await?;
                 id
             }
             TargetChange::Update { id, before, after } => {
@@ -96,6 +107,7 @@ pub(super) async fn import_table(
                     .await?;
                 audit(
                     conn,
+                    Some(gov),
                     actor,
                     "target.update",
                     &subject,
@@ -126,6 +138,7 @@ pub(super) async fn import_table(
                     let (before, after) = names_changed(&before, &wanted);
                     audit(
                         conn,
+                        Some(gov),
                         actor,
                         &kind.action(),
                         &entry_subject,
@@ -160,6 +173,7 @@ pub(super) async fn import_table(
                 .await?;
                 audit(
                     conn,
+                    Some(gov),
                     actor,
                     "report.import",
                     &report_subject(&entry_subject, table),
@@ -178,6 +192,7 @@ pub(super) async fn import_table(
         if dropped > 0 {
             audit(
                 conn,
+                Some(gov),
                 actor,
                 "entry.delete",
                 &subject,
@@ -188,8 +203,17 @@ pub(super) async fn import_table(
         }
     }
     let (subject, after) = round_imported(table);
-    audit(conn, actor, "round.import", &subject, None, Some(after)).await?;
+    audit(
+        conn,
+        Some(gov),
+        actor,
+        "round.import",
+        &subject,
+        None,
+        Some(after),
+    )
+    .await?;
     let published = publish_round(conn, round, ApprovedExtensions::Omitted, actor).await?;
     tx.commit().await?;
-    Ok(counts.outcome(plan, round, published))
+    Ok(counts.outcome(government, registered, plan, round, published))
 }

@@ -24,6 +24,7 @@ mod accounts;
 mod audit;
 mod comments;
 mod extensions;
+mod governments;
 mod import;
 mod names;
 mod publications;
@@ -85,11 +86,13 @@ impl PgStore {
         MIGRATOR.run(&pool).await?;
         let (changes, _) = broadcast::channel(1024);
         let listener = tokio::spawn(listen(pool.clone(), changes.clone())).abort_handle();
-        Ok(PgStore {
+        let store = PgStore {
             pool,
             changes,
             _listener: Arc::new(AbortOnDrop(listener)),
-        })
+        };
+        store.register_unregistered().await?;
+        Ok(store)
     }
 
     /// Begins a write transaction. Unlike SQLite's, it does not queue behind other writers:
@@ -131,6 +134,7 @@ pub(crate) async fn announce(conn: &mut PgConnection, change: &Change) -> Result
 /// Appends to the audit log, in the caller's transaction.
 pub(crate) async fn audit(
     conn: &mut PgConnection,
+    government: Option<&str>,
     actor: &str,
     action: &str,
     subject: &str,
@@ -138,8 +142,8 @@ pub(crate) async fn audit(
     after: Option<Value>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO audit_log (at, actor, action, subject, before, after)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO audit_log (at, actor, action, subject, before, after, government)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(now())
     .bind(actor)
@@ -147,6 +151,7 @@ pub(crate) async fn audit(
     .bind(subject)
     .bind(before.map(|v| v.to_string()))
     .bind(after.map(|v| v.to_string()))
+    .bind(government)
     .execute(conn)
     .await?;
     Ok(())

@@ -11,8 +11,9 @@
 use super::search::index_publication;
 use super::{PgStore, announce, audit, lock, locks, now};
 use crate::logic::publications::{
-    CHAIN_HEAD_SQL, CHAIN_SQL, ChainRow, Frozen, INSERT_SQL, LAST_OF_ROUND_SQL, PublicationRow,
-    SUMMARY_COLUMNS, SUMMARY_FROM, SummaryRow, sort_published, summaries, verify,
+    CHAIN_SQL, ChainRow, Frozen, GOVERNMENT_HEAD_SQL, INSERT_SQL, LAST_OF_ROUND_SQL,
+    LAST_POSITION_SQL, LATEST_SHA_SQL, LEGACY_END_SQL, PublicationRow, SUMMARY_COLUMNS,
+    SUMMARY_FROM, SummaryRow, latest_sql, of_period_sql, sort_published, summaries, verify,
 };
 use crate::logic::table::{self, ApprovedExtensions, RoundRows};
 use crate::{
@@ -91,10 +92,14 @@ pub(super) async fn publish_round(
         mark_published(conn, round, &table, actor, true).await?;
         return Ok(None);
     }
-    let head: Option<(i64, String)> = sqlx::query_as(CHAIN_HEAD_SQL)
+    let last_position: Option<i64> = sqlx::query_scalar(LAST_POSITION_SQL)
+        .fetch_one(&mut *conn)
+        .await?;
+    let previous: Option<String> = sqlx::query_scalar(GOVERNMENT_HEAD_SQL)
+        .bind(&table.government)
         .fetch_optional(&mut *conn)
         .await?;
-    let new = frozen.link(head, last_of_round, now());
+    let new = frozen.link(last_position, previous, last_of_round, now());
     let id: i64 = sqlx::query_scalar(INSERT_SQL)
         .bind(round)
         .bind(&new.period)
@@ -105,11 +110,13 @@ pub(super) async fn publish_round(
         .bind(&new.published_at)
         .bind(new.supersedes)
         .bind(&new.content)
+        .bind(&new.government)
         .fetch_one(&mut *conn)
         .await?;
     index_publication(conn, round, id, &table).await?;
     audit(
         conn,
+        Some(&new.government),
         actor,
         "publication.create",
         &new.subject(),
@@ -120,6 +127,7 @@ pub(super) async fn publish_round(
     announce(
         conn,
         &Change::Published {
+            government: new.government.clone(),
             period: new.period.clone(),
         },
     )
@@ -158,6 +166,7 @@ async fn mark_published(
     if unchanged {
         audit(
             conn,
+            Some(&table.government),
             actor,
             "round.republish_unchanged",
             &crate::logic::reports::round_subject(table.period),
@@ -188,24 +197,29 @@ impl Publications for PgStore {
         Ok(v)
     }
 
-    async fn latest_publication(&self, period: Period) -> Result<Option<Publication>, StoreError> {
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS}, p.content {SUMMARY_FROM} WHERE p.period = $1 ORDER BY p.id DESC LIMIT 1"
-        );
-        let row: Option<PublicationRow> = sqlx::query_as(AssertSqlSafe(sql))
+    async fn latest_publication(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Option<Publication>, StoreError> {
+        let row: Option<PublicationRow> = sqlx::query_as(AssertSqlSafe(latest_sql()))
+            .bind(government)
             .bind(period.to_string())
             .fetch_optional(&self.pool)
             .await?;
         row.map(PublicationRow::publication).transpose()
     }
 
-    async fn latest_sha256(&self, period: Period) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "SELECT sha256 FROM publications WHERE period = $1 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(period.to_string())
-        .fetch_optional(&self.pool)
-        .await?)
+    async fn latest_sha256(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(LATEST_SHA_SQL)
+            .bind(government)
+            .bind(period.to_string())
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn publication(&self, sha256: &str) -> Result<Option<Publication>, StoreError> {
@@ -217,26 +231,32 @@ impl Publications for PgStore {
         row.map(PublicationRow::publication).transpose()
     }
 
-    async fn publications_of(&self, period: Period) -> Result<Vec<PublicationSummary>, StoreError> {
-        let sql = format!(
-            "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM} WHERE p.period = $1 ORDER BY p.id DESC"
-        );
-        let rows = sqlx::query_as(AssertSqlSafe(sql))
+    async fn publications_of(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Vec<PublicationSummary>, StoreError> {
+        let rows = sqlx::query_as(AssertSqlSafe(of_period_sql()))
+            .bind(government)
             .bind(period.to_string())
             .fetch_all(&self.pool)
             .await?;
         summaries(rows)
     }
 
-    async fn round_table(&self, period: Period) -> Result<Option<Table>, StoreError> {
+    async fn round_table(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Option<Table>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let round: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM rounds WHERE period = $1 ORDER BY id DESC LIMIT 1")
-                .bind(period.to_string())
-                .fetch_optional(&mut *conn)
-                .await?;
+        let round: Option<(i64, String)> = sqlx::query_as(crate::logic::reports::ROUND_ID_SQL)
+            .bind(government)
+            .bind(period.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
         match round {
-            Some(r) => Ok(Some(
+            Some((r, _)) => Ok(Some(
                 load_round_table(&mut conn, r, ApprovedExtensions::Shown).await?,
             )),
             None => Ok(None),
@@ -245,6 +265,9 @@ impl Publications for PgStore {
 
     async fn verify(&self) -> Result<VerifyReport, StoreError> {
         let rows: Vec<ChainRow> = sqlx::query_as(CHAIN_SQL).fetch_all(&self.pool).await?;
-        Ok(verify(&rows))
+        let legacy_end: Option<i64> = sqlx::query_scalar(LEGACY_END_SQL)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(verify(&rows, legacy_end))
     }
 }

@@ -75,11 +75,13 @@ impl Search for PgStore {
              FROM search_docs d JOIN publications p ON p.id = d.publication_id
              JOIN rounds r ON r.id = d.round_id
              WHERE d.terms @> $1::text[] AND ($2::text IS NULL OR d.period = $2)
+               AND ($4::text IS NULL OR d.government = $4)
              ORDER BY r.period_rank DESC, d.target_no, d.entry, d.id LIMIT $3",
         )
         .bind(terms)
         .bind(period)
         .bind(CANDIDATES)
+        .bind(&query.government)
         .fetch_all(&self.pool)
         .await?;
         hits(rows, query)

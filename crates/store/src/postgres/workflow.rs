@@ -19,9 +19,10 @@
 use super::publications::publish_round;
 use super::{PgStore, audit, lock, locks, now};
 use crate::logic::reports::{
-    ROUND_SELECT, RoundChange, RoundRow, ViewRow, check_save, check_submit, may_try_fast_save,
-    one_plan, one_round, one_view, review_change, round_exists, round_opened, round_subject,
-    round_title, saved, snapshot, sort_rounds, subject, views,
+    PLAN_ID_SQL, ROUND_ID_SQL, ROUND_SELECT, RoundChange, RoundRow, ViewRow, check_save,
+    check_submit, found_plan, found_round, may_try_fast_save, one_view, review_change,
+    round_exists, round_opened, round_subject, round_title, saved, snapshot, sort_rounds, subject,
+    views,
 };
 use crate::logic::table::ApprovedExtensions;
 use crate::{
@@ -39,7 +40,7 @@ use sqlx::postgres::PgConnection;
 /// `period_rank`) of the same plan.
 const VIEW_SELECT: &str = "SELECT r.id, r.progress, r.on_schedule, r.state, r.return_reason,
         r.late, r.version, r.updated_at, r.entry_id, e.position, t.no, t.content, t.deadline,
-        rd.period, rd.state AS round_state, rd.due,
+        rd.period, rd.state AS round_state, rd.due, pl.government,
         (SELECT COALESCE(json_agg(n.name ORDER BY l.position), '[]'::json)::text
             FROM entry_leaders l JOIN leaders n ON n.id = l.leader_id
             WHERE l.entry_id = r.entry_id) AS leaders,
@@ -52,7 +53,7 @@ const VIEW_SELECT: &str = "SELECT r.id, r.progress, r.on_schedule, r.state, r.re
                 AND pr.period_rank < rd.period_rank ORDER BY pr.period_rank DESC LIMIT 1)
         ) AS previous_progress
     FROM reports r JOIN entries e ON e.id = r.entry_id JOIN targets t ON t.id = e.target_id
-    JOIN rounds rd ON rd.id = r.round_id";
+    JOIN rounds rd ON rd.id = r.round_id JOIN plans pl ON pl.id = rd.plan_id";
 
 pub(super) async fn view_of(conn: &mut PgConnection, id: i64) -> Result<ReportView, StoreError> {
     let rows: Vec<ViewRow> =
@@ -73,23 +74,24 @@ async fn lock_report(conn: &mut PgConnection, id: i64) -> Result<(), StoreError>
     Ok(())
 }
 
-/// The round of a period; several governments with the same period are refused rather than
-/// guessed between. `for_update` locks its row until the transaction ends.
+/// The round of a government's period. `for_update` locks its row until the transaction ends.
 async fn round_id(
     conn: &mut PgConnection,
+    government: &str,
     period: Period,
     for_update: bool,
 ) -> Result<(i64, RoundState), StoreError> {
     let sql = if for_update {
-        "SELECT id, state FROM rounds WHERE period = $1 ORDER BY id FOR UPDATE"
+        format!("{ROUND_ID_SQL} FOR UPDATE OF rd")
     } else {
-        "SELECT id, state FROM rounds WHERE period = $1"
+        ROUND_ID_SQL.to_owned()
     };
-    let rows: Vec<(i64, String)> = sqlx::query_as(sql)
+    let row: Option<(i64, String)> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(government)
         .bind(period.to_string())
-        .fetch_all(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    one_round(&rows, period)
+    found_round(row, government, period)
 }
 
 async fn summary_of(conn: &mut PgConnection, round: i64) -> Result<RoundSummary, StoreError> {
@@ -111,8 +113,8 @@ const FAST_SAVE: &str = "WITH saved AS (
           AND (SELECT state FROM rounds WHERE id = reports.round_id) = 'open'
         RETURNING version
     ), logged AS (
-        INSERT INTO audit_log (at, actor, action, subject, before, after)
-        SELECT $3, $6, 'report.save', $7, $8, $9 FROM saved
+        INSERT INTO audit_log (at, actor, action, subject, before, after, government)
+        SELECT $3, $6, 'report.save', $7, $8, $9, $10 FROM saved
     )
     SELECT version FROM saved";
 
@@ -120,6 +122,7 @@ const FAST_SAVE: &str = "WITH saved AS (
 impl Workflow for PgStore {
     async fn open_round(
         &self,
+        government: &str,
         period: Period,
         due: jiff::civil::Date,
         actor: &str,
@@ -128,12 +131,12 @@ impl Workflow for PgStore {
         // Plans and rounds read, then written: two openings of one round at once take turns,
         // and the second finds the first's round (round_exists) rather than a unique violation.
         lock(&mut tx, locks::STRUCTURE).await?;
-        let plans: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, government FROM plans WHERE year = $1")
-                .bind(period.year())
-                .fetch_all(&mut *tx)
-                .await?;
-        let (plan, government) = one_plan(&plans, period)?;
+        let plan: Option<i64> = sqlx::query_scalar(PLAN_ID_SQL)
+            .bind(government)
+            .bind(period.year())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let plan = found_plan(plan, government, period)?;
         let exists: Option<i64> =
             sqlx::query_scalar("SELECT id FROM rounds WHERE plan_id = $1 AND period = $2")
                 .bind(plan)
@@ -143,7 +146,7 @@ impl Workflow for PgStore {
         if exists.is_some() {
             return Err(round_exists(period));
         }
-        let title = round_title(&government, period);
+        let title = round_title(government, period);
         let at = now();
         let round: i64 = sqlx::query_scalar(
             "INSERT INTO rounds (plan_id, period, title, intro, state, due, created_at)
@@ -169,6 +172,7 @@ impl Workflow for PgStore {
         .rows_affected();
         audit(
             &mut tx,
+            Some(government),
             actor,
             "round.open",
             &round_subject(period),
@@ -181,17 +185,34 @@ impl Workflow for PgStore {
         Ok(s)
     }
 
-    async fn close_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError> {
-        self.change_round(period, RoundChange::Close, actor).await
+    async fn close_round(
+        &self,
+        government: &str,
+        period: Period,
+        actor: &str,
+    ) -> Result<RoundSummary, StoreError> {
+        self.change_round(government, period, RoundChange::Close, actor)
+            .await
     }
 
-    async fn reopen_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError> {
-        self.change_round(period, RoundChange::Reopen, actor).await
+    async fn reopen_round(
+        &self,
+        government: &str,
+        period: Period,
+        actor: &str,
+    ) -> Result<RoundSummary, StoreError> {
+        self.change_round(government, period, RoundChange::Reopen, actor)
+            .await
     }
 
-    async fn publish(&self, period: Period, actor: &str) -> Result<PublicationSummary, StoreError> {
+    async fn publish(
+        &self,
+        government: &str,
+        period: Period,
+        actor: &str,
+    ) -> Result<PublicationSummary, StoreError> {
         let mut tx = self.write().await?;
-        let (round, _) = round_id(&mut tx, period, false).await?;
+        let (round, _) = round_id(&mut tx, government, period, false).await?;
         let published = publish_round(&mut tx, round, ApprovedExtensions::Shown, actor).await?;
         tx.commit().await?;
         match published {
@@ -199,7 +220,7 @@ impl Workflow for PgStore {
             // Nothing changed since the last publication (perhaps made a moment ago by another
             // instance): that one stands.
             None => self
-                .publications_of(period)
+                .publications_of(government, period)
                 .await?
                 .into_iter()
                 .next()
@@ -222,18 +243,26 @@ impl Workflow for PgStore {
         Ok(out)
     }
 
-    async fn round(&self, period: Period) -> Result<Option<RoundSummary>, StoreError> {
+    async fn round(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Option<RoundSummary>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        match round_id(&mut conn, period, false).await {
+        match round_id(&mut conn, government, period, false).await {
             Ok((id, _)) => Ok(Some(summary_of(&mut conn, id).await?)),
             Err(StoreError::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    async fn reports(&self, period: Period) -> Result<Vec<ReportView>, StoreError> {
+    async fn reports(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Vec<ReportView>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let (round, _) = round_id(&mut conn, period, false).await?;
+        let (round, _) = round_id(&mut conn, government, period, false).await?;
         let rows: Vec<ViewRow> = sqlx::query_as(AssertSqlSafe(format!(
             "{VIEW_SELECT} WHERE r.round_id = $1 ORDER BY t.no, e.position"
         )))
@@ -272,6 +301,7 @@ impl Workflow for PgStore {
                 .bind(subject(base))
                 .bind(snapshot(base).to_string())
                 .bind(snapshot(&after).to_string())
+                .bind(&base.government)
                 .fetch_optional(&self.pool)
                 .await?;
             if version == Some(after.version) {
@@ -299,6 +329,7 @@ impl Workflow for PgStore {
         let after = saved(&before, edit, version, updated_at);
         audit(
             &mut tx,
+            Some(&after.government),
             actor,
             "report.save",
             &subject(&after),
@@ -324,6 +355,7 @@ impl Workflow for PgStore {
         let after = view_of(&mut tx, id).await?;
         audit(
             &mut tx,
+            Some(&after.government),
             actor,
             "report.submit",
             &subject(&after),
@@ -365,6 +397,7 @@ impl Workflow for PgStore {
         let after = view_of(&mut tx, id).await?;
         audit(
             &mut tx,
+            Some(&after.government),
             actor,
             action,
             &subject(&after),
@@ -381,6 +414,7 @@ impl PgStore {
     /// Closes or reopens a round, audited, in one transaction.
     async fn change_round(
         &self,
+        government: &str,
         period: Period,
         change: RoundChange,
         actor: &str,
@@ -388,7 +422,7 @@ impl PgStore {
         let mut tx = self.write().await?;
         // The row stays locked until the commit: of two changes at once, the second reads
         // the first one's state and is refused.
-        let (round, state) = round_id(&mut tx, period, true).await?;
+        let (round, state) = round_id(&mut tx, government, period, true).await?;
         change.check(state)?;
         sqlx::query("UPDATE rounds SET state = $1 WHERE id = $2")
             .bind(change.to().as_str())
@@ -398,6 +432,7 @@ impl PgStore {
         let (before, after) = change.audited(state);
         audit(
             &mut tx,
+            Some(government),
             actor,
             change.action(),
             &round_subject(period),

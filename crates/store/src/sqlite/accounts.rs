@@ -10,7 +10,7 @@ use sqlx::{AssertSqlSafe, Row};
 
 /// An account with its units in one row: the units as a JSON array, so that knowing who is
 /// asking costs one statement, not one per table.
-const ACTOR_SELECT: &str = "SELECT u.id, u.username, u.role, u.leader_name,
+const ACTOR_SELECT: &str = "SELECT u.id, u.username, u.role, u.leader_name, u.government,
         (SELECT json_group_array(unit_name ORDER BY unit_name) FROM user_units
             WHERE user_id = u.id) AS units
     FROM users u";
@@ -27,6 +27,7 @@ fn actor_of_row(row: &SqliteRow) -> Result<Actor, StoreError> {
         leader: row
             .get::<Option<String>, _>("leader_name")
             .and_then(|l| Leader::parse(&l).ok()),
+        government: row.get("government"),
     })
 }
 
@@ -50,6 +51,17 @@ impl Accounts for SqliteStore {
             _ => {}
         }
         let mut tx = self.write().await?;
+        if let Some(g) = &user.government {
+            let known: Option<String> = sqlx::query_scalar(crate::logic::governments::CODE_OF_SQL)
+                .bind(g)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if known.is_none() {
+                return Err(StoreError::Invalid(format!(
+                    "no government {g} is registered here"
+                )));
+            }
+        }
         let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(&user.username)
             .fetch_optional(&mut *tx)
@@ -61,14 +73,15 @@ impl Accounts for SqliteStore {
             ));
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, role, password_hash, leader_name, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO users (username, role, password_hash, leader_name, created_at, government)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(&user.username)
         .bind(user.role.as_str())
         .bind(&user.password_hash)
         .bind(&user.leader)
         .bind(now())
+        .bind(&user.government)
         .fetch_one(&mut *tx)
         .await?;
         for unit in &user.units {
@@ -80,11 +93,14 @@ impl Accounts for SqliteStore {
         }
         audit(
             &mut tx,
+            user.government.as_deref(),
             actor,
             "user.create",
             &format!("user:{}", user.username),
             None,
-            Some(json!({"role": user.role.as_str(), "units": user.units, "leader": user.leader})),
+            Some(
+                json!({"role": user.role.as_str(), "units": user.units, "leader": user.leader, "government": user.government}),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -117,11 +133,12 @@ impl Accounts for SqliteStore {
         actor: &str,
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
-        let name: Option<String> = sqlx::query_scalar("SELECT username FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let name = name.ok_or_else(|| StoreError::NotFound("user".into()))?;
+        let user: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT username, government FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (name, government) = user.ok_or_else(|| StoreError::NotFound("user".into()))?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -134,6 +151,7 @@ impl Accounts for SqliteStore {
             .await?;
         audit(
             &mut tx,
+            government.as_deref(),
             actor,
             "user.password",
             &format!("user:{name}"),
@@ -206,6 +224,7 @@ impl Accounts for SqliteStore {
         // Nobody is logged in yet: the audit names the address that tried.
         audit(
             &mut tx,
+            None,
             &format!("address:{address}"),
             "login_failed",
             &format!("user:{username}"),
@@ -221,6 +240,7 @@ impl Accounts for SqliteStore {
         let who = format!("user:{username}");
         audit(
             &mut tx,
+            None,
             &who,
             "login",
             &who,

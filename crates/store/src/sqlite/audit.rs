@@ -5,21 +5,26 @@ use crate::Audit;
 
 pub(crate) async fn audit(
     conn: &mut SqliteConnection,
+    government: Option<&str>,
     actor: &str,
     action: &str,
     subject: &str,
     before: Option<Value>,
     after: Option<Value>,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO audit_log (at, actor, action, subject, before, after) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(now())
-        .bind(actor)
-        .bind(action)
-        .bind(subject)
-        .bind(before.map(|v| v.to_string()))
-        .bind(after.map(|v| v.to_string()))
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor, action, subject, before, after, government)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(now())
+    .bind(actor)
+    .bind(action)
+    .bind(subject)
+    .bind(before.map(|v| v.to_string()))
+    .bind(after.map(|v| v.to_string()))
+    .bind(government)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -36,20 +41,23 @@ impl Audit for SqliteStore {
     ) -> Result<Vec<AuditRecord>, StoreError> {
         // instr() rather than LIKE: user text may hold % and _, which LIKE would read as wildcards.
         let rows = sqlx::query(
-            "SELECT at, actor, action, subject, before, after FROM audit_log
+            "SELECT government, at, actor, action, subject, before, after FROM audit_log
              WHERE instr(actor, $1) > 0 AND instr(action, $2) > 0 AND instr(subject, $3) > 0
+                AND ($5 IS NULL OR government = $5)
              ORDER BY id DESC LIMIT $4",
         )
         .bind(&filter.actor)
         .bind(&filter.action)
         .bind(&filter.subject)
         .bind(i64::from(limit))
+        .bind(&filter.government)
         .fetch_all(&self.pool)
         .await?;
         let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
         Ok(rows
             .into_iter()
             .map(|r| AuditRecord {
+                government: r.get("government"),
                 at: r.get("at"),
                 actor: r.get("actor"),
                 action: r.get("action"),

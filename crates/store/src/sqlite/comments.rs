@@ -35,15 +35,17 @@ impl Comments for SqliteStore {
             return Err(StoreError::Invalid("the comment is empty".into()));
         }
         let mut tx = self.write().await?;
-        let subject: Option<String> = sqlx::query_scalar(
-            "SELECT 'report:' || rd.period || '/' || t.no || '/' || e.position
+        let found: Option<(String, String)> = sqlx::query_as(
+            "SELECT 'report:' || rd.period || '/' || t.no || '/' || e.position AS subject, pl.government
              FROM reports r JOIN rounds rd ON rd.id = r.round_id JOIN entries e ON e.id = r.entry_id
-             JOIN targets t ON t.id = e.target_id WHERE r.id = $1",
+             JOIN targets t ON t.id = e.target_id JOIN plans pl ON pl.id = rd.plan_id
+             WHERE r.id = $1",
         )
         .bind(report)
         .fetch_optional(&mut *tx)
         .await?;
-        let subject = subject.ok_or_else(|| StoreError::NotFound(format!("report {report}")))?;
+        let (subject, government) =
+            found.ok_or_else(|| StoreError::NotFound(format!("report {report}")))?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO comments (report_id, user_id, body, at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -60,6 +62,7 @@ impl Comments for SqliteStore {
         let comment = view(&row);
         audit(
             &mut tx,
+            Some(&government),
             actor,
             "comment.add",
             &subject,

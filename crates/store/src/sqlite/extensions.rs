@@ -163,6 +163,7 @@ impl Extensions for SqliteStore {
         let after = view_of(&mut tx, id).await?;
         audit(
             &mut tx,
+            Some(&after.government),
             actor,
             "extension.request",
             &subject(&after),
@@ -219,6 +220,7 @@ impl Extensions for SqliteStore {
         let after = view_of(&mut tx, id).await?;
         audit(
             &mut tx,
+            Some(&after.government),
             actor,
             action,
             &subject(&after),

@@ -3,6 +3,7 @@
 //! transaction: on any error nothing is written. What each row of the table changes, and what
 //! the audit log says of it, is `logic::import`'s.
 
+use super::governments::register_in;
 use super::*;
 use crate::logic::import::{
     Counts, ReportChange, StoredReport, StoredTarget, TargetChange, entries_removed, entry_subject,
@@ -23,6 +24,7 @@ pub(crate) async fn import_table(
     let mut tx = store.write().await?;
     let conn = &mut *tx;
     let gov = table.government.as_str();
+    let (government, registered) = register_in(conn, gov, None, actor).await?;
     let plan: i64 = sqlx::query_scalar(
         "INSERT INTO plans (government, year, declared_total) VALUES ($1, $2, $3)
          ON CONFLICT (government, year) DO UPDATE
@@ -74,7 +76,16 @@ pub(crate) async fn import_table(
                 .bind(t.deadline.to_string())
                 .fetch_one(&mut *conn)
                 .await?;
-                audit(conn, actor, "target.create", &subject, None, Some(after)).await?;
+                audit(
+                    conn,
+                    Some(gov),
+                    actor,
+                    "target.create",
+                    &subject,
+                    None,
+                    Some(after),
+                )
+                .await?;
                 id
             }
             TargetChange::Update { id, before, after } => {
@@ -86,6 +97,7 @@ pub(crate) async fn import_table(
                     .await?;
                 audit(
                     conn,
+                    Some(gov),
                     actor,
                     "target.update",
                     &subject,
@@ -116,6 +128,7 @@ pub(crate) async fn import_table(
                     let (before, after) = names_changed(&before, &wanted);
                     audit(
                         conn,
+                        Some(gov),
                         actor,
                         &kind.action(),
                         &entry_subject,
@@ -150,6 +163,7 @@ pub(crate) async fn import_table(
                 .await?;
                 audit(
                     conn,
+                    Some(gov),
                     actor,
                     "report.import",
                     &report_subject(&entry_subject, table),
@@ -168,6 +182,7 @@ pub(crate) async fn import_table(
         if dropped > 0 {
             audit(
                 conn,
+                Some(gov),
                 actor,
                 "entry.delete",
                 &subject,
@@ -178,8 +193,17 @@ pub(crate) async fn import_table(
         }
     }
     let (subject, after) = round_imported(table);
-    audit(conn, actor, "round.import", &subject, None, Some(after)).await?;
+    audit(
+        conn,
+        Some(gov),
+        actor,
+        "round.import",
+        &subject,
+        None,
+        Some(after),
+    )
+    .await?;
     let published = publish_round(conn, round, ApprovedExtensions::Omitted, actor).await?;
     tx.commit().await?;
-    Ok(counts.outcome(plan, round, published))
+    Ok(counts.outcome(government, registered, plan, round, published))
 }

@@ -20,6 +20,7 @@ mod accounts;
 mod audit;
 mod comments;
 mod extensions;
+mod governments;
 mod import;
 mod names;
 mod publications;
@@ -112,6 +113,7 @@ impl SqliteStore {
             saver,
             changes: tokio::sync::broadcast::channel(64).0,
         };
+        store.register_unregistered().await?;
         store.backfill_search().await?;
         Ok(store)
     }

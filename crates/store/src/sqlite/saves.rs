@@ -110,8 +110,8 @@ async fn save(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
              WHERE id = $4 AND version = $5 AND state IN ('draft', 'returned')
                AND (SELECT state FROM rounds WHERE id = reports.round_id) = 'open'
              RETURNING version;
-             INSERT INTO audit_log (at, actor, action, subject, before, after)
-             SELECT $3, $6, 'report.save', $7, $8, $9 WHERE changes() = 1;
+             INSERT INTO audit_log (at, actor, action, subject, before, after, government)
+             SELECT $3, $6, 'report.save', $7, $8, $9, $10 WHERE changes() = 1;
              COMMIT",
         )
         .bind(edit.progress.as_str())
@@ -123,6 +123,7 @@ async fn save(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
         .bind(subject(base))
         .bind(snapshot(base).to_string())
         .bind(snapshot(&after).to_string())
+        .bind(&base.government)
         // Every row, so that every statement runs to its end.
         .fetch_all(&mut *conn)
         .await;
@@ -166,6 +167,7 @@ async fn slow(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
     let after = saved(&before, edit, version, updated_at);
     audit(
         &mut tx,
+        Some(&after.government),
         &job.actor,
         "report.save",
         &subject(&after),

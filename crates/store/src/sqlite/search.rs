@@ -113,11 +113,13 @@ impl Search for SqliteStore {
             "SELECT d.*, p.sha256 FROM search_terms s JOIN search_docs d ON d.id = s.rowid
              JOIN publications p ON p.id = d.publication_id JOIN rounds r ON r.id = d.round_id
              WHERE search_terms MATCH $1 AND ($2 IS NULL OR d.period = $2)
+               AND ($4 IS NULL OR d.government = $4)
              ORDER BY r.period_rank DESC, d.target_no, d.entry, d.id LIMIT $3",
         )
         .bind(matching)
         .bind(period)
         .bind(CANDIDATES)
+        .bind(&query.government)
         .fetch_all(&self.pool)
         .await?;
         hits(rows, query)

@@ -5,9 +5,9 @@
 
 use super::{ApprovedExtensions, SqliteStore, audit, now, publish_round};
 use crate::logic::reports::{
-    ROUND_SELECT, RoundChange, RoundRow, ViewRow, check_submit, one_plan, one_round, one_view,
-    review_change, round_exists, round_opened, round_subject, round_title, snapshot, sort_rounds,
-    subject, views,
+    PLAN_ID_SQL, ROUND_ID_SQL, ROUND_SELECT, RoundChange, RoundRow, ViewRow, check_submit,
+    found_plan, found_round, one_view, review_change, round_exists, round_opened, round_subject,
+    round_title, snapshot, sort_rounds, subject, views,
 };
 use crate::{
     PublicationSummary, Publications, ReportEdit, ReportView, Review, RoundSummary, StoreError,
@@ -24,7 +24,7 @@ use sqlx::{AssertSqlSafe, Row};
 /// round just before (by `period_rank`) of the same plan.
 const VIEW_SELECT: &str = "SELECT r.id, r.progress, r.on_schedule, r.state, r.return_reason,
         r.late, r.version, r.updated_at, r.entry_id, e.position, t.no, t.content, t.deadline,
-        rd.period, rd.state AS round_state, rd.due,
+        rd.period, rd.state AS round_state, rd.due, pl.government,
         (SELECT json_group_array(n.name ORDER BY l.position) FROM entry_leaders l
             JOIN leaders n ON n.id = l.leader_id WHERE l.entry_id = r.entry_id) AS leaders,
         (SELECT json_group_array(n.name ORDER BY l.position) FROM entry_units l
@@ -35,7 +35,7 @@ const VIEW_SELECT: &str = "SELECT r.id, r.progress, r.on_schedule, r.state, r.re
                 AND pr.period_rank < rd.period_rank ORDER BY pr.period_rank DESC LIMIT 1)
         ) AS previous_progress
     FROM reports r JOIN entries e ON e.id = r.entry_id JOIN targets t ON t.id = e.target_id
-    JOIN rounds rd ON rd.id = r.round_id";
+    JOIN rounds rd ON rd.id = r.round_id JOIN plans pl ON pl.id = rd.plan_id";
 
 /// Reads one of the JSON name arrays a query built; names that no longer parse are left out.
 pub(super) fn names<T>(
@@ -58,17 +58,18 @@ pub(super) async fn view_of(
     one_view(rows, id)
 }
 
-/// The round of a period; several governments with the same period are refused rather than
-/// guessed between.
+/// The round of a government's period.
 async fn round_id(
     conn: &mut SqliteConnection,
+    government: &str,
     period: Period,
 ) -> Result<(i64, duban_core::RoundState), StoreError> {
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, state FROM rounds WHERE period = $1")
+    let row: Option<(i64, String)> = sqlx::query_as(ROUND_ID_SQL)
+        .bind(government)
         .bind(period.to_string())
-        .fetch_all(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    one_round(&rows, period)
+    found_round(row, government, period)
 }
 
 async fn summary_of(conn: &mut SqliteConnection, round: i64) -> Result<RoundSummary, StoreError> {
@@ -83,17 +84,18 @@ async fn summary_of(conn: &mut SqliteConnection, round: i64) -> Result<RoundSumm
 impl Workflow for SqliteStore {
     async fn open_round(
         &self,
+        government: &str,
         period: Period,
         due: jiff::civil::Date,
         actor: &str,
     ) -> Result<RoundSummary, StoreError> {
         let mut tx = self.write().await?;
-        let plans: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, government FROM plans WHERE year = $1")
-                .bind(period.year())
-                .fetch_all(&mut *tx)
-                .await?;
-        let (plan, government) = one_plan(&plans, period)?;
+        let plan: Option<i64> = sqlx::query_scalar(PLAN_ID_SQL)
+            .bind(government)
+            .bind(period.year())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let plan = found_plan(plan, government, period)?;
         let exists: Option<i64> =
             sqlx::query_scalar("SELECT id FROM rounds WHERE plan_id = $1 AND period = $2")
                 .bind(plan)
@@ -103,7 +105,7 @@ impl Workflow for SqliteStore {
         if exists.is_some() {
             return Err(round_exists(period));
         }
-        let title = round_title(&government, period);
+        let title = round_title(government, period);
         let at = now();
         let round: i64 = sqlx::query_scalar(
             "INSERT INTO rounds (plan_id, period, title, intro, state, due, created_at)
@@ -129,6 +131,7 @@ impl Workflow for SqliteStore {
         .rows_affected();
         audit(
             &mut tx,
+            Some(government),
             actor,
             "round.open",
             &round_subject(period),
@@ -141,24 +144,41 @@ impl Workflow for SqliteStore {
         Ok(s)
     }
 
-    async fn close_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError> {
-        self.change_round(period, RoundChange::Close, actor).await
+    async fn close_round(
+        &self,
+        government: &str,
+        period: Period,
+        actor: &str,
+    ) -> Result<RoundSummary, StoreError> {
+        self.change_round(government, period, RoundChange::Close, actor)
+            .await
     }
 
-    async fn reopen_round(&self, period: Period, actor: &str) -> Result<RoundSummary, StoreError> {
-        self.change_round(period, RoundChange::Reopen, actor).await
+    async fn reopen_round(
+        &self,
+        government: &str,
+        period: Period,
+        actor: &str,
+    ) -> Result<RoundSummary, StoreError> {
+        self.change_round(government, period, RoundChange::Reopen, actor)
+            .await
     }
 
-    async fn publish(&self, period: Period, actor: &str) -> Result<PublicationSummary, StoreError> {
+    async fn publish(
+        &self,
+        government: &str,
+        period: Period,
+        actor: &str,
+    ) -> Result<PublicationSummary, StoreError> {
         let mut tx = self.write().await?;
-        let (round, _) = round_id(&mut tx, period).await?;
+        let (round, _) = round_id(&mut tx, government, period).await?;
         let published = publish_round(&mut tx, round, ApprovedExtensions::Shown, actor).await?;
         tx.commit().await?;
         match published {
             Some(p) => Ok(p),
             // Nothing changed since the last publication: that one stands.
             None => self
-                .publications_of(period)
+                .publications_of(government, period)
                 .await?
                 .into_iter()
                 .next()
@@ -181,18 +201,26 @@ impl Workflow for SqliteStore {
         Ok(out)
     }
 
-    async fn round(&self, period: Period) -> Result<Option<RoundSummary>, StoreError> {
+    async fn round(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Option<RoundSummary>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        match round_id(&mut conn, period).await {
+        match round_id(&mut conn, government, period).await {
             Ok((id, _)) => Ok(Some(summary_of(&mut conn, id).await?)),
             Err(StoreError::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         }
     }
 
-    async fn reports(&self, period: Period) -> Result<Vec<ReportView>, StoreError> {
+    async fn reports(
+        &self,
+        government: &str,
+        period: Period,
+    ) -> Result<Vec<ReportView>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        let (round, _) = round_id(&mut conn, period).await?;
+        let (round, _) = round_id(&mut conn, government, period).await?;
         let rows: Vec<ViewRow> = sqlx::query_as(AssertSqlSafe(format!(
             "{VIEW_SELECT} WHERE r.round_id = $1 ORDER BY t.no, e.position"
         )))
@@ -235,6 +263,7 @@ impl Workflow for SqliteStore {
         let after = view_of(&mut tx, id).await?;
         audit(
             &mut tx,
+            Some(&after.government),
             actor,
             "report.submit",
             &subject(&after),
@@ -266,6 +295,7 @@ impl Workflow for SqliteStore {
         let after = view_of(&mut tx, id).await?;
         audit(
             &mut tx,
+            Some(&after.government),
             actor,
             action,
             &subject(&after),
@@ -282,12 +312,13 @@ impl SqliteStore {
     /// Closes or reopens a round, audited, in one transaction.
     async fn change_round(
         &self,
+        government: &str,
         period: Period,
         change: RoundChange,
         actor: &str,
     ) -> Result<RoundSummary, StoreError> {
         let mut tx = self.write().await?;
-        let (round, state) = round_id(&mut tx, period).await?;
+        let (round, state) = round_id(&mut tx, government, period).await?;
         change.check(state)?;
         sqlx::query("UPDATE rounds SET state = $1 WHERE id = $2")
             .bind(change.to().as_str())
@@ -297,6 +328,7 @@ impl SqliteStore {
         let (before, after) = change.audited(state);
         audit(
             &mut tx,
+            Some(government),
             actor,
             change.action(),
             &round_subject(period),

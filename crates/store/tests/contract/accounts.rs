@@ -66,6 +66,7 @@ contract!(
                     Unit::parse("市财政局").unwrap()
                 ],
                 leader: None,
+                government: None,
             })
         );
         assert_eq!(
@@ -76,6 +77,7 @@ contract!(
                 role: Role::Leader,
                 units: vec![],
                 leader: Some(Leader::parse("李春英").unwrap()),
+                government: None,
             })
         );
         assert_eq!(
@@ -93,7 +95,8 @@ contract!(
             Some(serde_json::json!({
                 "role": "unit",
                 "units": ["市财政局", "市政府办公室"],
-                "leader": null
+                "leader": null,
+                "government": null
             }))
         );
     }

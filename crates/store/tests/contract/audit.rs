@@ -7,6 +7,7 @@ fn filter(actor: &str, action: &str, subject: &str) -> AuditFilter {
         actor: actor.into(),
         action: action.into(),
         subject: subject.into(),
+        government: None,
     }
 }
 

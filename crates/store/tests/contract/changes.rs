@@ -13,14 +13,14 @@ const WAIT: Duration = Duration::from_secs(10);
 /// A marker sent straight through PostgreSQL, as if a store had announced it.
 async fn probe(db: &Db, n: u32) {
     db.must(&format!(
-        r#"SELECT pg_notify('{CHANNEL}', '{{"change":"published","period":"probe-{n}"}}')"#
+        r#"SELECT pg_notify('{CHANNEL}', '{{"change":"published","government":"probe","period":"probe-{n}"}}')"#
     ))
     .await;
 }
 
 fn probe_number(change: &Change) -> Option<u32> {
     match change {
-        Change::Published { period } => period.strip_prefix("probe-")?.parse().ok(),
+        Change::Published { period, .. } => period.strip_prefix("probe-")?.parse().ok(),
         _ => None,
     }
 }
@@ -96,8 +96,12 @@ contract!(
                 until_listening(&db, &mut [&mut heard, &mut own]).await;
 
                 // An import that publishes (a round from elsewhere, or a correction).
+                // Its government is new: registering it is announced first.
                 store.import_table(&heze(), "test").await.unwrap();
+                assert_eq!(next(&mut heard).await, Change::Government);
+                assert_eq!(next(&mut own).await, Change::Government);
                 let q3 = Change::Published {
+                    government: GOV.into(),
                     period: "2023Q3".into(),
                 };
                 assert_eq!(next(&mut heard).await, q3);
@@ -106,13 +110,14 @@ contract!(
                 // A round collected and published.
                 let q4 = period("2023Q4");
                 store
-                    .open_round(q4, date("2099-01-10"), "user:office")
+                    .open_round(GOV, q4, date("2099-01-10"), "user:office")
                     .await
                     .unwrap();
-                let reports = store.reports(q4).await.unwrap();
+                let reports = store.reports(GOV, q4).await.unwrap();
                 accept(&*store, &reports[0], "四季度进展").await;
-                store.publish(q4, "user:office").await.unwrap();
+                store.publish(GOV, q4, "user:office").await.unwrap();
                 let q4_published = Change::Published {
+                    government: GOV.into(),
                     period: "2023Q4".into(),
                 };
                 assert_eq!(next(&mut heard).await, q4_published);
@@ -143,7 +148,7 @@ contract!(
                 );
 
                 // What failed is not announced.
-                assert_not_found(store.publish(period("2023Q1"), "user:office").await);
+                assert_not_found(store.publish(GOV, period("2023Q1"), "user:office").await);
                 nothing_announced(&db, &mut heard).await;
             }
         }

@@ -18,6 +18,9 @@ const LAYOUTS: &str = include_str!("../../../../fixtures/layouts-2024-h1.txt");
 /// The government of the 菏泽 table.
 pub const GOV: &str = "菏泽市人民政府";
 
+/// The government of the county's table ([`layouts`]).
+pub const COUNTY: &str = "某某县人民政府";
+
 /// 菏泽's 2023 third-quarter table: 39 targets, 40 entries.
 pub fn heze() -> Table {
     read(HEZE, &ReadOptions::default()).unwrap()
@@ -51,6 +54,7 @@ pub fn new_user(name: &str, role: Role, units: &[&str], leader: Option<&str>) ->
         password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA${name}"),
         units: units.iter().map(|u| (*u).to_owned()).collect(),
         leader: leader.map(str::to_owned),
+        government: None,
     }
 }
 
@@ -65,10 +69,10 @@ pub fn token(secret: &str) -> String {
 pub async fn round_q4(store: &dyn Store) -> Vec<ReportView> {
     store.import_table(&heze(), "test").await.unwrap();
     store
-        .open_round(period("2023Q4"), date("2099-01-10"), "user:office")
+        .open_round(GOV, period("2023Q4"), date("2099-01-10"), "user:office")
         .await
         .unwrap();
-    store.reports(period("2023Q4")).await.unwrap()
+    store.reports(GOV, period("2023Q4")).await.unwrap()
 }
 
 /// Saves, submits and accepts a report.

@@ -82,7 +82,7 @@ contract!(
         );
         // A published round's report takes no requests (issue #15): the office no longer
         // collects anything through that round.
-        let q3_report = store.reports(period("2023Q3")).await.unwrap().remove(0);
+        let q3_report = store.reports(GOV, period("2023Q3")).await.unwrap().remove(0);
         assert_eq!((q3_report.target_no, q3_report.entry), (1, 0));
         assert_conflict(
             store
@@ -205,7 +205,7 @@ contract!(
         );
 
         // The round's table carries the approvals in force.
-        let table = store.round_table(period("2023Q4")).await.unwrap().unwrap();
+        let table = store.round_table(GOV, period("2023Q4")).await.unwrap().unwrap();
         let granted: Vec<_> = table
             .targets
             .iter()

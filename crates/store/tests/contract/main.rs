@@ -24,6 +24,7 @@ mod audit;
 mod changes;
 mod comments;
 mod extensions;
+mod governments;
 mod postgres_only;
 mod publications;
 mod search;

@@ -38,7 +38,7 @@ contract!(
         assert!(!published.superseded);
 
         let p = store
-            .latest_publication(table.period)
+            .latest_publication(GOV, table.period)
             .await
             .unwrap()
             .unwrap();
@@ -48,10 +48,10 @@ contract!(
         let back: Table = serde_json::from_str(&p.content).unwrap();
         assert_eq!(back, table);
         assert_eq!(
-            store.round_table(table.period).await.unwrap().unwrap(),
+            store.round_table(GOV, table.period).await.unwrap().unwrap(),
             table
         );
-        let round = store.round(table.period).await.unwrap().unwrap();
+        let round = store.round(GOV, table.period).await.unwrap().unwrap();
         assert_eq!(
             (round.state, round.due, round.reports, round.title.as_str()),
             (RoundState::Published, None, 40, table.title.as_str())
@@ -122,7 +122,7 @@ contract!(
         let fixed = store.import_table(&table, "test").await.unwrap();
         assert_eq!((fixed.targets_added, fixed.reports_changed), (0, 1));
         let new = fixed.published.unwrap();
-        let history = store.publications_of(table.period).await.unwrap();
+        let history = store.publications_of(GOV, table.period).await.unwrap();
         assert_eq!(history.len(), 2);
         assert_eq!(history[0], new);
         assert_eq!(history[1].sha256, first.sha256);
@@ -130,7 +130,7 @@ contract!(
         assert!(history[1].superseded && !history[0].superseded);
         assert_eq!(new.previous_sha256.as_deref(), Some(first.sha256.as_str()));
         let p = store
-            .latest_publication(table.period)
+            .latest_publication(GOV, table.period)
             .await
             .unwrap()
             .unwrap();
@@ -192,13 +192,13 @@ contract!(
         );
 
         let p = store
-            .latest_publication(changed.period)
+            .latest_publication(GOV, changed.period)
             .await
             .unwrap()
             .unwrap();
         assert_eq!(serde_json::from_str::<Table>(&p.content).unwrap(), heze());
         assert_eq!(
-            store.round_table(changed.period).await.unwrap().unwrap(),
+            store.round_table(GOV, changed.period).await.unwrap().unwrap(),
             heze()
         );
         assert_eq!(store.audit(10_000).await.unwrap().len(), before);
@@ -261,7 +261,7 @@ contract!(
         assert_eq!(report.checked, 2);
         assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
         assert!(
-            report.problems[0].starts_with("publication 2023Q3")
+            report.problems[0].starts_with(&format!("{GOV}: publication 2023Q3"))
                 && report.problems[0].contains("content no longer matches"),
             "{:?}",
             report.problems
@@ -348,9 +348,9 @@ contract!(
         let second = store.import_table(&corrected, "test").await.unwrap();
         let second = second.published.unwrap();
 
-        // One chain across governments and rounds.
-        assert_eq!(county.previous_sha256.as_deref(), Some(first.sha256.as_str()));
-        assert_eq!(second.previous_sha256.as_deref(), Some(county.sha256.as_str()));
+        // A chain per government, across its rounds; one order of places over all.
+        assert_eq!(county.previous_sha256, None);
+        assert_eq!(second.previous_sha256.as_deref(), Some(first.sha256.as_str()));
         assert_eq!(second.supersedes.as_deref(), Some(first.sha256.as_str()));
         assert_eq!(county.supersedes, None);
         assert_eq!(
@@ -379,7 +379,7 @@ contract!(
         assert_eq!(store.publication(&"0".repeat(64)).await.unwrap(), None);
         assert_eq!(store.publication("").await.unwrap(), None);
 
-        let history = store.publications_of(q3).await.unwrap();
+        let history = store.publications_of(GOV, q3).await.unwrap();
         assert_eq!(
             history,
             [
@@ -391,33 +391,33 @@ contract!(
             ]
         );
         assert_eq!(
-            store.publications_of(h1).await.unwrap(),
+            store.publications_of(COUNTY, h1).await.unwrap(),
             std::slice::from_ref(&county)
         );
         assert!(
             store
-                .publications_of(period("2023Q1"))
+                .publications_of(GOV, period("2023Q1"))
                 .await
                 .unwrap()
                 .is_empty()
         );
 
         assert_eq!(
-            store.latest_sha256(q3).await.unwrap().as_deref(),
+            store.latest_sha256(GOV, q3).await.unwrap().as_deref(),
             Some(second.sha256.as_str())
         );
         assert_eq!(
-            store.latest_sha256(h1).await.unwrap().as_deref(),
+            store.latest_sha256(COUNTY, h1).await.unwrap().as_deref(),
             Some(county.sha256.as_str())
         );
-        assert_eq!(store.latest_sha256(period("2023Q1")).await.unwrap(), None);
+        assert_eq!(store.latest_sha256(GOV, period("2023Q1")).await.unwrap(), None);
         assert_eq!(
-            store.latest_publication(period("2023Q1")).await.unwrap(),
+            store.latest_publication(GOV, period("2023Q1")).await.unwrap(),
             None
         );
         assert_eq!(
             store
-                .latest_publication(h1)
+                .latest_publication(COUNTY, h1)
                 .await
                 .unwrap()
                 .unwrap()
@@ -425,9 +425,9 @@ contract!(
             layouts().to_canonical_json()
         );
 
-        assert_eq!(store.round_table(h1).await.unwrap().unwrap(), layouts());
-        assert_eq!(store.round_table(q3).await.unwrap().unwrap(), corrected);
-        assert_eq!(store.round_table(period("2023Q1")).await.unwrap(), None);
+        assert_eq!(store.round_table(COUNTY, h1).await.unwrap().unwrap(), layouts());
+        assert_eq!(store.round_table(GOV, q3).await.unwrap().unwrap(), corrected);
+        assert_eq!(store.round_table(GOV, period("2023Q1")).await.unwrap(), None);
 
         let report = store.verify().await.unwrap();
         assert_eq!((report.checked, report.problems), (3, Vec::<String>::new()));
@@ -445,6 +445,6 @@ contract!(
         assert!(store.published().await.unwrap().is_empty());
         assert!(store.rounds().await.unwrap().is_empty());
         assert!(store.audit(10).await.unwrap().is_empty());
-        assert_eq!(store.round(period("2023Q3")).await.unwrap(), None);
+        assert_eq!(store.round(GOV, period("2023Q3")).await.unwrap(), None);
     }
 );

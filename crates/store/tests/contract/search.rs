@@ -21,13 +21,13 @@ async fn load(store: &dyn Store) {
 
     let q4 = period("2023Q4");
     store
-        .open_round(q4, date("2099-01-10"), "user:office")
+        .open_round(GOV, q4, date("2099-01-10"), "user:office")
         .await
         .unwrap();
-    let reports = store.reports(q4).await.unwrap();
+    let reports = store.reports(GOV, q4).await.unwrap();
     accept(store, &reports[0], "四季度储备粮轮换完成，PM2.5浓度下降").await;
     accept(store, &reports[10], "智慧城市 青年 就业").await;
-    store.publish(q4, "user:office").await.unwrap();
+    store.publish(GOV, q4, "user:office").await.unwrap();
 }
 
 const QUERIES: &[&str] = &[
@@ -89,12 +89,13 @@ async fn answers(store: &dyn Store) -> Vec<(String, Option<&'static str>, Vec<Se
         for p in PERIODS {
             let query = SearchQuery {
                 text: (*q).to_owned(),
+                government: None,
                 period: p.map(period),
                 limit: 50,
             };
             let mut hits = store.search(&query).await.unwrap();
             for h in &mut hits {
-                let newest = store.latest_sha256(h.period).await.unwrap();
+                let newest = store.latest_sha256(&h.government, h.period).await.unwrap();
                 assert_eq!(Some(&h.sha256), newest.as_ref(), "{q} {p:?}");
                 h.sha256.clear();
             }
@@ -150,6 +151,7 @@ contract!(
             async move {
                 let query = SearchQuery {
                     text: text.to_owned(),
+                    government: None,
                     period: p.map(period),
                     limit,
                 };
@@ -190,7 +192,7 @@ contract!(
         );
         assert_eq!(
             Some(&first.sha256),
-            store.latest_sha256(period("2023Q4")).await.unwrap().as_ref()
+            store.latest_sha256(GOV, period("2023Q4")).await.unwrap().as_ref()
         );
         // Not accepted in Q4: published as not reported.
         assert_eq!((grain[1].progress.as_str(), grain[1].on_schedule), ("", None));
@@ -275,6 +277,7 @@ contract!(
             async move {
                 let query = SearchQuery {
                     text: text.to_owned(),
+                    government: None,
                     period: None,
                     limit: 50,
                 };

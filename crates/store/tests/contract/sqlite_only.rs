@@ -48,7 +48,11 @@ async fn backup_is_a_working_database() {
             .unwrap();
         assert_eq!(restored.verify().await.unwrap().problems.len(), 0);
         assert_eq!(
-            restored.round_table(heze().period).await.unwrap().unwrap(),
+            restored
+                .round_table(GOV, heze().period)
+                .await
+                .unwrap()
+                .unwrap(),
             heze()
         );
         restored.close().await;
@@ -94,6 +98,7 @@ async fn opening_indexes_what_was_published_before() {
         db.must("DELETE FROM search_docs").await;
         let query = SearchQuery {
             text: "储备粮".into(),
+            government: None,
             period: None,
             limit: 10,
         };

@@ -28,7 +28,7 @@ contract!(
 
         // Opening: a draft for every entry of the plan.
         let round = store
-            .open_round(q4, date("2099-01-10"), "user:office")
+            .open_round(GOV, q4, date("2099-01-10"), "user:office")
             .await
             .unwrap();
         let title = format!("{GOV}2023年经济社会发展责任目标四季度工作推进情况一览表");
@@ -45,11 +45,11 @@ contract!(
         );
         assert_conflict(
             store
-                .open_round(q4, date("2099-02-01"), "user:office")
+                .open_round(GOV, q4, date("2099-02-01"), "user:office")
                 .await,
             "round_exists",
         );
-        assert_eq!(store.round(q4).await.unwrap(), Some(round.clone()));
+        assert_eq!(store.round(GOV, q4).await.unwrap(), Some(round.clone()));
         let rounds = store.rounds().await.unwrap();
         assert_eq!(
             rounds.iter().map(|r| (r.period, r.state)).collect::<Vec<_>>(),
@@ -57,7 +57,7 @@ contract!(
         );
         assert_eq!(db.count("reports").await, 80);
 
-        let reports = store.reports(q4).await.unwrap();
+        let reports = store.reports(GOV, q4).await.unwrap();
         let entries: Vec<_> = heze
             .targets
             .iter()
@@ -198,7 +198,7 @@ contract!(
         assert_invalid(store.submit_report(reports[5].id, "user:clerk").await);
 
         // The table as it stands: only accepted reports show.
-        let table = store.round_table(q4).await.unwrap().unwrap();
+        let table = store.round_table(GOV, q4).await.unwrap().unwrap();
         assert_eq!(
             (table.period, table.government.as_str(), table.title.as_str()),
             (q4, GOV, title.as_str())
@@ -224,7 +224,7 @@ contract!(
         );
 
         // Closing: no more writing, reviewing goes on.
-        let closed = store.close_round(q4, "user:office").await.unwrap();
+        let closed = store.close_round(GOV, q4, "user:office").await.unwrap();
         assert_eq!(
             closed,
             duban_store::RoundSummary {
@@ -233,7 +233,7 @@ contract!(
             }
         );
         assert_conflict(
-            store.close_round(q4, "user:office").await,
+            store.close_round(GOV, q4, "user:office").await,
             "wrong_round_state",
         );
         let draft = store.report(reports[3].id).await.unwrap().unwrap();
@@ -250,24 +250,24 @@ contract!(
         );
 
         // Publishing freezes exactly that table onto the chain.
-        let p = store.publish(q4, "user:office").await.unwrap();
+        let p = store.publish(GOV, q4, "user:office").await.unwrap();
         assert_eq!((p.period, p.government.as_str()), (q4, GOV));
         assert_eq!(p.title, title);
         assert_eq!(p.previous_sha256.as_deref(), Some(q3_sha.as_str()));
         assert_eq!((p.supersedes.as_deref(), p.superseded), (None, false));
-        let frozen = store.latest_publication(q4).await.unwrap().unwrap();
+        let frozen = store.latest_publication(GOV, q4).await.unwrap().unwrap();
         assert_eq!(frozen.summary, p);
         assert_eq!(frozen.content, table.to_canonical_json());
         assert_eq!(
-            store.round(q4).await.unwrap().unwrap().state,
+            store.round(GOV, q4).await.unwrap().unwrap().state,
             RoundState::Published
         );
-        assert_eq!(store.round_table(q4).await.unwrap().unwrap(), table);
+        assert_eq!(store.round_table(GOV, q4).await.unwrap().unwrap(), table);
         // Nothing changed since: the publication stands.
-        let again = store.publish(q4, "user:office").await.unwrap();
+        let again = store.publish(GOV, q4, "user:office").await.unwrap();
         assert_eq!(again, p);
         assert_eq!(
-            store.publications_of(q4).await.unwrap(),
+            store.publications_of(GOV, q4).await.unwrap(),
             std::slice::from_ref(&p)
         );
         // A published round takes no more reviews or writes.
@@ -507,7 +507,7 @@ contract!(
         let q4 = period("2023Q4");
         let reports = round_q4(&*store).await;
         accept(&*store, &reports[0], "四季度进展").await;
-        let q3_sha = store.latest_sha256(period("2023Q3")).await.unwrap();
+        let q3_sha = store.latest_sha256(GOV, period("2023Q3")).await.unwrap();
         let other = db.reopen().await;
         let tasks: Vec<_> = (0..6)
             .map(|i| {
@@ -516,14 +516,14 @@ contract!(
                 } else {
                     other.clone()
                 };
-                tokio::spawn(async move { s.publish(q4, "user:office").await.unwrap() })
+                tokio::spawn(async move { s.publish(GOV, q4, "user:office").await.unwrap() })
             })
             .collect();
         let mut results = Vec::new();
         for t in tasks {
             results.push(t.await.unwrap());
         }
-        let history = store.publications_of(q4).await.unwrap();
+        let history = store.publications_of(GOV, q4).await.unwrap();
         assert_eq!(history.len(), 1, "{history:?}");
         assert!(results.iter().all(|p| *p == history[0]), "{results:?}");
         assert_eq!(history[0].previous_sha256, q3_sha);
@@ -547,10 +547,10 @@ contract!(
         accept(&*store, &reports[0], "四季度进展").await;
         let m10 = period("2023M10");
         store
-            .open_round(m10, date("2099-01-10"), "user:office")
+            .open_round(GOV, m10, date("2099-01-10"), "user:office")
             .await
             .unwrap();
-        let m10_reports = store.reports(m10).await.unwrap();
+        let m10_reports = store.reports(GOV, m10).await.unwrap();
         accept(&*store, &m10_reports[1], "十月进展").await;
         let mut corrected = heze();
         corrected.targets[2].entries[0].progress = "更正".into();
@@ -558,8 +558,8 @@ contract!(
         let other = db.reopen().await;
         let (a, b, c) = (store.clone(), other.clone(), other.clone());
         let q4_task =
-            tokio::spawn(async move { a.publish(period("2023Q4"), "user:a").await.unwrap() });
-        let m10_task = tokio::spawn(async move { b.publish(m10, "user:b").await.unwrap() });
+            tokio::spawn(async move { a.publish(GOV, period("2023Q4"), "user:a").await.unwrap() });
+        let m10_task = tokio::spawn(async move { b.publish(GOV, m10, "user:b").await.unwrap() });
         let import_task = tokio::spawn(async move {
             c.import_table(&corrected, "user:c")
                 .await
@@ -579,7 +579,7 @@ contract!(
         );
         // The three new ones link one after the other, in some order, after the first.
         let first = store
-            .publications_of(period("2023Q3"))
+            .publications_of(GOV, period("2023Q3"))
             .await
             .unwrap()
             .pop()
@@ -606,10 +606,10 @@ contract!(
         store.import_table(&heze(), "test").await.unwrap();
         let m10 = period("2023M10");
         store
-            .open_round(m10, date("2023-11-05"), "user:office")
+            .open_round(GOV, m10, date("2023-11-05"), "user:office")
             .await
             .unwrap();
-        let base = store.reports(m10).await.unwrap().remove(0);
+        let base = store.reports(GOV, m10).await.unwrap().remove(0);
         // The round before M10 is Q3: its accepted text is offered.
         assert_eq!(
             base.previous_progress.as_deref(),
@@ -637,19 +637,19 @@ contract!(
         // No plan for the year yet.
         assert_not_found(
             store
-                .open_round(q1, date("2099-01-01"), "user:office")
+                .open_round(GOV, q1, date("2099-01-01"), "user:office")
                 .await,
         );
         store.import_table(&heze(), "test").await.unwrap();
         assert_not_found(
             store
-                .open_round(period("2024Q1"), date("2099-01-01"), "user:office")
+                .open_round(GOV, period("2024Q1"), date("2099-01-01"), "user:office")
                 .await,
         );
-        assert_not_found(store.reports(q1).await);
-        assert_not_found(store.close_round(q1, "user:office").await);
-        assert_not_found(store.publish(q1, "user:office").await);
-        assert_eq!(store.round(q1).await.unwrap(), None);
+        assert_not_found(store.reports(GOV, q1).await);
+        assert_not_found(store.close_round(GOV, q1, "user:office").await);
+        assert_not_found(store.publish(GOV, q1, "user:office").await);
+        assert_eq!(store.round(GOV, q1).await.unwrap(), None);
         assert_eq!(store.report(987_654).await.unwrap(), None);
         assert_not_found(store.submit_report(987_654, "user:clerk").await);
         assert_not_found(
@@ -692,10 +692,10 @@ contract!(
             .await
             .unwrap();
         assert_conflict(
-            store.reopen_round(q4, "user:office").await,
+            store.reopen_round(GOV, q4, "user:office").await,
             "wrong_round_state",
         );
-        let first = store.publish(q4, "user:office").await.unwrap();
+        let first = store.publish(GOV, q4, "user:office").await.unwrap();
         let returned = store.report(r1.id).await.unwrap().unwrap();
         assert_conflict(
             store
@@ -704,10 +704,10 @@ contract!(
             "wrong_round_state",
         );
 
-        let reopened = store.reopen_round(q4, "user:office").await.unwrap();
+        let reopened = store.reopen_round(GOV, q4, "user:office").await.unwrap();
         assert_eq!(reopened.state, RoundState::Open);
         assert_conflict(
-            store.reopen_round(q4, "user:office").await,
+            store.reopen_round(GOV, q4, "user:office").await,
             "wrong_round_state",
         );
         let records = trail(&*store, "round:2023Q4").await;
@@ -723,7 +723,7 @@ contract!(
 
         // The unit corrects the returned report, the reviewer accepts, the office publishes.
         accept(&*store, &returned, "已补充：全年完成").await;
-        let correction = store.publish(q4, "user:office").await.unwrap();
+        let correction = store.publish(GOV, q4, "user:office").await.unwrap();
         assert_eq!(correction.supersedes.as_deref(), Some(first.sha256.as_str()));
         assert_eq!(
             correction.previous_sha256.as_deref(),
@@ -732,17 +732,17 @@ contract!(
         let first_again = store.publication(&first.sha256).await.unwrap().unwrap();
         assert!(first_again.summary.superseded);
         assert!(!first_again.content.contains("已补充：全年完成"));
-        let latest = store.latest_publication(q4).await.unwrap().unwrap();
+        let latest = store.latest_publication(GOV, q4).await.unwrap().unwrap();
         assert!(latest.content.contains("已补充：全年完成"));
         assert!(store.verify().await.unwrap().problems.is_empty());
 
         // Reopened and published with nothing corrected: published again, no new publication.
-        store.reopen_round(q4, "user:office").await.unwrap();
-        let same = store.publish(q4, "user:office").await.unwrap();
-        assert_eq!(same, store.publications_of(q4).await.unwrap()[0]);
-        assert_eq!(store.publications_of(q4).await.unwrap().len(), 2);
+        store.reopen_round(GOV, q4, "user:office").await.unwrap();
+        let same = store.publish(GOV, q4, "user:office").await.unwrap();
+        assert_eq!(same, store.publications_of(GOV, q4).await.unwrap()[0]);
+        assert_eq!(store.publications_of(GOV, q4).await.unwrap().len(), 2);
         assert_eq!(
-            store.round(q4).await.unwrap().unwrap().state,
+            store.round(GOV, q4).await.unwrap().unwrap().state,
             RoundState::Published
         );
         let records = trail(&*store, "round:2023Q4").await;

@@ -31,7 +31,7 @@ async fn add(
     body: &CommentBody,
 ) -> Result<(ReportView, CommentView), ApiError> {
     let r = readable(state, actor, id).await?;
-    require(actor, Action::CommentReport(people(&r)))?;
+    require(actor, &r.government, Action::CommentReport(people(&r)))?;
     let c = state
         .store
         .add_comment(id, body, actor.user_id, &who(actor))
@@ -60,7 +60,7 @@ pub async fn api_list(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<CommentView>>, ApiError> {
     let r = readable(&state, &actor, id).await?;
-    require(&actor, Action::ReadComments(people(&r)))?;
+    require(&actor, &r.government, Action::ReadComments(people(&r)))?;
     Ok(Json(state.store.comments(&[id]).await?))
 }
 
@@ -102,5 +102,6 @@ pub async fn page_add(
     PageForm(f): PageForm<CommentForm>,
 ) -> Result<Redirect, PageError> {
     let (r, _) = add(&state, &actor, id, &f.body).await?;
-    Ok(Redirect::to(&format!("/work/{}#r{id}", r.period)))
+    let base = crate::government::base_named(&state, &r.government).await?;
+    Ok(Redirect::to(&format!("{base}/work/{}#r{id}", r.period)))
 }

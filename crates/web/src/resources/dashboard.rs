@@ -3,7 +3,8 @@
 
 use crate::AppState;
 use crate::error::{ApiError, PageError};
-use crate::extract::{PageActor, page_period};
+use crate::extract::{PageActor, PeriodPath, page_period};
+use crate::government::Gov;
 use crate::policy::require;
 use crate::view::{html, nav_who, report_state_zh};
 use askama::Template;
@@ -110,11 +111,12 @@ fn count(row: &mut UnitRow, r: &ReportView) {
 
 pub async fn dashboard(
     State(state): State<AppState>,
+    gov: Gov,
     PageActor(actor): PageActor,
-    Path(p): Path<String>,
+    Path(PeriodPath { period: p }): Path<PeriodPath>,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Html<String>, PageError> {
-    require(&actor, Action::SeeDashboard)?;
+    require(&actor, gov.name(), Action::SeeDashboard)?;
     let period = page_period(&p)?;
     let by_leader = match q.by.as_deref() {
         None | Some("" | "unit") => false,
@@ -123,10 +125,10 @@ pub async fn dashboard(
     };
     let round = state
         .store
-        .round(period)
+        .round(gov.name(), period)
         .await?
         .ok_or_else(|| ApiError::not_found("round"))?;
-    let reports = state.store.reports(period).await?;
+    let reports = state.store.reports(gov.name(), period).await?;
     let units = unit_rows(&round, &reports, by_leader);
     // The 催办 text goes to units, whichever way the table is grouped.
     let by_unit = if by_leader {
@@ -158,7 +160,7 @@ pub async fn dashboard(
         s
     };
     html(&Dashboard {
-        l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work"),
+        l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work").under(&gov.base),
         who: nav_who(&actor),
         round,
         units,
@@ -170,12 +172,13 @@ pub async fn dashboard(
 /// The 催办 list as CSV (UTF-8 with a BOM, so Excel shows the Chinese).
 pub async fn chase_csv(
     State(state): State<AppState>,
+    gov: Gov,
     PageActor(actor): PageActor,
-    Path(p): Path<String>,
+    Path(PeriodPath { period: p }): Path<PeriodPath>,
 ) -> Result<Response, PageError> {
-    require(&actor, Action::SeeDashboard)?;
+    require(&actor, gov.name(), Action::SeeDashboard)?;
     let period = page_period(&p)?;
-    let reports = state.store.reports(period).await?;
+    let reports = state.store.reports(gov.name(), period).await?;
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let io = |e: csv::Error| PageError(ApiError::internal(&e));
     w.write_record(["责任单位", "序号", "条目", "状态", "退回原因", "迟报"])

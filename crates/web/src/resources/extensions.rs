@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, Redirect};
 use duban_core::ExtensionState;
-use duban_core::access::{Action, Actor, EntryPeople, may};
+use duban_core::access::{Action, Actor, EntryPeople, may, role_may};
 use duban_core::text::{DecisionNote, ExtensionReason};
 use duban_store::{Decision, ExtensionView, ReportView};
 use serde::Deserialize;
@@ -32,7 +32,7 @@ fn entry_people(x: &ExtensionView) -> EntryPeople<'_> {
 /// The requests an actor may see: those on entries whose reports they may read.
 fn visible(actor: &Actor, all: Vec<ExtensionView>) -> Vec<ExtensionView> {
     all.into_iter()
-        .filter(|x| may(actor, Action::ReadReport(entry_people(x))))
+        .filter(|x| may(actor, &x.government, Action::ReadReport(entry_people(x))))
         .collect()
 }
 
@@ -55,7 +55,7 @@ async fn request(
     reason: &ExtensionReason,
 ) -> Result<(ReportView, ExtensionView), ApiError> {
     let r = readable(state, actor, report).await?;
-    require(actor, Action::WriteReport(people(&r)))?;
+    require(actor, &r.government, Action::WriteReport(people(&r)))?;
     let x = state
         .store
         .request_extension(report, date(deadline)?, reason, actor.user_id, &who(actor))
@@ -70,7 +70,16 @@ async fn decide(
     id: i64,
     decision: &Decision,
 ) -> Result<ExtensionView, ApiError> {
-    require(actor, Action::DecideExtension)?;
+    // The request's government decides who may decide it; one the actor cannot reach is
+    // not found, as if it did not exist.
+    let x = state
+        .store
+        .extensions(None)
+        .await?
+        .into_iter()
+        .find(|x| x.id == id && actor.reaches(&x.government))
+        .ok_or_else(|| ApiError::not_found(format!("extension request {id}")))?;
+    require(actor, &x.government, Action::DecideExtension)?;
     Ok(state
         .store
         .decide_extension(id, decision, actor.user_id, &who(actor))
@@ -223,7 +232,8 @@ pub async fn page_request(
     PageForm(f): PageForm<RequestForm>,
 ) -> Result<Redirect, PageError> {
     let (r, _) = request(&state, &actor, id, &f.deadline, &f.reason).await?;
-    Ok(Redirect::to(&format!("/work/{}#r{id}", r.period)))
+    let base = crate::government::base_named(&state, &r.government).await?;
+    Ok(Redirect::to(&format!("{base}/work/{}#r{id}", r.period)))
 }
 
 #[derive(Template)]
@@ -269,7 +279,7 @@ pub async fn page_list(
     html(&ListPage {
         l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work/extensions"),
         who: nav_who(&actor),
-        can_decide: may(&actor, Action::DecideExtension),
+        can_decide: role_may(&actor, Action::DecideExtension),
         rows,
     })
 }

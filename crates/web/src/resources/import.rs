@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::error::{ApiError, PageError};
 use crate::extract::PageActor;
 use crate::extract::PagePath;
-use crate::policy::{require, who};
+use crate::policy::{require, require_role, who};
 use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
@@ -97,7 +97,7 @@ fn page(
 }
 
 pub async fn import_form(PageActor(actor): PageActor) -> Result<Html<String>, PageError> {
-    require(&actor, Action::ManageRounds)?;
+    require_role(&actor, Action::ManageRounds)?;
     page(&actor, None, None)
 }
 
@@ -132,7 +132,8 @@ pub async fn import_upload(
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {
     // Permission first, then the body: a non-admin learns nothing from how the upload parses.
-    require(&actor, Action::ManageRounds)?;
+    // (Whose table it is, is checked when it is confirmed.)
+    require_role(&actor, Action::ManageRounds)?;
     let _permit = upload_permit(&state)?;
     let bad = |m: String| {
         PageError(ApiError::new(
@@ -257,7 +258,7 @@ pub async fn import_confirm(
     PageActor(actor): PageActor,
     PagePath(id): PagePath<i64>,
 ) -> Result<Response, PageError> {
-    require(&actor, Action::ManageRounds)?;
+    require_role(&actor, Action::ManageRounds)?;
     let _permit = upload_permit(&state)?;
     let (file_name, options, bytes) = state
         .store
@@ -272,18 +273,27 @@ pub async fn import_confirm(
     let imported = parse(bytes.into(), file_name, opts)
         .await
         .map_err(|e| PageError(ApiError::internal(&e)))?;
+    // An office imports its own government's tables (a platform account, any government's).
+    require(&actor, &imported.table.government, Action::ManageRounds)?;
     let outcome = state
         .store
         .import_table(&imported.table, &who(&actor))
         .await?;
     state.store.drop_upload(id).await?;
     let period = imported.table.period.to_string();
+    if outcome.registered {
+        // A new government: lists and every page's links change.
+        state.governments.forget();
+        state.cache.forget_all();
+    }
     state.cache.forget_period(&period);
+    let governments = state.governments.get(&state, true).await?;
+    let base = crate::government::base_of(&outcome.government, &governments);
     tracing::info!(
         period,
         added = outcome.targets_added,
         changed = outcome.targets_changed,
         "imported from an upload"
     );
-    Ok(Redirect::to(&format!("/tables/{period}")).into_response())
+    Ok(Redirect::to(&format!("{base}/tables/{period}")).into_response())
 }

@@ -5,7 +5,8 @@
 use crate::AppState;
 use crate::cache::{Key, Rendered};
 use crate::error::{ApiError, PageError};
-use crate::extract::{PagePath, api_period};
+use crate::extract::{PagePath, PeriodPath, api_period};
+use crate::government::{Gov, base_of};
 use crate::view::i18n::Lang;
 use crate::view::render;
 use axum::Json;
@@ -56,6 +57,7 @@ async fn compress(
 async fn current(
     state: &AppState,
     key: &Key,
+    gov: &Gov,
     period: Period,
 ) -> Result<Option<Arc<Rendered>>, ApiError> {
     let Some(r) = state.cache.get(key) else {
@@ -64,7 +66,13 @@ async fn current(
     if !r.due_for_check(state.cache.revalidate_after) {
         return Ok(Some(r));
     }
-    if state.store.latest_sha256(period).await?.as_deref() == Some(r.source_sha256.as_str()) {
+    if state
+        .store
+        .latest_sha256(gov.name(), period)
+        .await?
+        .as_deref()
+        == Some(r.source_sha256.as_str())
+    {
         r.mark_checked();
         return Ok(Some(r));
     }
@@ -75,17 +83,18 @@ async fn current(
 async fn latest(
     state: &AppState,
     key: Key,
+    gov: &Gov,
     period: Period,
     content_type: &'static str,
     render: impl FnOnce(&Publication) -> Result<Vec<u8>, ApiError>,
 ) -> Result<Arc<Rendered>, ApiError> {
     let generation = state.cache.generation();
-    if let Some(r) = current(state, &key, period).await? {
+    if let Some(r) = current(state, &key, gov, period).await? {
         return Ok(r);
     }
     let p = state
         .store
-        .latest_publication(period)
+        .latest_publication(gov.name(), period)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no publication for {period}")))?;
     let body = render(&p)?;
@@ -97,6 +106,7 @@ async fn latest(
 fn table_html(
     state: &AppState,
     lang: Lang,
+    base: &str,
     path: &str,
     p: &Publication,
 ) -> Result<Vec<u8>, ApiError> {
@@ -105,33 +115,74 @@ fn table_html(
     let checks = state
         .public_checks
         .then(|| duban_checks::check_table(&table));
-    render::table_page(lang, path, &table, &p.summary, checks.as_ref())
+    render::table_page(lang, base, path, &table, &p.summary, checks.as_ref())
         .map(String::into_bytes)
         .map_err(|e| ApiError::internal(&e))
 }
 
+/// The home page: with one government, its rounds (as before governments were); with several,
+/// the list of them.
 pub async fn home(
     State(state): State<AppState>,
     Query(q): Query<LangQuery>,
 ) -> Result<Html<String>, PageError> {
+    let all = state.governments.get(&state, false).await?;
+    if let [only] = all.as_slice() {
+        let gov = Gov {
+            government: only.clone(),
+            base: String::new(),
+        };
+        return rounds_home(&state, q.lang(), &gov).await;
+    }
     let published = state.store.published().await?;
-    render::home(q.lang(), &published)
+    let governments: Vec<render::GovernmentItem> = all
+        .iter()
+        .map(|g| render::GovernmentItem {
+            name: &g.name,
+            href: base_of(g, &all),
+            latest: published.iter().find(|p| p.government == g.name),
+        })
+        .collect();
+    render::governments_home(q.lang(), &governments)
+        .map(Html)
+        .map_err(|e| PageError(ApiError::internal(&e)))
+}
+
+/// A government's home page (`/g/{gov}`): its published rounds, newest first.
+pub async fn government_home(
+    State(state): State<AppState>,
+    gov: Gov,
+    Query(q): Query<LangQuery>,
+) -> Result<Html<String>, PageError> {
+    rounds_home(&state, q.lang(), &gov).await
+}
+
+async fn rounds_home(state: &AppState, lang: Lang, gov: &Gov) -> Result<Html<String>, PageError> {
+    let published: Vec<PublicationSummary> = state
+        .store
+        .published()
+        .await?
+        .into_iter()
+        .filter(|p| p.government == gov.name())
+        .collect();
+    render::home(lang, &gov.base, &published)
         .map(Html)
         .map_err(|e| PageError(ApiError::internal(&e)))
 }
 
 pub async fn table_page(
     State(state): State<AppState>,
-    Path(period): Path<String>,
+    gov: Gov,
+    Path(PeriodPath { period }): Path<PeriodPath>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let period = api_period(&period).map_err(|_| ApiError::not_found("period"))?;
     let lang = q.lang();
-    let path = format!("/tables/{period}");
-    let key = Key::LatestPage(period.to_string(), lang.code());
-    let r = latest(&state, key, period, HTML, |p| {
-        table_html(&state, lang, &path, p)
+    let path = gov.link(&format!("/tables/{period}"));
+    let key = Key::LatestPage(gov.base.clone(), period.to_string(), lang.code());
+    let r = latest(&state, key, &gov, period, HTML, |p| {
+        table_html(&state, lang, &gov.base, &path, p)
     })
     .await?;
     Ok(r.respond(&headers))
@@ -156,7 +207,14 @@ pub async fn permalink(
         .publication(&sha256)
         .await?
         .ok_or_else(|| ApiError::not_found("publication"))?;
-    let body = table_html(&state, lang, &format!("/publications/{sha256}"), &p)?;
+    // Links from a permalink go to its government's pages.
+    let all = state.governments.get(&state, false).await?;
+    let base = all
+        .iter()
+        .find(|g| g.name == p.summary.government)
+        .map(|g| base_of(g, &all))
+        .unwrap_or_default();
+    let body = table_html(&state, lang, &base, &format!("/publications/{sha256}"), &p)?;
     let r = compress(sha256, HTML, FOREVER, body).await?;
     state.cache.put(key, r.clone());
     Ok(r.respond(&headers))
@@ -165,14 +223,21 @@ pub async fn permalink(
 /// One target followed through the year's published rounds (the newest publication of each),
 /// with the approved extensions of the newest. Rendered once per set of publications and
 /// re-checked like the other "latest" pages.
+#[derive(Debug, serde::Deserialize)]
+pub struct TargetPath {
+    year: i16,
+    no: u32,
+}
+
 pub async fn target_page(
     State(state): State<AppState>,
-    PagePath((year, no)): PagePath<(i16, u32)>,
+    gov: Gov,
+    PagePath(TargetPath { year, no }): PagePath<TargetPath>,
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let lang = q.lang();
-    let key = Key::Target(year, no, lang.code());
+    let key = Key::Target(gov.base.clone(), year, no, lang.code());
     let generation = state.cache.generation();
     let cached = state.cache.get(&key);
     if let Some(r) = &cached
@@ -180,19 +245,14 @@ pub async fn target_page(
     {
         return Ok(r.respond(&headers));
     }
-    // The newest publication of each of the year's rounds, oldest period first. A database
-    // holding several governments shows the one published most recently for that year.
+    // The newest publication of each of the government's rounds of the year, oldest first.
     let mut rounds: Vec<PublicationSummary> = state
         .store
         .published()
         .await?
         .into_iter()
-        .filter(|p| p.period.year() == year)
+        .filter(|p| p.period.year() == year && p.government == gov.name())
         .collect();
-    let Some(government) = rounds.first().map(|p| p.government.clone()) else {
-        return Err(ApiError::not_found("target").into());
-    };
-    rounds.retain(|p| p.government == government);
     rounds.reverse();
     let source = rounds
         .iter()
@@ -218,7 +278,7 @@ pub async fn target_page(
     if found.is_empty() {
         return Err(ApiError::not_found("target").into());
     }
-    let body = render::target_page(lang, year, &found)
+    let body = render::target_page(lang, &gov.base, year, &found)
         .map(String::into_bytes)
         .map_err(|e| ApiError::internal(&e))?;
     let r = compress(source, HTML, LATEST, body).await?;
@@ -237,8 +297,11 @@ pub async fn target_page(
 )]
 pub async fn api_periods(
     State(state): State<AppState>,
+    gov: Gov,
 ) -> Result<Json<Vec<PublicationSummary>>, ApiError> {
-    Ok(Json(state.store.published().await?))
+    let mut all = state.store.published().await?;
+    all.retain(|p| p.government == gov.name());
+    Ok(Json(all))
 }
 
 /// The latest publication of a period, in the table JSON of INTERFACES.md: the exact bytes that
@@ -258,12 +321,13 @@ pub async fn api_periods(
 )]
 pub async fn api_table(
     State(state): State<AppState>,
-    Path(period): Path<String>,
+    gov: Gov,
+    Path(PeriodPath { period }): Path<PeriodPath>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let period = api_period(&period)?;
-    let key = Key::LatestJson(period.to_string());
-    let r = latest(&state, key, period, JSON, |p| {
+    let key = Key::LatestJson(gov.base.clone(), period.to_string());
+    let r = latest(&state, key, &gov, period, JSON, |p| {
         Ok(p.content.clone().into_bytes())
     })
     .await?;
@@ -279,9 +343,16 @@ static PDF_FONTS: std::sync::LazyLock<Vec<Vec<u8>>> =
     std::sync::LazyLock::new(duban_formats::export::system_fonts);
 
 /// The latest publication of a period as a file: `csv`, `xlsx`, `pdf` or `json`.
+#[derive(Debug, serde::Deserialize)]
+pub struct DownloadPath {
+    period: String,
+    format: String,
+}
+
 pub async fn download(
     State(state): State<AppState>,
-    Path((period, format)): Path<(String, String)>,
+    gov: Gov,
+    Path(DownloadPath { period, format }): Path<DownloadPath>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let period = api_period(&period)?;
@@ -295,14 +366,14 @@ pub async fn download(
         "json" => ("json", JSON),
         _ => return Err(ApiError::not_found("format")),
     };
-    let key = Key::Download(period.to_string(), format);
+    let key = Key::Download(gov.base.clone(), period.to_string(), format);
     let generation = state.cache.generation();
-    if let Some(r) = current(&state, &key, period).await? {
+    if let Some(r) = current(&state, &key, &gov, period).await? {
         return Ok(r.respond(&headers));
     }
     let p = state
         .store
-        .latest_publication(period)
+        .latest_publication(gov.name(), period)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no publication for {period}")))?;
     let table = table_of(&p)?;
@@ -311,7 +382,10 @@ pub async fn download(
         sha256: p.summary.sha256.clone(),
     };
     let sha = p.summary.sha256.clone();
-    let file = format!("duban-{period}.{format}");
+    let file = match gov.base.is_empty() {
+        true => format!("duban-{period}.{format}"),
+        false => format!("duban-{}-{period}.{format}", gov.government.code),
+    };
     // Typesetting and zipping are CPU work: off the async threads.
     let r = tokio::task::spawn_blocking(move || -> Result<Rendered, String> {
         Ok(match format {

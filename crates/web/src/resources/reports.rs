@@ -40,7 +40,7 @@ pub async fn report_submit(
         Some(other) => return Err(ApiError::unknown_choice("on_schedule", other).into()),
     };
     let r = readable(&state, &actor, id).await?;
-    require(&actor, Action::WriteReport(people(&r)))?;
+    require(&actor, &r.government, Action::WriteReport(people(&r)))?;
     let edit = ReportEdit {
         progress: f.progress,
         on_schedule,
@@ -50,7 +50,8 @@ pub async fn report_submit(
     if submit {
         state.store.submit_report(id, &who(&actor)).await?;
     }
-    Ok(Redirect::to(&format!("/work/{}#r{id}", r.period)))
+    let base = crate::government::base_named(&state, &r.government).await?;
+    Ok(Redirect::to(&format!("{base}/work/{}#r{id}", r.period)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,7 +67,7 @@ pub async fn review_submit(
     PageForm(f): PageForm<ReviewForm>,
 ) -> Result<Redirect, PageError> {
     let r = readable(&state, &actor, id).await?;
-    require(&actor, Action::ReviewReport)?;
+    require(&actor, &r.government, Action::ReviewReport)?;
     // An unknown action is refused, never taken for the destructive one.
     let review = match f.action.as_str() {
         "accept" => Review::Accept,
@@ -76,7 +77,8 @@ pub async fn review_submit(
         other => return Err(ApiError::unknown_choice("action", other).into()),
     };
     state.store.review_report(id, &review, &who(&actor)).await?;
-    Ok(Redirect::to(&format!("/work/{}#r{id}", r.period)))
+    let base = crate::government::base_named(&state, &r.government).await?;
+    Ok(Redirect::to(&format!("{base}/work/{}#r{id}", r.period)))
 }
 
 // ---- the API ----
@@ -106,7 +108,7 @@ pub async fn save_report(
     ApiJson(edit): ApiJson<ReportEdit>,
 ) -> Result<Json<ReportView>, ApiError> {
     let r = readable(&state, &actor, id).await?;
-    require(&actor, Action::WriteReport(people(&r)))?;
+    require(&actor, &r.government, Action::WriteReport(people(&r)))?;
     Ok(Json(
         state.store.save_report(&r, &edit, &who(&actor)).await?,
     ))
@@ -133,7 +135,7 @@ pub async fn submit_report(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ReportView>, ApiError> {
     let r = readable(&state, &actor, id).await?;
-    require(&actor, Action::WriteReport(people(&r)))?;
+    require(&actor, &r.government, Action::WriteReport(people(&r)))?;
     Ok(Json(state.store.submit_report(id, &who(&actor)).await?))
 }
 
@@ -166,8 +168,8 @@ pub async fn return_report(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ReturnBody>,
 ) -> Result<Json<ReportView>, ApiError> {
-    readable(&state, &actor, id).await?;
-    require(&actor, Action::ReviewReport)?;
+    let r = readable(&state, &actor, id).await?;
+    require(&actor, &r.government, Action::ReviewReport)?;
     let review = Review::Return {
         reason: body.reason,
     };
@@ -196,8 +198,8 @@ pub async fn accept_report(
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ReportView>, ApiError> {
-    readable(&state, &actor, id).await?;
-    require(&actor, Action::ReviewReport)?;
+    let r = readable(&state, &actor, id).await?;
+    require(&actor, &r.government, Action::ReviewReport)?;
     Ok(Json(
         state
             .store

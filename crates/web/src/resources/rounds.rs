@@ -3,7 +3,8 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, PageError};
-use crate::extract::{ApiActor, ApiJson, PageActor, PageForm, api_period, page_period};
+use crate::extract::{ApiActor, ApiJson, PageActor, PageForm, PeriodPath, api_period, page_period};
+use crate::government::{Gov, base_of};
 use crate::policy::{people, require, who};
 use crate::view::i18n::Lang;
 use crate::view::{html, nav_who, report_state_zh, shown_time};
@@ -30,9 +31,15 @@ struct WorkHome {
     todo: Vec<Todo>,
     is_admin: bool,
     is_unit: bool,
+    /// The governments the account reaches, (base, name): where a round may be opened.
+    governments: Vec<(String, String)>,
 }
 
 struct RoundRow {
+    /// The round's page (under its government's base).
+    href: String,
+    /// Its government, shown when the actor reaches several.
+    government: String,
     period: String,
     title: String,
     state: &'static str,
@@ -53,6 +60,8 @@ struct Mine {
 }
 
 struct Todo {
+    /// The round's page (under its government's base).
+    href: String,
     period: String,
     id: i64,
     no: u32,
@@ -64,16 +73,38 @@ pub async fn work_home(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
 ) -> Result<Html<String>, PageError> {
-    let rounds = state.store.rounds().await?;
+    let governments = state.governments.get(&state, false).await?;
+    // The rounds of the governments the account reaches.
+    let rounds: Vec<RoundSummary> = state
+        .store
+        .rounds()
+        .await?
+        .into_iter()
+        .filter(|r| actor.reaches(&r.government))
+        .collect();
     let mut rows = Vec::with_capacity(rounds.len());
     let mut todo = Vec::new();
     for r in rounds {
+        let base = governments
+            .iter()
+            .find(|g| g.name == r.government)
+            .map(|g| base_of(g, &governments))
+            .unwrap_or_default();
+        let href = format!("{base}/work/{}", r.period);
         let mut mine = Mine::default();
-        for report in state.store.reports(r.period).await? {
+        for report in state.store.reports(&r.government, r.period).await? {
             let ours = if actor.role == Role::Unit {
-                may(&actor, Action::WriteReport(people(&report)))
+                may(
+                    &actor,
+                    &report.government,
+                    Action::WriteReport(people(&report)),
+                )
             } else {
-                may(&actor, Action::ReadReport(people(&report)))
+                may(
+                    &actor,
+                    &report.government,
+                    Action::ReadReport(people(&report)),
+                )
             };
             if !ours {
                 continue;
@@ -89,6 +120,7 @@ pub async fn work_home(
                     mine.returned += 1;
                     if r.state == RoundState::Open && actor.role == Role::Unit {
                         todo.push(Todo {
+                            href: href.clone(),
                             period: r.period.to_string(),
                             id: report.id,
                             no: report.target_no,
@@ -101,6 +133,12 @@ pub async fn work_home(
             }
         }
         rows.push(RoundRow {
+            href,
+            government: if governments.len() > 1 {
+                r.government.clone()
+            } else {
+                String::new()
+            },
             period: r.period.to_string(),
             title: r.title,
             state: round_state_zh(r.state),
@@ -115,6 +153,11 @@ pub async fn work_home(
         todo,
         is_admin: actor.role == Role::Admin,
         is_unit: actor.role == Role::Unit,
+        governments: governments
+            .iter()
+            .filter(|g| actor.reaches(&g.name))
+            .map(|g| (base_of(g, &governments), g.name.clone()))
+            .collect(),
     })
 }
 
@@ -134,10 +177,11 @@ pub struct OpenForm {
 
 pub async fn open_round_page(
     State(state): State<AppState>,
+    gov: Gov,
     PageActor(actor): PageActor,
     PageForm(f): PageForm<OpenForm>,
 ) -> Result<Redirect, PageError> {
-    require(&actor, Action::ManageRounds)?;
+    require(&actor, gov.name(), Action::ManageRounds)?;
     let period: Period =
         f.period
             .trim()
@@ -156,19 +200,23 @@ pub async fn open_round_page(
             format!("“{}” is not a date", f.due),
         )
     })?;
-    state.store.open_round(period, due, &who(&actor)).await?;
-    Ok(Redirect::to(&format!("/work/{period}")))
+    state
+        .store
+        .open_round(gov.name(), period, due, &who(&actor))
+        .await?;
+    Ok(Redirect::to(&gov.link(&format!("/work/{period}"))))
 }
 
 pub async fn close_round_page(
     State(state): State<AppState>,
+    gov: Gov,
     PageActor(actor): PageActor,
-    Path(p): Path<String>,
+    Path(PeriodPath { period: p }): Path<PeriodPath>,
 ) -> Result<Redirect, PageError> {
-    require(&actor, Action::ManageRounds)?;
+    require(&actor, gov.name(), Action::ManageRounds)?;
     let p = page_period(&p)?;
-    state.store.close_round(p, &who(&actor)).await?;
-    Ok(Redirect::to(&format!("/work/{p}")))
+    state.store.close_round(gov.name(), p, &who(&actor)).await?;
+    Ok(Redirect::to(&gov.link(&format!("/work/{p}"))))
 }
 
 /// What publishing a round now would leave out, when the office must confirm it first.
@@ -193,16 +241,16 @@ fn has_body(request: &axum::extract::Request) -> bool {
 
 /// `Some` when publishing `period` now needs the office's explicit confirmation: the round is
 /// still open, or has entries not yet accepted.
-async fn gaps(state: &AppState, period: Period) -> Result<Option<Gaps>, ApiError> {
+async fn gaps(state: &AppState, gov: &Gov, period: Period) -> Result<Option<Gaps>, ApiError> {
     let round = state
         .store
-        .round(period)
+        .round(gov.name(), period)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("round {period} not found")))?;
     if round.state == RoundState::Published {
         return Ok(None);
     }
-    let reports = state.store.reports(period).await?;
+    let reports = state.store.reports(gov.name(), period).await?;
     let count =
         |wanted: &[ReportState]| reports.iter().filter(|r| wanted.contains(&r.state)).count();
     let gaps = Gaps {
@@ -233,12 +281,13 @@ pub struct PublishForm {
 /// saying what would go public as 未报送, with the button that confirms it.
 pub async fn publish_round(
     State(state): State<AppState>,
+    gov: Gov,
     PageActor(actor): PageActor,
-    Path(p): Path<String>,
+    Path(PeriodPath { period: p }): Path<PeriodPath>,
     request: axum::extract::Request,
 ) -> Result<axum::response::Response, PageError> {
     use axum::response::IntoResponse;
-    require(&actor, Action::ManageRounds)?;
+    require(&actor, gov.name(), Action::ManageRounds)?;
     let p = page_period(&p)?;
     let f = if has_body(&request) {
         PageForm::<PublishForm>::from_request(request, &state)
@@ -252,10 +301,11 @@ pub async fn publish_round(
         Some("yes") => true,
         Some(other) => return Err(ApiError::unknown_choice("confirm", other).into()),
     };
-    if !confirmed && let Some(gaps) = gaps(&state, p).await? {
-        let round = state.store.round(p).await?;
+    if !confirmed && let Some(gaps) = gaps(&state, &gov, p).await? {
+        let round = state.store.round(gov.name(), p).await?;
         return Ok(html(&PublishConfirm {
-            l: crate::view::i18n::Labels::new(Lang::Zh, &format!("/work/{p}")),
+            l: crate::view::i18n::Labels::new(Lang::Zh, &gov.link(&format!("/work/{p}")))
+                .under(&gov.base),
             who: nav_who(&actor),
             period: p.to_string(),
             title: round.map(|r| r.title).unwrap_or_default(),
@@ -263,21 +313,25 @@ pub async fn publish_round(
         })?
         .into_response());
     }
-    state.store.publish(p, &who(&actor)).await?;
+    state.store.publish(gov.name(), p, &who(&actor)).await?;
     state.cache.forget_period(&p.to_string());
-    Ok(Redirect::to(&format!("/tables/{p}")).into_response())
+    Ok(Redirect::to(&gov.link(&format!("/tables/{p}"))).into_response())
 }
 
 /// Reopens a published round for corrections (the button on the round's page).
 pub async fn reopen_round_page(
     State(state): State<AppState>,
+    gov: Gov,
     PageActor(actor): PageActor,
-    Path(p): Path<String>,
+    Path(PeriodPath { period: p }): Path<PeriodPath>,
 ) -> Result<Redirect, PageError> {
-    require(&actor, Action::ManageRounds)?;
+    require(&actor, gov.name(), Action::ManageRounds)?;
     let p = page_period(&p)?;
-    state.store.reopen_round(p, &who(&actor)).await?;
-    Ok(Redirect::to(&format!("/work/{p}")))
+    state
+        .store
+        .reopen_round(gov.name(), p, &who(&actor))
+        .await?;
+    Ok(Redirect::to(&gov.link(&format!("/work/{p}"))))
 }
 
 // ---- a round's reports ----
@@ -426,17 +480,19 @@ fn diff_html(old: &str, new: &str) -> String {
 
 pub async fn round_page(
     State(state): State<AppState>,
+    gov: Gov,
     PageActor(actor): PageActor,
-    Path(p): Path<String>,
+    Path(PeriodPath { period: p }): Path<PeriodPath>,
     Query(q): Query<RoundQuery>,
 ) -> Result<Html<String>, PageError> {
+    gov.reached_by(&actor)?;
     let period = page_period(&p)?;
     let round = state
         .store
-        .round(period)
+        .round(gov.name(), period)
         .await?
         .ok_or_else(|| ApiError::not_found("round"))?;
-    let all = state.store.reports(period).await?;
+    let all = state.store.reports(gov.name(), period).await?;
     let checks = duban_checks::check_table(&table_of(&round, &all));
     let mut findings: BTreeMap<(u32, Option<usize>), Vec<FindingNote>> = BTreeMap::new();
     for f in checks
@@ -481,7 +537,7 @@ pub async fn round_page(
     }
     let commented: Vec<i64> = all
         .iter()
-        .filter(|r| may(&actor, Action::ReadComments(people(r))))
+        .filter(|r| may(&actor, &r.government, Action::ReadComments(people(r))))
         .map(|r| r.id)
         .collect();
     let mut comments: BTreeMap<i64, Vec<CommentNote>> = BTreeMap::new();
@@ -500,16 +556,16 @@ pub async fn round_page(
     let filter_late = q.late.as_deref() == Some("1");
     let cards = all
         .iter()
-        .filter(|r| may(&actor, Action::ReadReport(people(r))))
+        .filter(|r| may(&actor, &r.government, Action::ReadReport(people(r))))
         .filter(|r| {
             filter_unit.is_empty() || r.units.first().is_some_and(|u| u.as_str() == filter_unit)
         })
         .filter(|r| filter_state.is_empty() || r.state.as_str() == filter_state)
         .filter(|r| !filter_late || r.late)
         .map(|r| {
-            let can_write = may(&actor, Action::WriteReport(people(r)))
+            let can_write = may(&actor, &r.government, Action::WriteReport(people(r)))
                 && duban_core::access::check_writable(r.round_state, r.state).is_ok();
-            let can_review = may(&actor, Action::ReviewReport)
+            let can_review = may(&actor, &r.government, Action::ReviewReport)
                 && duban_core::access::check_reviewable(r.round_state, r.state).is_ok();
             let mut f = findings
                 .get(&(r.target_no, Some(r.entry as usize)))
@@ -525,11 +581,11 @@ pub async fn round_page(
             }
             let show_findings = r.state != ReportState::Draft || !r.progress.is_empty();
             let extension = extensions.remove(&(r.target_no, r.entry));
-            let can_extend = may(&actor, Action::WriteReport(people(r)))
+            let can_extend = may(&actor, &r.government, Action::WriteReport(people(r)))
                 && duban_core::access::check_extension_round(r.round_state).is_ok()
                 && r.deadline != duban_core::Deadline::Ongoing.to_string()
                 && extension.as_ref().is_none_or(|x| x.state != "pending");
-            let read_comments = may(&actor, Action::ReadComments(people(r)));
+            let read_comments = may(&actor, &r.government, Action::ReadComments(people(r)));
             Card {
                 id: r.id,
                 no: r.target_no,
@@ -579,16 +635,16 @@ pub async fn round_page(
                 extension,
                 can_extend,
                 comments: read_comments.then(|| comments.remove(&r.id).unwrap_or_default()),
-                can_comment: may(&actor, Action::CommentReport(people(r))),
+                can_comment: may(&actor, &r.government, Action::CommentReport(people(r))),
             }
         })
         .collect();
     html(&RoundPage {
-        l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work"),
+        l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work").under(&gov.base),
         who: nav_who(&actor),
         round_state: round.state.as_str(),
-        is_admin: may(&actor, Action::ManageRounds),
-        can_dashboard: may(&actor, Action::SeeDashboard),
+        is_admin: may(&actor, gov.name(), Action::ManageRounds),
+        can_dashboard: may(&actor, gov.name(), Action::SeeDashboard),
         show_filters: actor.role != Role::Unit,
         units,
         states: [
@@ -639,10 +695,11 @@ pub struct OpenRound {
 )]
 pub async fn open_round(
     State(state): State<AppState>,
+    gov: Gov,
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<OpenRound>,
 ) -> Result<(StatusCode, Json<RoundSummary>), ApiError> {
-    require(&actor, Action::ManageRounds)?;
+    require(&actor, gov.name(), Action::ManageRounds)?;
     let p = api_period(&body.period)?;
     let due: jiff::civil::Date = body.due.parse().map_err(|_| {
         ApiError::new(
@@ -651,7 +708,10 @@ pub async fn open_round(
             format!("“{}” is not a date (YYYY-MM-DD)", body.due),
         )
     })?;
-    let r = state.store.open_round(p, due, &who(&actor)).await?;
+    let r = state
+        .store
+        .open_round(gov.name(), p, due, &who(&actor))
+        .await?;
     Ok((StatusCode::CREATED, Json(r)))
 }
 
@@ -673,14 +733,15 @@ pub async fn open_round(
 )]
 pub async fn close_round(
     State(state): State<AppState>,
+    gov: Gov,
     ApiActor(actor): ApiActor,
-    Path(p): Path<String>,
+    Path(PeriodPath { period: p }): Path<PeriodPath>,
 ) -> Result<Json<RoundSummary>, ApiError> {
-    require(&actor, Action::ManageRounds)?;
+    require(&actor, gov.name(), Action::ManageRounds)?;
     Ok(Json(
         state
             .store
-            .close_round(api_period(&p)?, &who(&actor))
+            .close_round(gov.name(), api_period(&p)?, &who(&actor))
             .await?,
     ))
 }
@@ -728,12 +789,13 @@ pub struct NeedsConfirmation {
 )]
 pub async fn publish(
     State(state): State<AppState>,
+    gov: Gov,
     ApiActor(actor): ApiActor,
-    Path(p): Path<String>,
+    Path(PeriodPath { period: p }): Path<PeriodPath>,
     request: axum::extract::Request,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    require(&actor, Action::ManageRounds)?;
+    require(&actor, gov.name(), Action::ManageRounds)?;
     let p = api_period(&p)?;
     let body = if has_body(&request) {
         ApiJson::<PublishRequest>::from_request(request, &state)
@@ -743,7 +805,7 @@ pub async fn publish(
         PublishRequest::default()
     };
     if !body.confirm
-        && let Some(gaps) = gaps(&state, p).await?
+        && let Some(gaps) = gaps(&state, &gov, p).await?
     {
         let message = format!(
             "{p} {}：{} 项未报送、{} 项待审核，公开后均显示为未报送；确认请发送 {{\"confirm\": true}}. \
@@ -772,7 +834,7 @@ pub async fn publish(
         };
         return Ok((StatusCode::CONFLICT, Json(refusal)).into_response());
     }
-    let publication = state.store.publish(p, &who(&actor)).await?;
+    let publication = state.store.publish(gov.name(), p, &who(&actor)).await?;
     state.cache.forget_period(&p.to_string());
     Ok(Json(publication).into_response())
 }
@@ -796,14 +858,15 @@ pub async fn publish(
 )]
 pub async fn reopen_round(
     State(state): State<AppState>,
+    gov: Gov,
     ApiActor(actor): ApiActor,
-    Path(p): Path<String>,
+    Path(PeriodPath { period: p }): Path<PeriodPath>,
 ) -> Result<Json<RoundSummary>, ApiError> {
-    require(&actor, Action::ManageRounds)?;
+    require(&actor, gov.name(), Action::ManageRounds)?;
     Ok(Json(
         state
             .store
-            .reopen_round(api_period(&p)?, &who(&actor))
+            .reopen_round(gov.name(), api_period(&p)?, &who(&actor))
             .await?,
     ))
 }
@@ -824,13 +887,15 @@ pub async fn reopen_round(
 )]
 pub async fn round_reports(
     State(state): State<AppState>,
+    gov: Gov,
     ApiActor(actor): ApiActor,
-    Path(p): Path<String>,
+    Path(PeriodPath { period: p }): Path<PeriodPath>,
 ) -> Result<Json<Vec<ReportView>>, ApiError> {
-    let all = state.store.reports(api_period(&p)?).await?;
+    gov.reached_by(&actor)?;
+    let all = state.store.reports(gov.name(), api_period(&p)?).await?;
     Ok(Json(
         all.into_iter()
-            .filter(|r| may(&actor, Action::ReadReport(people(r))))
+            .filter(|r| may(&actor, &r.government, Action::ReadReport(people(r))))
             .collect(),
     ))
 }

@@ -4,6 +4,7 @@
 use crate::AppState;
 use crate::error::{ApiError, PageError};
 use crate::extract::ApiQuery;
+use crate::government::Gov;
 use crate::view::i18n::{Labels, Lang};
 use crate::view::render;
 use askama::Template;
@@ -36,7 +37,8 @@ pub struct SearchParams {
 }
 
 impl SearchParams {
-    fn query(&self) -> Result<SearchQuery, ApiError> {
+    /// The query within one government's publications.
+    fn query(&self, gov: &Gov) -> Result<SearchQuery, ApiError> {
         let text = self.q.as_deref().map(str::trim).unwrap_or_default();
         if text.is_empty() {
             return Err(ApiError::new(
@@ -58,6 +60,7 @@ impl SearchParams {
         };
         Ok(SearchQuery {
             text: text.to_owned(),
+            government: Some(gov.name().to_owned()),
             period,
             limit: self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
         })
@@ -89,9 +92,10 @@ pub struct SearchAnswer {
 )]
 pub async fn api_search(
     State(state): State<AppState>,
+    gov: Gov,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchAnswer>, ApiError> {
-    let query = params.query()?;
+    let query = params.query(&gov)?;
     let hits = state.store.search(&query).await?;
     Ok(Json(SearchAnswer {
         query: query.text,
@@ -127,23 +131,25 @@ struct HitRow {
 /// The search page: a form, and the hits when there is a query.
 pub async fn page(
     State(state): State<AppState>,
+    gov: Gov,
     Query(params): Query<SearchParams>,
 ) -> Result<Html<String>, PageError> {
     let lang = Lang::from_query(params.lang.as_deref());
-    let l = Labels::new(lang, "/search");
+    let l = Labels::new(lang, &gov.link("/search")).under(&gov.base);
     let text = params.q.as_deref().map(str::trim).unwrap_or_default();
     let mut periods: Vec<(String, String)> = state
         .store
         .published()
         .await?
         .iter()
+        .filter(|p| p.government == gov.name())
         .map(|p| (p.period.to_string(), lang.period_label(p.period)))
         .collect();
     periods.dedup();
     let hits = if text.is_empty() {
         Vec::new()
     } else {
-        let query = params.query()?;
+        let query = params.query(&gov)?;
         state.store.search(&query).await?
     };
     let rows = hits

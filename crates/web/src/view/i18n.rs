@@ -47,6 +47,13 @@ impl Lang {
 /// The page chrome and column labels for one language.
 #[derive(Debug, Clone)]
 pub struct Labels {
+    /// What the government's links start with (see `crate::government::Gov::base`).
+    pub base: String,
+    /// The government's home page: `/` while the deployment holds only it.
+    pub home_href: String,
+    /// Whether the header links to a search: not on the list of several governments, where
+    /// no one government's search is meant.
+    pub search_nav: bool,
     pub html_lang: &'static str,
     pub query: &'static str,
     pub other_lang_href: String,
@@ -56,6 +63,9 @@ pub struct Labels {
     pub home: &'static str,
     pub home_title: &'static str,
     pub home_intro: &'static str,
+    /// The home page of a deployment holding several governments.
+    pub governments_intro: &'static str,
+    pub latest_round: &'static str,
     pub nothing_published: &'static str,
     pub published_at: &'static str,
     pub hash: &'static str,
@@ -87,6 +97,15 @@ pub struct Labels {
 }
 
 impl Labels {
+    /// The same labels, with links under a government's `base`.
+    pub fn under(mut self, base: &str) -> Labels {
+        if !base.is_empty() {
+            self.base = base.to_owned();
+            self.home_href = base.to_owned();
+        }
+        self
+    }
+
     /// Labels for `lang`, on the page at `path` (for the link to the other language).
     pub fn new(lang: Lang, path: &str) -> Labels {
         let other = match lang {
@@ -95,6 +114,9 @@ impl Labels {
         };
         match lang {
             Lang::Zh => Labels {
+                base: String::new(),
+                home_href: "/".to_owned(),
+                search_nav: true,
                 html_lang: "zh-CN",
                 query: lang.query(),
                 other_lang_href: other,
@@ -103,6 +125,8 @@ impl Labels {
                 site: "督办 · 责任目标公开",
                 home: "首页",
                 home_title: "责任目标工作推进情况公开",
+                governments_intro: "本平台公开以下政府的责任目标推进情况，请选择：",
+                latest_round: "最新一期：",
                 home_intro: "以下为已公开的各轮调度一览表。每次公开均不可更改，并以 SHA-256 哈希链相连，可供核验。",
                 nothing_published: "尚无公开的一览表。",
                 published_at: "公开于",
@@ -133,6 +157,9 @@ impl Labels {
                 search_found: "条结果（仅检索已公开内容）",
             },
             Lang::En => Labels {
+                base: String::new(),
+                home_href: "/".to_owned(),
+                search_nav: true,
                 html_lang: "en",
                 query: lang.query(),
                 other_lang_href: other,
@@ -141,6 +168,8 @@ impl Labels {
                 site: "duban · Government targets, in public",
                 home: "Home",
                 home_title: "Progress on government targets",
+                governments_intro: "This site publishes the targets of these governments; choose one:",
+                latest_round: "Latest:",
                 home_intro: "Published progress tables, one per reporting round. Each publication is immutable and linked to the previous one by a SHA-256 hash chain.",
                 nothing_published: "Nothing has been published yet.",
                 published_at: "Published",

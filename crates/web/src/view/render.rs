@@ -24,10 +24,16 @@ struct HomeItem<'a> {
     sha_short: &'a str,
 }
 
-/// The home page: every published round, newest first.
-pub fn home(lang: Lang, published: &[PublicationSummary]) -> Result<String, askama::Error> {
+/// A government's home page: every published round, newest first. `base` is where its links
+/// start (see `crate::government::Gov::base`).
+pub fn home(
+    lang: Lang,
+    base: &str,
+    published: &[PublicationSummary],
+) -> Result<String, askama::Error> {
+    let home = if base.is_empty() { "/" } else { base };
     Home {
-        l: Labels::new(lang, "/"),
+        l: Labels::new(lang, home).under(base),
         items: published
             .iter()
             .map(|p| HomeItem {
@@ -36,6 +42,56 @@ pub fn home(lang: Lang, published: &[PublicationSummary]) -> Result<String, aska
                 title: &p.title,
                 published_at: shown_time(&p.published_at, lang),
                 sha_short: p.sha256.get(..16).unwrap_or(&p.sha256),
+            })
+            .collect(),
+    }
+    .render()
+}
+
+#[derive(Template)]
+#[template(path = "governments.html")]
+struct GovernmentsHome<'a> {
+    l: Labels,
+    items: Vec<GovernmentRow<'a>>,
+}
+
+/// A government on the home page of a deployment holding several.
+#[derive(Debug)]
+pub struct GovernmentItem<'a> {
+    pub name: &'a str,
+    /// Its home page, `/g/{code}`.
+    pub href: String,
+    /// Its newest publication, if any.
+    pub latest: Option<&'a PublicationSummary>,
+}
+
+struct GovernmentRow<'a> {
+    name: &'a str,
+    href: &'a str,
+    latest: Option<String>,
+}
+
+/// The home page of a deployment holding several governments: each, with its newest round.
+pub fn governments_home(
+    lang: Lang,
+    governments: &[GovernmentItem<'_>],
+) -> Result<String, askama::Error> {
+    let mut l = Labels::new(lang, "/");
+    l.search_nav = false;
+    GovernmentsHome {
+        l,
+        items: governments
+            .iter()
+            .map(|g| GovernmentRow {
+                name: g.name,
+                href: &g.href,
+                latest: g.latest.map(|p| {
+                    format!(
+                        "{} · {}",
+                        lang.period_label(p.period),
+                        shown_time(&p.published_at, lang)
+                    )
+                }),
             })
             .collect(),
     }
@@ -109,12 +165,13 @@ fn extension_lines(lang: Lang, t: &duban_core::TableTarget) -> Vec<String> {
 /// A published table as the 一览表 page. `path` is the page's own path (for language links).
 pub fn table_page<'a>(
     lang: Lang,
+    base: &str,
     path: &str,
     table: &'a Table,
     publication: &'a PublicationSummary,
     checks: Option<&'a CheckReport>,
 ) -> Result<String, askama::Error> {
-    let l = Labels::new(lang, path);
+    let l = Labels::new(lang, path).under(base);
     // Errors and warnings only: notes (severity info) are too weak to print beside a
     // government's table.
     let mut notes: BTreeMap<u32, Vec<Note<'a>>> = BTreeMap::new();
@@ -217,7 +274,7 @@ pub fn table_page<'a>(
         sha256: &publication.sha256,
         previous: publication.previous_sha256.as_deref(),
         superseded: publication.superseded,
-        json_href: format!("/api/v1/tables/{}", table.period),
+        json_href: format!("/api/v1{base}/tables/{}", table.period),
         t: table,
         l,
     }
@@ -257,6 +314,7 @@ struct TargetRoundEntry<'a> {
 /// publication and the target as it printed it.
 pub fn target_page(
     lang: Lang,
+    base: &str,
     year: i16,
     rounds: &[(&PublicationSummary, &duban_core::TableTarget)],
 ) -> Result<String, askama::Error> {
@@ -264,7 +322,7 @@ pub fn target_page(
         return Err(askama::Error::custom("a target page needs a round"));
     };
     let no = newest.no.get();
-    let l = Labels::new(lang, &format!("/targets/{year}/{no}"));
+    let l = Labels::new(lang, &format!("{base}/targets/{year}/{no}")).under(base);
     TargetPage {
         year,
         no,

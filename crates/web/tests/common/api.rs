@@ -23,7 +23,15 @@ pub async fn site() -> Site {
 }
 
 pub async fn site_on(backend: super::Backend) -> Site {
-    let site = super::site_on(backend).await;
+    wrap(super::site_on(backend).await)
+}
+
+/// A site holding two governments (see [`super::two_site_on`]).
+pub async fn two_site_on(backend: super::Backend) -> Site {
+    wrap(super::two_site_on(backend).await)
+}
+
+fn wrap(site: super::Site) -> Site {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -37,6 +37,8 @@ macro_rules! on_both {
 }
 
 pub const HEZE: &str = include_str!("../../../../fixtures/heze-2023-q3.txt");
+/// The fixture's government, as its table prints it.
+pub const HEZE_GOV: &str = "菏泽市人民政府";
 pub const PASSWORD: &str = "correct horse 马";
 /// Hashing is slow on purpose; every test account shares one hash.
 pub static HASH: LazyLock<String> =
@@ -60,6 +62,13 @@ impl Drop for Server {
     }
 }
 
+/// The second government of a two-government site, and the ids both are registered with.
+pub const YUNCHENG_GOV: &str = "郓城县人民政府";
+pub const HEZE_CODE: &str = "371700";
+pub const YUNCHENG_CODE: &str = "371725";
+/// Text only 郓城's table has: target 39's content there.
+pub const YUNCHENG_ONLY: &str = "郓城县黄河滩区迁建社区配套提升";
+
 /// A site on SQLite.
 pub async fn site() -> Site {
     site_on(Backend::Sqlite).await
@@ -68,8 +77,21 @@ pub async fn site() -> Site {
 /// The site's data, written once per process and backend and copied for each site.
 static SEED: Seed = Seed::new();
 
+/// The two-government site's data, written once per process and backend.
+static TWO_SEED: Seed = Seed::new();
+
+/// A site holding two governments: 菏泽 (371700) and 郓城 (371725), each with its 2023Q3 table
+/// published and 2023Q4 open, and one account per role bound to each (菏泽's named as on
+/// [`site_on`], 郓城's with a `y_` prefix), plus `platform`, an admin of neither (of both).
+pub async fn two_site_on(backend: Backend) -> Site {
+    serve(Fresh::seeded(backend, &TWO_SEED, two_seed).await, backend).await
+}
+
 pub async fn site_on(backend: Backend) -> Site {
-    let fresh = Fresh::seeded(backend, &SEED, seed).await;
+    serve(Fresh::seeded(backend, &SEED, seed).await, backend).await
+}
+
+async fn serve(fresh: Fresh, backend: Backend) -> Site {
     let store = fresh.store.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -90,7 +112,11 @@ pub async fn site_on(backend: Backend) -> Site {
 impl Site {
     /// The id of a 2023Q4 report by target number and entry.
     pub async fn report_id(&self, no: u32, entry: u32) -> i64 {
-        let all = self.store.reports("2023Q4".parse().unwrap()).await.unwrap();
+        let all = self
+            .store
+            .reports(HEZE_GOV, "2023Q4".parse().unwrap())
+            .await
+            .unwrap();
         all.iter()
             .find(|r| r.target_no == no && r.entry == entry)
             .unwrap()
@@ -102,6 +128,12 @@ impl Site {
 async fn seed(store: Arc<dyn Store>) {
     let table = read(HEZE, &ReadOptions::default()).unwrap();
     store.import_table(&table, "test").await.unwrap();
+    government_accounts(store.as_ref(), HEZE_GOV, "").await;
+    open_q4(store.as_ref(), HEZE_GOV).await;
+}
+
+/// The accounts of one government: one per role, named with `prefix`.
+async fn government_accounts(store: &dyn Store, government: &str, prefix: &str) {
     let users: [(&str, Role, &[&str], Option<&str>); 5] = [
         ("unit_a", Role::Unit, &["市发展改革委"], None),
         ("unit_b", Role::Unit, &["市财政局"], None),
@@ -111,17 +143,63 @@ async fn seed(store: Arc<dyn Store>) {
     ];
     for (name, role, units, leader) in users {
         let u = NewUser {
-            username: name.into(),
+            username: format!("{prefix}{name}"),
             role,
             password_hash: HASH.clone(),
             units: units.iter().map(|s| (*s).to_owned()).collect(),
             leader: leader.map(str::to_owned),
+            government: Some(government.to_owned()),
         };
         store.add_user(&u, "test").await.unwrap();
     }
+}
+
+async fn open_q4(store: &dyn Store, government: &str) {
     let due = jiff::civil::Date::new(2099, 1, 10).unwrap();
     store
-        .open_round("2023Q4".parse().unwrap(), due, "test")
+        .open_round(government, "2023Q4".parse().unwrap(), due, "test")
         .await
         .unwrap();
+}
+
+/// 郓城's table: 菏泽's, renamed, with text of its own in every target (so a page showing the
+/// other's data is caught) and a target 39 only it has.
+pub fn yuncheng_table() -> duban_core::Table {
+    let mut t = read(HEZE, &ReadOptions::default()).unwrap();
+    t.government = YUNCHENG_GOV.to_owned();
+    t.title = t.title.replace("菏泽市人民政府", YUNCHENG_GOV);
+    for target in &mut t.targets {
+        target.content = target.content.replace("菏泽", "郓城");
+        if target.no.get() == 39 {
+            target.content = YUNCHENG_ONLY.to_owned();
+        }
+    }
+    t
+}
+
+/// Both governments, registered with their division codes; each one's accounts and 2023Q4.
+async fn two_seed(store: Arc<dyn Store>) {
+    for (name, code) in [(HEZE_GOV, HEZE_CODE), (YUNCHENG_GOV, YUNCHENG_CODE)] {
+        let code = duban_core::GovernmentCode::parse(code).unwrap();
+        store
+            .register_government(name, Some(&code), "test")
+            .await
+            .unwrap();
+    }
+    let heze = read(HEZE, &ReadOptions::default()).unwrap();
+    store.import_table(&heze, "test").await.unwrap();
+    store.import_table(&yuncheng_table(), "test").await.unwrap();
+    government_accounts(store.as_ref(), HEZE_GOV, "").await;
+    government_accounts(store.as_ref(), YUNCHENG_GOV, "y_").await;
+    let platform = NewUser {
+        username: "platform".into(),
+        role: Role::Admin,
+        password_hash: HASH.clone(),
+        units: Vec::new(),
+        leader: None,
+        government: None,
+    };
+    store.add_user(&platform, "test").await.unwrap();
+    open_q4(store.as_ref(), HEZE_GOV).await;
+    open_q4(store.as_ref(), YUNCHENG_GOV).await;
 }
