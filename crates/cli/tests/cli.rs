@@ -290,3 +290,74 @@ fn exports_every_format_and_reimports_xlsx_and_csv_to_the_same_json() {
         }
     }
 }
+
+/// Two governments in one file: each registered with the id given, each its own chain, and
+/// `duban verify` naming the government whose publication was tampered with.
+#[test]
+fn verify_names_the_government_of_a_tampered_publication() {
+    let env = Env::new();
+    let file = env.file("heze.txt", HEZE);
+    let out = env.run(&["import", "--code", "371700", &file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("registered a new government: 菏泽市人民政府 (编码 / id 371700)"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = env.run(&[
+        "import",
+        "--government",
+        "郓城县人民政府",
+        "--code",
+        "371725",
+        &file,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["government", "list"]);
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        list.contains("371700       菏泽市人民政府")
+            && list.contains("371725       郓城县人民政府"),
+        "{list}"
+    );
+    // With two, a command must say which; by id or by name.
+    let out = env.run(&["export", "--period", "2023Q3"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("371700 (菏泽市人民政府)"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["export", "--government", "371725", "--period", "2023Q3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"government\": \"郓城县人民政府\""));
+    let out = env.run(&["verify"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 publications verified"));
+
+    // One byte of 郓城's publication changed under the store (its guard trigger dropped first).
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::ConnectOptions;
+        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(env.db_path())
+            .connect()
+            .await
+            .unwrap();
+        for sql in [
+            "DROP TRIGGER publications_frozen",
+            "UPDATE publications SET content = replace(content, '储备粮', '储备油')
+             WHERE government = '郓城县人民政府'",
+        ] {
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+    });
+    let out = env.run(&["verify"]);
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    assert!(
+        said.contains("郓城县人民政府: publication 2023Q3"),
+        "{said}"
+    );
+    assert!(!said.contains("菏泽市人民政府:"), "{said}");
+}

@@ -46,7 +46,8 @@ impl GovernmentCode {
 
 impl fmt::Display for GovernmentCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        // `pad`, so that a width given (`{:<12}`) lines up a list of them.
+        f.pad(&self.0)
     }
 }
 

@@ -7,6 +7,10 @@ use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 
 async fn admin_client(base: &str) -> reqwest::Client {
+    client_of(base, "admin").await
+}
+
+async fn client_of(base: &str, user: &str) -> reqwest::Client {
     let c = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -14,7 +18,7 @@ async fn admin_client(base: &str) -> reqwest::Client {
         .unwrap();
     let r = c
         .post(format!("{base}/login"))
-        .form(&[("username", "admin"), ("password", common::PASSWORD)])
+        .form(&[("username", user), ("password", common::PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -89,6 +93,70 @@ async fn upload_preview_confirm() {
         .await
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
+
+/// A government's office cannot import another government's table; a platform admin can,
+/// and is told beforehand that it registers a new government, and with which id.
+#[tokio::test]
+async fn a_new_governments_table_registers_it_and_only_the_platform_may() {
+    let site = common::site().await;
+    let platform = duban_store::NewUser {
+        username: "platform".into(),
+        role: duban_core::access::Role::Admin,
+        password_hash: common::HASH.clone(),
+        units: Vec::new(),
+        leader: None,
+        government: None,
+    };
+    site.store.add_user(&platform, "test").await.unwrap();
+    let csv = duban_formats::export::csv(&common::yuncheng_table());
+    let upload = |c: reqwest::Client| {
+        let csv = csv.clone();
+        let base = site.base.clone();
+        async move {
+            let form = Form::new().part("file", Part::bytes(csv).file_name("yuncheng.csv"));
+            let r = c
+                .post(format!("{base}/work/import"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, html) = upload(admin_client(&site.base).await).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{html}");
+    assert!(html.contains("郓城县人民政府的一览表"), "{html}");
+
+    let c = client_of(&site.base, "platform").await;
+    let (st, html) = upload(c.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("导入时将登记，网址编码为 <code>yuncheng</code>"),
+        "{html}"
+    );
+    let action = html
+        .split("action=\"/work/import/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let r = c
+        .post(format!("{}/work/import/{action}", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Two governments now: the table is under its prefix.
+    assert_eq!(r.headers()["location"], "/g/yuncheng/tables/2023Q3");
+    let r = c
+        .get(format!("{}/g/yuncheng/tables/2023Q3", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains(common::YUNCHENG_ONLY));
 }
 
 #[tokio::test]

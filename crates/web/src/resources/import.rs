@@ -32,6 +32,8 @@ struct Preview {
     sheet: Option<String>,
     title: String,
     government: String,
+    /// The id a government not yet registered will get: the import registers it.
+    new_government: Option<String>,
     period: String,
     declared: String,
     entries: usize,
@@ -200,7 +202,29 @@ pub async fn import_upload(
         .stash_upload(actor.user_id, &file_name, &options_json, &bytes)
         .await?;
     let t = &imported.table;
+    // A government's office imports its own government's tables only: said now, not after.
+    if !actor.reaches(&t.government) {
+        return Err(PageError(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "这是{}的一览表，不是本账户所属政府的 / this is {}'s table, not your government's",
+                t.government, t.government
+            ),
+        )));
+    }
+    let governments = state.governments.get(&state, true).await?;
+    // The id it will get: its slug, made unique as the store makes it.
+    let new_government = (!governments.iter().any(|g| g.name == t.government)).then(|| {
+        let slug = duban_core::government::slug(&t.government);
+        let taken = |c: &str| governments.iter().any(|g| g.code.as_str() == c);
+        std::iter::once(slug.to_string())
+            .chain((2..).map(|n| format!("{slug}-{n}")))
+            .find(|c| !taken(c))
+            .unwrap_or_default()
+    });
     let preview = Preview {
+        new_government,
         upload_id,
         file_name,
         format: match imported.format {
