@@ -175,15 +175,15 @@ impl FromRequestParts<AppState> for Gov {
                 PageError(e).into_response()
             }
         };
-        let wanted = RawPathParams::from_request_parts(parts, state)
-            .await
-            .ok()
-            .and_then(|params| {
-                params
-                    .iter()
-                    .find(|(k, _)| *k == "gov")
-                    .map(|(_, v)| v.to_owned())
-            });
+        // A path whose parameters do not decode (bad percent-encoding) names no government
+        // that exists; it must not fall back to the only one.
+        let wanted = match RawPathParams::from_request_parts(parts, state).await {
+            Ok(params) => params
+                .iter()
+                .find(|(k, _)| *k == "gov")
+                .map(|(_, v)| v.to_owned()),
+            Err(_) => Some(String::new()),
+        };
         let mut all = state.governments.get(state, false).await.map_err(refuse)?;
         let found = match &wanted {
             Some(w) => {

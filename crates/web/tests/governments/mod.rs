@@ -136,6 +136,11 @@ async fn one_government_keeps_its_unprefixed_urls(backend: Backend) {
         assert_eq!(st, StatusCode::OK, "{prefixed}");
         assert_eq!(plain, same, "{prefixed}");
     }
+    // A prefix that names no government is not taken for the only one.
+    for path in ["/g/nowhere/tables/2023Q3", "/api/v1/g/%FF/tables/2023Q3"] {
+        let (st, _) = get(&s, path).await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{path}");
+    }
     // Links stay as they were.
     let page = s.text("/tables/2023Q3").await;
     assert!(page.contains("href=\"/targets/2023/39"));
