@@ -474,7 +474,7 @@ pub async fn copy(
                     .await?;
                 }
             }
-            reindex_postgres(&mut tx).await?;
+            crate::postgres::search::reindex(&mut tx).await?;
             crate::postgres::audit(
                 &mut tx,
                 None,
@@ -533,20 +533,4 @@ async fn copy_table(
         }
     }
     Ok(done)
-}
-
-/// Fills PostgreSQL's search index from the newest publication of each round.
-async fn reindex_postgres(conn: &mut sqlx::PgConnection) -> Result<(), StoreError> {
-    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT round_id, id, content FROM publications
-         WHERE id IN (SELECT MAX(id) FROM publications GROUP BY round_id)",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for (round, publication, content) in rows {
-        let table: duban_core::Table = serde_json::from_str(&content)
-            .map_err(|e| StoreError::Corrupt(format!("publication {publication}: {e}")))?;
-        crate::postgres::search::index_publication(conn, round, publication, &table).await?;
-    }
-    Ok(())
 }

@@ -10,12 +10,72 @@ use duban_core::search::{contains, index_terms};
 use duban_core::{Leader, Table, Unit};
 
 /// Candidates read before the containment check; a query matching more than this many
-/// entries is too broad to be read as a list anyway.
-pub(crate) const CANDIDATES: i64 = 2_000;
+/// entries without filling its page is too broad to be read as a list anyway.
+pub(crate) const CANDIDATES: usize = 2_000;
+
+/// Candidates read at a time, newest first: most queries fill their page from the first batch.
+pub(crate) const BATCH: i64 = 200;
+
+/// A government's id, which the sort key carries.
+pub(crate) const GOVERNMENT_ID_SQL: &str = "SELECT id FROM governments WHERE name = $1";
+
+/// A round's place in period order (`rounds.period_rank`).
+pub(crate) const ROUND_RANK_SQL: &str = "SELECT period_rank FROM rounds WHERE id = $1";
+
+/// A period's place in period order, from any round of it.
+pub(crate) const PERIOD_RANK_SQL: &str = "SELECT period_rank FROM rounds WHERE period = $1 LIMIT 1";
+
+/// The bits of a [`sort_key`] below the period's rank, and those of each part in them.
+const RANK_SHIFT: u32 = 40;
+const TARGET_BITS: u32 = 16;
+const ENTRY_BITS: u32 = 12;
+const GOVERNMENT_BITS: u32 = 12;
+
+/// An entry's place in the order a search lists hits, as one integer that an index keeps in
+/// order: the newest round first (a higher `period_rank`), then by target number and entry
+/// (stored reversed, so that descending keys ascend in them), then by government. Unique per
+/// entry of a round's newest publication. Read backwards from the largest, it is the order
+/// INTERFACES.md promises; a period is the range [`period_range`].
+pub(crate) fn sort_key(
+    period_rank: i64,
+    target_no: i64,
+    entry: i64,
+    government_id: i64,
+) -> Result<i64, StoreError> {
+    let fits = |v: i64, bits: u32| (0..1 << bits).contains(&v);
+    if !(fits(target_no, TARGET_BITS)
+        && fits(entry, ENTRY_BITS)
+        && fits(government_id, GOVERNMENT_BITS)
+        && (0..1 << (63 - RANK_SHIFT)).contains(&period_rank))
+    {
+        return Err(StoreError::Invalid(format!(
+            "cannot index target {target_no}, entry {entry} of government {government_id}: \
+             the search index holds up to {} targets, {} entries each and {} governments",
+            (1 << TARGET_BITS) - 1,
+            (1 << ENTRY_BITS) - 1,
+            (1 << GOVERNMENT_BITS) - 1
+        )));
+    }
+    let target = (1 << TARGET_BITS) - 1 - target_no;
+    let entry = (1 << ENTRY_BITS) - 1 - entry;
+    Ok((period_rank << RANK_SHIFT)
+        | (target << (ENTRY_BITS + GOVERNMENT_BITS))
+        | (entry << GOVERNMENT_BITS)
+        | government_id)
+}
+
+/// The keys of one period's entries: `[from, to)`.
+pub(crate) fn period_range(period_rank: i64) -> (i64, i64) {
+    (period_rank << RANK_SHIFT, (period_rank + 1) << RANK_SHIFT)
+}
+
+/// Every key.
+pub(crate) const ALL_KEYS: (i64, i64) = (0, i64::MAX);
 
 /// One entry of a publication as `search_docs` holds it.
 #[derive(Debug)]
 pub(crate) struct Doc<'t> {
+    pub sort_key: i64,
     pub government: &'t str,
     pub period: String,
     pub target_no: i64,
@@ -40,12 +100,18 @@ impl Doc<'_> {
     }
 }
 
-/// The entries of a published table, in table order.
-pub(crate) fn docs(table: &Table) -> Vec<Doc<'_>> {
+/// The entries of a published table, in table order; `period_rank` is its round's and
+/// `government_id` its government's, for the [`sort_key`].
+pub(crate) fn docs(
+    table: &Table,
+    period_rank: i64,
+    government_id: i64,
+) -> Result<Vec<Doc<'_>>, StoreError> {
     let period = table.period.to_string();
     let mut out = Vec::with_capacity(table.entry_count());
     for t in &table.targets {
         for (i, e) in t.entries.iter().enumerate() {
+            let entry = i64::try_from(i).unwrap_or(i64::MAX);
             let leaders: Vec<&str> = e.leaders.iter().map(|l| l.as_str()).collect();
             let units: Vec<&str> = e.units.iter().map(|u| u.as_str()).collect();
             let text = format!(
@@ -56,10 +122,11 @@ pub(crate) fn docs(table: &Table) -> Vec<Doc<'_>> {
                 units.join(" ")
             );
             out.push(Doc {
+                sort_key: sort_key(period_rank, i64::from(t.no.get()), entry, government_id)?,
                 government: &table.government,
                 period: period.clone(),
                 target_no: i64::from(t.no.get()),
-                entry: i64::try_from(i).unwrap_or(i64::MAX),
+                entry,
                 content: &t.content,
                 deadline: t.deadline.to_string(),
                 leaders: serde_json::to_string(&leaders).unwrap_or_default(),
@@ -70,12 +137,13 @@ pub(crate) fn docs(table: &Table) -> Vec<Doc<'_>> {
             });
         }
     }
-    out
+    Ok(out)
 }
 
 /// A candidate: a `search_docs` row and its publication's hash.
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct CandidateRow {
+    pub sort_key: i64,
     pub government: String,
     pub period: String,
     pub target_no: i64,
@@ -89,49 +157,107 @@ pub(crate) struct CandidateRow {
     pub sha256: String,
 }
 
-/// The candidates, in the order the backend read them (newest round first, then by target
-/// and entry), that really contain every word of the query, up to its limit.
-pub(crate) fn hits(
-    rows: Vec<CandidateRow>,
-    query: &SearchQuery,
-) -> Result<Vec<SearchHit>, StoreError> {
-    // Several words mean all of them, each whole within one field (a target's text, the
-    // progress, a leader, a unit): "储备粮 万吨" finds target 39, and a word whose halves lie
-    // in two fields does not match.
-    let words: Vec<&str> = query.text.split_whitespace().collect();
-    let mut hits = Vec::new();
-    for row in rows {
-        let leaders = parse_names(&row.leaders, "leaders", |n| Leader::parse(n).ok())?;
-        let units = parse_names(&row.units, "units", |n| Unit::parse(n).ok())?;
-        let fields: Vec<&str> = [row.content.as_str(), row.progress.as_str()]
-            .into_iter()
-            .chain(leaders.iter().map(|l| l.as_str()))
-            .chain(units.iter().map(|u| u.as_str()))
-            .collect();
-        let found = !words.is_empty()
-            && words
-                .iter()
-                .all(|word| fields.iter().any(|text| contains(text, word)));
-        if !found {
-            continue;
-        }
-        hits.push(SearchHit {
-            government: row.government,
-            period: parse_period(&row.period)
-                .map_err(|_| StoreError::Corrupt(format!("period {}", row.period)))?,
-            target_no: u32_or_zero(row.target_no),
-            entry: u32_or_zero(row.entry),
-            content: row.content,
-            deadline: row.deadline,
-            leaders,
-            units,
-            progress: row.progress,
-            on_schedule: row.on_schedule,
-            sha256: row.sha256,
-        });
-        if hits.len() >= query.limit {
-            break;
+/// Gathers the hits of a query from its candidates, read batch by batch in key order (newest
+/// round first, then by target and entry): it keeps those of the government asked for that
+/// really contain every word of the query, and says when the page is full or enough was read.
+#[derive(Debug)]
+pub(crate) struct Collector<'q> {
+    query: &'q SearchQuery,
+    words: Vec<&'q str>,
+    hits: Vec<SearchHit>,
+    read: usize,
+    /// The smallest key read: the next batch reads below it.
+    pub below: i64,
+}
+
+impl<'q> Collector<'q> {
+    /// A collector for keys below `below`.
+    pub(crate) fn new(query: &'q SearchQuery, below: i64) -> Collector<'q> {
+        Collector {
+            query,
+            // Several words mean all of them, each whole within one field (a target's text,
+            // the progress, a leader, a unit): "储备粮 万吨" finds target 39, and a word whose
+            // halves lie in two fields does not match.
+            words: query.text.split_whitespace().collect(),
+            hits: Vec::new(),
+            read: 0,
+            below,
         }
     }
-    Ok(hits)
+
+    /// Takes a batch (at most [`BATCH`] rows, in descending key order); `true` when no further
+    /// batch is needed: the page is full, the candidates ran out, or enough were read.
+    pub(crate) fn take(&mut self, rows: Vec<CandidateRow>) -> Result<bool, StoreError> {
+        let exhausted = rows.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
+        self.read += rows.len();
+        for row in rows {
+            self.below = row.sort_key;
+            if self.hits.len() >= self.query.limit {
+                break;
+            }
+            if self
+                .query
+                .government
+                .as_ref()
+                .is_some_and(|g| *g != row.government)
+            {
+                continue;
+            }
+            let leaders = parse_names(&row.leaders, "leaders", |n| Leader::parse(n).ok())?;
+            let units = parse_names(&row.units, "units", |n| Unit::parse(n).ok())?;
+            let fields: Vec<&str> = [row.content.as_str(), row.progress.as_str()]
+                .into_iter()
+                .chain(leaders.iter().map(|l| l.as_str()))
+                .chain(units.iter().map(|u| u.as_str()))
+                .collect();
+            let found = !self.words.is_empty()
+                && self
+                    .words
+                    .iter()
+                    .all(|word| fields.iter().any(|text| contains(text, word)));
+            if !found {
+                continue;
+            }
+            self.hits.push(SearchHit {
+                government: row.government,
+                period: parse_period(&row.period)
+                    .map_err(|_| StoreError::Corrupt(format!("period {}", row.period)))?,
+                target_no: u32_or_zero(row.target_no),
+                entry: u32_or_zero(row.entry),
+                content: row.content,
+                deadline: row.deadline,
+                leaders,
+                units,
+                progress: row.progress,
+                on_schedule: row.on_schedule,
+                sha256: row.sha256,
+            });
+        }
+        Ok(self.hits.len() >= self.query.limit || exhausted || self.read >= CANDIDATES)
+    }
+
+    pub(crate) fn hits(self) -> Vec<SearchHit> {
+        self.hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_order_as_a_search_lists() {
+        let k = |rank, no, entry, gov| sort_key(rank, no, entry, gov).unwrap();
+        // Newest round first; within it by target, then entry, ascending.
+        assert!(k(2023_093, 40, 0, 1) > k(2023_061, 1, 0, 1));
+        assert!(k(2023_093, 1, 0, 1) > k(2023_093, 2, 0, 1));
+        assert!(k(2023_093, 1, 0, 1) > k(2023_093, 1, 1, 1));
+        assert_ne!(k(2023_093, 1, 0, 1), k(2023_093, 1, 0, 2));
+        let (from, to) = period_range(2023_093);
+        assert!((from..to).contains(&k(2023_093, 1, 0, 1)));
+        assert!((from..to).contains(&k(2023_093, 65_535, 4_095, 4_095)));
+        assert!(!(from..to).contains(&k(2023_094, 1, 0, 1)));
+        assert!(sort_key(2023_093, 1 << 16, 0, 1).is_err());
+        assert!(sort_key(2023_093, 1, 1 << 12, 1).is_err());
+    }
 }

@@ -92,6 +92,7 @@ impl PgStore {
             _listener: Arc::new(AbortOnDrop(listener)),
         };
         store.register_unregistered().await?;
+        store.backfill_search().await?;
         Ok(store)
     }
 

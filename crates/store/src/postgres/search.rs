@@ -6,11 +6,14 @@
 //!
 //! Indexed in the publishing transaction (under the `CHAIN` lock the publisher holds), so the
 //! index never holds anything unpublished nor misses a publication, and two publications of a
-//! round cannot interleave their rows. Unlike SQLite, no database here was published before the
-//! index existed, so there is nothing to backfill.
+//! round cannot interleave their rows. A database whose index was emptied by a migration (the
+//! sort key's, `0003_search_order`) is refilled when the store opens ([`PgStore::backfill_search`]).
 
 use super::PgStore;
-use crate::logic::search::{CANDIDATES, CandidateRow, docs, hits};
+use crate::logic::search::{
+    ALL_KEYS, BATCH, CandidateRow, Collector, GOVERNMENT_ID_SQL, PERIOD_RANK_SQL, ROUND_RANK_SQL,
+    docs, period_range,
+};
 use crate::{Search, SearchHit, SearchQuery, StoreError};
 use duban_core::Table;
 use duban_core::search::query_terms;
@@ -31,16 +34,26 @@ pub(crate) async fn index_publication(
         .bind(round)
         .execute(&mut *conn)
         .await?;
-    let docs = docs(table);
+    let rank: i64 = sqlx::query_scalar(ROUND_RANK_SQL)
+        .bind(round)
+        .fetch_one(&mut *conn)
+        .await?;
+    let government: i64 = sqlx::query_scalar(GOVERNMENT_ID_SQL)
+        .bind(&table.government)
+        .fetch_one(&mut *conn)
+        .await?;
+    let docs = docs(table, rank, government)?;
     // A table's entries in a few statements rather than one each: the publisher holds the
     // chain lock meanwhile.
     for chunk in docs.chunks(ROWS_PER_INSERT) {
         let mut insert = QueryBuilder::<Postgres>::new(
-            "INSERT INTO search_docs (round_id, publication_id, government, period, target_no,
-                 entry, content, deadline, leaders, units, progress, on_schedule, terms) ",
+            "INSERT INTO search_docs (sort_key, round_id, publication_id, government, period,
+                 target_no, entry, content, deadline, leaders, units, progress, on_schedule,
+                 terms) ",
         );
         insert.push_values(chunk, |mut row, doc| {
-            row.push_bind(round)
+            row.push_bind(doc.sort_key)
+                .push_bind(round)
                 .push_bind(publication)
                 .push_bind(doc.government)
                 .push_bind(&doc.period)
@@ -59,6 +72,46 @@ pub(crate) async fn index_publication(
     Ok(())
 }
 
+impl PgStore {
+    /// Fills the index from the newest publication of every round when it is empty and
+    /// something is published (after the migration that emptied it). Under the `CHAIN` lock,
+    /// so that instances starting together fill it once and no publication interleaves.
+    pub(crate) async fn backfill_search(&self) -> Result<(), StoreError> {
+        let needed = "SELECT NOT EXISTS (SELECT 1 FROM search_docs)
+                          AND EXISTS (SELECT 1 FROM publications)";
+        let todo: bool = sqlx::query_scalar(needed).fetch_one(&self.pool).await?;
+        if !todo {
+            return Ok(());
+        }
+        let mut tx = self.write().await?;
+        super::lock(&mut tx, super::locks::CHAIN).await?;
+        if sqlx::query_scalar::<_, bool>(needed)
+            .fetch_one(&mut *tx)
+            .await?
+        {
+            reindex(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Fills the search index from the newest publication of each round.
+pub(crate) async fn reindex(conn: &mut PgConnection) -> Result<(), StoreError> {
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT round_id, id, content FROM publications
+         WHERE id IN (SELECT MAX(id) FROM publications GROUP BY round_id)",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for (round, publication, content) in rows {
+        let table: Table = serde_json::from_str(&content)
+            .map_err(|e| StoreError::Corrupt(format!("publication {publication}: {e}")))?;
+        index_publication(conn, round, publication, &table).await?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl Search for PgStore {
     async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
@@ -66,24 +119,43 @@ impl Search for PgStore {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        let period = query.period.map(|p| p.to_string());
-        // The order and the limit of SQLite's query, `d.id` last so that rows equal in all else
-        // come in the order they were indexed on both.
-        let rows: Vec<CandidateRow> = sqlx::query_as(
-            "SELECT d.government, d.period, d.target_no, d.entry, d.content, d.deadline,
-                 d.leaders, d.units, d.progress, d.on_schedule, p.sha256
-             FROM search_docs d JOIN publications p ON p.id = d.publication_id
-             JOIN rounds r ON r.id = d.round_id
-             WHERE d.terms @> $1::text[] AND ($2::text IS NULL OR d.period = $2)
-               AND ($4::text IS NULL OR d.government = $4)
-             ORDER BY r.period_rank DESC, d.target_no, d.entry, d.id LIMIT $3",
-        )
-        .bind(terms)
-        .bind(period)
-        .bind(CANDIDATES)
-        .bind(&query.government)
-        .fetch_all(&self.pool)
-        .await?;
-        hits(rows, query)
+        let (from, to) = match query.period {
+            None => ALL_KEYS,
+            Some(p) => {
+                let rank: Option<i64> = sqlx::query_scalar(PERIOD_RANK_SQL)
+                    .bind(p.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match rank {
+                    Some(rank) => period_range(rank),
+                    None => return Ok(Vec::new()),
+                }
+            }
+        };
+        // SQLite's order and batches. A common word walks the key's b-tree backwards,
+        // checking terms as it goes, and stops at the batch's limit; a rare one is found
+        // through the GIN index and its few rows sorted. The planner chooses by the terms'
+        // statistics.
+        let mut hits = Collector::new(query, to);
+        loop {
+            let rows: Vec<CandidateRow> = sqlx::query_as(
+                "SELECT d.sort_key, d.government, d.period, d.target_no, d.entry, d.content,
+                     d.deadline, d.leaders, d.units, d.progress, d.on_schedule, p.sha256
+                 FROM search_docs d JOIN publications p ON p.id = d.publication_id
+                 WHERE d.terms @> $1::text[] AND d.sort_key >= $2 AND d.sort_key < $3
+                   AND ($5::text IS NULL OR d.government = $5)
+                 ORDER BY d.sort_key DESC LIMIT $4",
+            )
+            .bind(&terms)
+            .bind(from)
+            .bind(hits.below)
+            .bind(BATCH)
+            .bind(&query.government)
+            .fetch_all(&self.pool)
+            .await?;
+            if hits.take(rows)? {
+                return Ok(hits.hits());
+            }
+        }
     }
 }

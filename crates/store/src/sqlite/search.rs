@@ -4,11 +4,21 @@
 //! holds anything unpublished nor misses a publication.
 
 use super::SqliteStore;
-use crate::logic::search::{CANDIDATES, CandidateRow, docs, hits};
+use crate::logic::search::{
+    ALL_KEYS, BATCH, CandidateRow, Collector, GOVERNMENT_ID_SQL, PERIOD_RANK_SQL, ROUND_RANK_SQL,
+    docs, period_range,
+};
 use crate::{Search, SearchHit, SearchQuery, StoreError};
 use duban_core::Table;
 use duban_core::search::query_terms;
 use sqlx::sqlite::SqliteConnection;
+
+/// The term an entry of a government is also found by, so that FTS5 itself keeps a search
+/// within one government (the government's id is not a range of keys). A user's words may
+/// happen to spell it; the containment check then drops what the words do not really match.
+fn government_term(id: i64) -> String {
+    format!("duban0gov{id}")
+}
 
 /// Replaces the round's rows with the entries of its new publication.
 pub(crate) async fn index_publication(
@@ -18,7 +28,8 @@ pub(crate) async fn index_publication(
     table: &Table,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "DELETE FROM search_terms WHERE rowid IN (SELECT id FROM search_docs WHERE round_id = $1)",
+        "DELETE FROM search_terms
+         WHERE rowid IN (SELECT sort_key FROM search_docs WHERE round_id = $1)",
     )
     .bind(round)
     .execute(&mut *conn)
@@ -27,12 +38,21 @@ pub(crate) async fn index_publication(
         .bind(round)
         .execute(&mut *conn)
         .await?;
-    for doc in docs(table) {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO search_docs (round_id, publication_id, government, period, target_no,
-                 entry, content, deadline, leaders, units, progress, on_schedule)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    let rank: i64 = sqlx::query_scalar(ROUND_RANK_SQL)
+        .bind(round)
+        .fetch_one(&mut *conn)
+        .await?;
+    let government: i64 = sqlx::query_scalar(GOVERNMENT_ID_SQL)
+        .bind(&table.government)
+        .fetch_one(&mut *conn)
+        .await?;
+    for doc in docs(table, rank, government)? {
+        sqlx::query(
+            "INSERT INTO search_docs (sort_key, round_id, publication_id, government, period,
+                 target_no, entry, content, deadline, leaders, units, progress, on_schedule)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
+        .bind(doc.sort_key)
         .bind(round)
         .bind(publication)
         .bind(doc.government)
@@ -45,11 +65,11 @@ pub(crate) async fn index_publication(
         .bind(&doc.units)
         .bind(doc.progress)
         .bind(doc.on_schedule.map(i64::from))
-        .fetch_one(&mut *conn)
+        .execute(&mut *conn)
         .await?;
         sqlx::query("INSERT INTO search_terms (rowid, terms) VALUES ($1, $2)")
-            .bind(id)
-            .bind(&doc.terms)
+            .bind(doc.sort_key)
+            .bind(format!("{} {}", doc.terms, government_term(government)))
             .execute(&mut *conn)
             .await?;
     }
@@ -101,27 +121,57 @@ impl Search for SqliteStore {
         // Terms are letters and digits only (see `query_terms`), quoted for FTS5. Every hit
         // contains the words, so they are listed as a table reader expects rather than by a
         // relevance score: the newest round first, then by number.
+        let mut terms = terms;
+        if let Some(g) = &query.government {
+            let id: Option<i64> = sqlx::query_scalar(GOVERNMENT_ID_SQL)
+                .bind(g)
+                .fetch_optional(&self.pool)
+                .await?;
+            match id {
+                Some(id) => terms.push(government_term(id)),
+                None => return Ok(Vec::new()),
+            }
+        }
         let matching = terms
             .iter()
             .map(|t| format!("\"{t}\""))
             .collect::<Vec<_>>()
             .join(" AND ");
-        let period = query.period.map(|p| p.to_string());
-        // `d.id` last: rows equal in everything else (two governments' entries of one period)
-        // come in the order they were indexed, on either backend.
-        let rows: Vec<CandidateRow> = sqlx::query_as(
-            "SELECT d.*, p.sha256 FROM search_terms s JOIN search_docs d ON d.id = s.rowid
-             JOIN publications p ON p.id = d.publication_id JOIN rounds r ON r.id = d.round_id
-             WHERE search_terms MATCH $1 AND ($2 IS NULL OR d.period = $2)
-               AND ($4 IS NULL OR d.government = $4)
-             ORDER BY r.period_rank DESC, d.target_no, d.entry, d.id LIMIT $3",
-        )
-        .bind(matching)
-        .bind(period)
-        .bind(CANDIDATES)
-        .bind(&query.government)
-        .fetch_all(&self.pool)
-        .await?;
-        hits(rows, query)
+        let (from, to) = match query.period {
+            None => ALL_KEYS,
+            Some(p) => {
+                let rank: Option<i64> = sqlx::query_scalar(PERIOD_RANK_SQL)
+                    .bind(p.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match rank {
+                    Some(rank) => period_range(rank),
+                    None => return Ok(Vec::new()),
+                }
+            }
+        };
+        // FTS5 walks the terms' entries from the largest key down and stops at the batch's
+        // limit: a common word costs what the page shows, not every entry it is in.
+        let mut hits = Collector::new(query, to);
+        loop {
+            let rows: Vec<CandidateRow> = sqlx::query_as(
+                "SELECT d.*, p.sha256
+                 FROM (SELECT rowid AS k FROM search_terms
+                       WHERE search_terms MATCH $1 AND rowid >= $2 AND rowid < $3
+                       ORDER BY rowid DESC LIMIT $4) m
+                 JOIN search_docs d ON d.sort_key = m.k
+                 JOIN publications p ON p.id = d.publication_id
+                 ORDER BY d.sort_key DESC",
+            )
+            .bind(&matching)
+            .bind(from)
+            .bind(hits.below)
+            .bind(BATCH)
+            .fetch_all(&self.pool)
+            .await?;
+            if hits.take(rows)? {
+                return Ok(hits.hits());
+            }
+        }
     }
 }

@@ -730,6 +730,18 @@ async fn an_older_database_is_migrated(backend: Backend) {
     let report = store.verify().await.unwrap();
     assert_eq!((report.checked, report.problems), (3, Vec::<String>::new()));
 
+    // The search index, emptied by the migration that keys it, was refilled on opening: each
+    // government's newest publications are found, within that government.
+    let search = |government: Option<&str>| SearchQuery {
+        text: YC_ONLY.into(),
+        government: government.map(str::to_owned),
+        period: None,
+        limit: 20,
+    };
+    let hits = store.search(&search(Some(YC))).await.unwrap();
+    assert!(!hits.is_empty() && hits.iter().all(|h| h.government == YC));
+    assert!(store.search(&search(Some(GOV))).await.unwrap().is_empty());
+
     // New publications link to their own government's newest, not to the newest over all.
     let mut corrected = yuncheng();
     corrected.targets[1].entries[0].progress = "郓城更正后的进展".into();
