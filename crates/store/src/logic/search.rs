@@ -249,15 +249,15 @@ mod tests {
     fn keys_order_as_a_search_lists() {
         let k = |rank, no, entry, gov| sort_key(rank, no, entry, gov).unwrap();
         // Newest round first; within it by target, then entry, ascending.
-        assert!(k(2023_093, 40, 0, 1) > k(2023_061, 1, 0, 1));
-        assert!(k(2023_093, 1, 0, 1) > k(2023_093, 2, 0, 1));
-        assert!(k(2023_093, 1, 0, 1) > k(2023_093, 1, 1, 1));
-        assert_ne!(k(2023_093, 1, 0, 1), k(2023_093, 1, 0, 2));
-        let (from, to) = period_range(2023_093);
-        assert!((from..to).contains(&k(2023_093, 1, 0, 1)));
-        assert!((from..to).contains(&k(2023_093, 65_535, 4_095, 4_095)));
-        assert!(!(from..to).contains(&k(2023_094, 1, 0, 1)));
-        assert!(sort_key(2023_093, 1 << 16, 0, 1).is_err());
-        assert!(sort_key(2023_093, 1, 1 << 12, 1).is_err());
+        assert!(k(2_023_093, 40, 0, 1) > k(2_023_061, 1, 0, 1));
+        assert!(k(2_023_093, 1, 0, 1) > k(2_023_093, 2, 0, 1));
+        assert!(k(2_023_093, 1, 0, 1) > k(2_023_093, 1, 1, 1));
+        assert_ne!(k(2_023_093, 1, 0, 1), k(2_023_093, 1, 0, 2));
+        let (from, to) = period_range(2_023_093);
+        assert!((from..to).contains(&k(2_023_093, 1, 0, 1)));
+        assert!((from..to).contains(&k(2_023_093, 65_535, 4_095, 4_095)));
+        assert!(!(from..to).contains(&k(2_023_094, 1, 0, 1)));
+        assert!(sort_key(2_023_093, 1 << 16, 0, 1).is_err());
+        assert!(sort_key(2_023_093, 1, 1 << 12, 1).is_err());
     }
 }
