@@ -28,6 +28,17 @@ pub fn beijing_time(at: Timestamp, english: bool) -> String {
     )
 }
 
+/// The instant a calendar day begins in China: for "from this day" and "until this day" as
+/// people in China mean them.
+pub fn china_day_starts(day: Date) -> Timestamp {
+    // A Beijing date at midnight always exists (no daylight saving): the conversion cannot fail
+    // for any date jiff represents; the earliest instant stands in otherwise.
+    day.to_datetime(jiff::civil::Time::midnight())
+        .to_zoned(jiff::tz::TimeZone::fixed(BEIJING))
+        .map(|z| z.timestamp())
+        .unwrap_or(Timestamp::MIN)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +49,7 @@ mod tests {
         assert_eq!(date_in_china(at).to_string(), "2024-01-01");
         assert_eq!(beijing_time(at, false), "2024-01-01 00:30 北京时间");
         assert_eq!(beijing_time(at, true), "2024-01-01 00:30 Beijing time");
+        let day: Date = "2024-01-01".parse().unwrap();
+        assert_eq!(china_day_starts(day).to_string(), "2023-12-31T16:00:00Z");
     }
 }

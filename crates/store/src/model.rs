@@ -176,6 +176,35 @@ pub struct AuditFilter {
     /// accounts see.
     #[serde(skip)]
     pub government: Option<String>,
+    /// From this day on (YYYY-MM-DD, a day in China), when given.
+    #[serde(default)]
+    pub from: String,
+    /// Until this day, inclusive (YYYY-MM-DD, a day in China), when given.
+    #[serde(default)]
+    pub to: String,
+}
+
+impl AuditFilter {
+    /// The instants `[since, until)` the days ask for, as stored timestamps; a day that is not
+    /// a date is refused, naming the field.
+    pub fn instants(&self) -> Result<(Option<String>, Option<String>), crate::StoreError> {
+        use duban_core::time::china_day_starts;
+        let day = |field: &str,
+                   text: &str|
+         -> Result<Option<jiff::civil::Date>, crate::StoreError> {
+            match text.trim() {
+                "" => Ok(None),
+                t => t.parse().map(Some).map_err(|_| {
+                    crate::StoreError::Invalid(format!("{field}: “{t}” is not a date (YYYY-MM-DD)"))
+                }),
+            }
+        };
+        let since = day("from", &self.from)?.map(|d| crate::logic::ts_string(china_day_starts(d)));
+        let until = day("to", &self.to)?
+            .and_then(|d| d.tomorrow().ok())
+            .map(|d| crate::logic::ts_string(china_day_starts(d)));
+        Ok((since, until))
+    }
 }
 
 /// A request for a later deadline (延期申请), with everything the office's list shows.

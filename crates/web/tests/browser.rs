@@ -343,6 +343,29 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
 
     assert!(row.contains("延期至 2024-06-30"), "{row}");
 
+    // The office reads what happened, field by field, on a page that fits a phone.
+    c.goto(&format!("{base}/work/audit")).await.unwrap();
+    let log = text_of(&c, "table.audit").await;
+    assert!(
+        log.contains("退回") && log.contains("请说明与8.6万吨目标的差距"),
+        "{log}"
+    );
+    c.set_window_size(390, 1400).await.unwrap();
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        wide,
+        json!(false),
+        "the audit log does not scroll sideways at 390 px"
+    );
+    screenshot(&c, backend, "audit", 1280).await;
+    screenshot(&c, backend, "audit", 390).await;
+
     // The public sees it without logging in, and can follow the target across rounds.
     c.delete_all_cookies().await.unwrap();
     c.goto(&format!("{base}{g}/tables/2023Q4")).await.unwrap();

@@ -213,6 +213,65 @@ async fn the_audit_log_page_filters_and_exports() {
         "the round opened by the test setup"
     );
     assert!(!html.contains("target.create"), "filtered by action");
+    // Field by field, in words, in Beijing time: the round's due date and its count of reports.
+    assert!(html.contains("开启调度"), "the action in words");
+    assert!(
+        html.contains("<dt>截止日期 due</dt><dd><ins>2099-01-10</ins></dd>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<dt>报告数 reports</dt><dd><ins>40</ins></dd>"),
+        "{html}"
+    );
+    assert!(html.contains("北京时间"));
+    // By day, as people in China count them: the setup ran today.
+    let today = duban_core::time::date_in_china(jiff::Timestamp::now());
+    let on = |from: String, to: String| {
+        let c = c.clone();
+        let base = site.base.clone();
+        async move {
+            c.get(format!(
+                "{base}/work/audit.csv?action=round.open&from={from}&to={to}"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .lines()
+            .count()
+        }
+    };
+    let yesterday = today.yesterday().unwrap().to_string();
+    let tomorrow = today.tomorrow().unwrap().to_string();
+    assert_eq!(
+        on(today.to_string(), today.to_string()).await,
+        2,
+        "header and the opening"
+    );
+    assert_eq!(
+        on(yesterday.clone(), yesterday).await,
+        1,
+        "nothing the day before"
+    );
+    assert_eq!(
+        on(tomorrow, String::new()).await,
+        1,
+        "nothing from tomorrow"
+    );
+    let bad = c
+        .get(format!("{}/work/audit?from=yesterday", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text()
+            .await
+            .unwrap()
+            .contains("from: “yesterday” is not a date")
+    );
     let csv = c
         .get(format!("{}/work/audit.csv?action=user.create", site.base))
         .send()

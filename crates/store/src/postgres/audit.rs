@@ -17,12 +17,14 @@ impl Audit for PgStore {
         filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
+        let (since, until) = filter.instants()?;
         // strpos() rather than LIKE: user text may hold % and _, which LIKE would read as
         // wildcards.
         let rows = sqlx::query(
             "SELECT government, at, actor, action, subject, before, after FROM audit_log
              WHERE strpos(actor, $1) > 0 AND strpos(action, $2) > 0 AND strpos(subject, $3) > 0
                 AND ($5::text IS NULL OR government = $5)
+                AND ($6::text IS NULL OR at >= $6) AND ($7::text IS NULL OR at < $7)
              ORDER BY id DESC LIMIT $4",
         )
         .bind(&filter.actor)
@@ -30,6 +32,8 @@ impl Audit for PgStore {
         .bind(&filter.subject)
         .bind(i64::from(limit))
         .bind(&filter.government)
+        .bind(since)
+        .bind(until)
         .fetch_all(&self.pool)
         .await?;
         let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());

@@ -39,11 +39,13 @@ impl Audit for SqliteStore {
         filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditRecord>, StoreError> {
+        let (since, until) = filter.instants()?;
         // instr() rather than LIKE: user text may hold % and _, which LIKE would read as wildcards.
         let rows = sqlx::query(
             "SELECT government, at, actor, action, subject, before, after FROM audit_log
              WHERE instr(actor, $1) > 0 AND instr(action, $2) > 0 AND instr(subject, $3) > 0
                 AND ($5 IS NULL OR government = $5)
+                AND ($6 IS NULL OR at >= $6) AND ($7 IS NULL OR at < $7)
              ORDER BY id DESC LIMIT $4",
         )
         .bind(&filter.actor)
@@ -51,6 +53,8 @@ impl Audit for SqliteStore {
         .bind(&filter.subject)
         .bind(i64::from(limit))
         .bind(&filter.government)
+        .bind(since)
+        .bind(until)
         .fetch_all(&self.pool)
         .await?;
         let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());

@@ -7,7 +7,7 @@ fn filter(actor: &str, action: &str, subject: &str) -> AuditFilter {
         actor: actor.into(),
         action: action.into(),
         subject: subject.into(),
-        government: None,
+        ..AuditFilter::default()
     }
 }
 
@@ -92,5 +92,41 @@ contract!(
             Some(serde_json::json!({"address": "192.0.2.1"}))
         );
         assert_eq!(failed[0].before, None);
+    }
+);
+
+contract!(
+    /// By day as people in China count them: a record made now is in today's, not in
+    /// yesterday's or tomorrow's; a day that is not a date is refused, naming the field.
+    audit_records_are_filtered_by_day,
+    |store, _db| async move {
+        store
+            .add_user(&new_user("clerk", Role::Reviewer, &[], None), "cli")
+            .await
+            .unwrap();
+        let today = duban_core::time::date_in_china(jiff::Timestamp::now());
+        let on = |from: String, to: String| AuditFilter {
+            action: "user.create".into(),
+            from,
+            to,
+            ..AuditFilter::default()
+        };
+        let count = |f: AuditFilter| {
+            let store = store.clone();
+            async move { store.audit_filtered(&f, 10).await.unwrap().len() }
+        };
+        let (yesterday, tomorrow) = (
+            today.yesterday().unwrap().to_string(),
+            today.tomorrow().unwrap().to_string(),
+        );
+        assert_eq!(count(on(today.to_string(), today.to_string())).await, 1);
+        assert_eq!(count(on(String::new(), today.to_string())).await, 1);
+        assert_eq!(count(on(yesterday.clone(), yesterday)).await, 0);
+        assert_eq!(count(on(tomorrow, String::new())).await, 0);
+        let bad = store.audit_filtered(&on("昨天".into(), String::new()), 10).await;
+        assert!(
+            matches!(&bad, Err(StoreError::Invalid(m)) if m.starts_with("from: “昨天”")),
+            "{bad:?}"
+        );
     }
 );
