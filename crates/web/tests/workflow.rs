@@ -1848,3 +1848,67 @@ async fn the_dashboard_says_each_state_in_words_and_groups_by_leader_too(backend
     // An unknown grouping is refused.
     assert_eq!(page("?by=weather").await.0, StatusCode::BAD_REQUEST);
 }
+
+on_both!(a_leaders_home_shows_their_targets_and_what_the_checks_say);
+/// 聂元科's home lists the entries of his targets in the open round, each linked to its
+/// report, with the 核查 findings on the text as it stands (a draft is checked once written).
+async fn a_leaders_home_shows_their_targets_and_what_the_checks_say(backend: Backend) {
+    let s = site_on(backend).await;
+    let unit = s.token("unit_a").await;
+    let leader = s.token("leader").await;
+    let id = s.report_id(39, 0).await;
+    // Last quarter's words in this quarter's report: the checks say the period is wrong.
+    let (st, _) = s
+        .call(
+            Method::PUT,
+            &format!("/api/v1/reports/{id}"),
+            unit.as_deref(),
+            Some(json!({"progress": "前三季度,增加市级储备粮1.71万吨", "on_schedule": true})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let r = s
+        .http
+        .get(format!("{}/work", s.base))
+        .bearer_auth(leader.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("我分管的目标"), "{page}");
+    let row = page
+        .split(&format!("href=\"/work/2023Q4#r{id}\""))
+        .nth(1)
+        .expect("target 39's entry links to its report")
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(
+        row.contains("市发展改革委") && row.contains("时段不符"),
+        "{row}"
+    );
+    // Only his: target 1 (聂元科 is not its leader) is not there.
+    let (_, mine) = s
+        .call(
+            Method::GET,
+            "/api/v1/rounds/2023Q4/reports",
+            leader.as_deref(),
+            None,
+        )
+        .await;
+    let listed = page.matches("href=\"/work/2023Q4#r").count();
+    assert_eq!(listed, mine.as_array().unwrap().len());
+    // Other roles have no such section.
+    let admin = s.token("admin").await;
+    let page = s
+        .http
+        .get(format!("{}/work", s.base))
+        .bearer_auth(admin.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("我分管的目标"));
+}

@@ -33,6 +33,8 @@ struct WorkHome {
     is_unit: bool,
     /// The governments the account reaches, (base, name): where a round may be opened.
     governments: Vec<(String, String)>,
+    /// For a leader: their targets in the current round.
+    leader: Option<LeaderRound>,
 }
 
 struct RoundRow {
@@ -59,6 +61,24 @@ struct Mine {
     returned: usize,
 }
 
+/// One of a leader's entries in the current round, with what the checks say of it.
+struct LeaderRow {
+    href: String,
+    no: u32,
+    content: String,
+    unit: String,
+    state: &'static str,
+    state_label: &'static str,
+    on_schedule: &'static str,
+    findings: Vec<FindingNote>,
+}
+
+/// The round a leader's home shows: the newest open one, else the newest.
+struct LeaderRound {
+    title: String,
+    rows: Vec<LeaderRow>,
+}
+
 struct Todo {
     /// The round's page (under its government's base).
     href: String,
@@ -82,6 +102,10 @@ pub async fn work_home(
         .into_iter()
         .filter(|r| actor.reaches(&r.government))
         .collect();
+    let leader = match actor.role {
+        Role::Leader => leader_round(&state, &actor, &rounds, &governments).await?,
+        _ => None,
+    };
     let mut rows = Vec::with_capacity(rounds.len());
     let mut todo = Vec::new();
     for r in rounds {
@@ -158,7 +182,73 @@ pub async fn work_home(
             .filter(|g| actor.reaches(&g.name))
             .map(|g| (base_of(g, &governments), g.name.clone()))
             .collect(),
+        leader,
     })
+}
+
+/// A leader's targets in the current round (the newest open one, else the newest), with
+/// their progress and the 核查 findings on the texts as they stand.
+async fn leader_round(
+    state: &AppState,
+    actor: &duban_core::access::Actor,
+    rounds: &[RoundSummary],
+    governments: &[duban_core::Government],
+) -> Result<Option<LeaderRound>, PageError> {
+    let Some(round) = rounds
+        .iter()
+        .find(|r| r.state == RoundState::Open)
+        .or(rounds.first())
+    else {
+        return Ok(None);
+    };
+    let base = governments
+        .iter()
+        .find(|g| g.name == round.government)
+        .map(|g| base_of(g, governments))
+        .unwrap_or_default();
+    let all = state.store.reports(&round.government, round.period).await?;
+    let findings = findings_of(round, &all);
+    let rows = all
+        .iter()
+        .filter(|r| may(actor, &r.government, Action::ReadReport(people(r))))
+        .map(|r| {
+            let mut f = findings
+                .get(&(r.target_no, Some(r.entry as usize)))
+                .cloned()
+                .unwrap_or_default();
+            if r.entry == 0 {
+                f.extend(
+                    findings
+                        .get(&(r.target_no, None))
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+            }
+            LeaderRow {
+                href: format!("{base}/work/{}#r{}", round.period, r.id),
+                no: r.target_no,
+                content: r.target_content.chars().take(60).collect(),
+                unit: r.units.first().map(|u| u.to_string()).unwrap_or_default(),
+                state: r.state.as_str(),
+                state_label: report_state_zh(r.state),
+                on_schedule: match r.on_schedule {
+                    Some(true) => "是",
+                    Some(false) => "否",
+                    None => "—",
+                },
+                // A draft nobody has written yet has nothing to check.
+                findings: if r.state == ReportState::Draft && r.progress.is_empty() {
+                    Vec::new()
+                } else {
+                    f
+                },
+            }
+        })
+        .collect();
+    Ok(Some(LeaderRound {
+        title: round.title.clone(),
+        rows,
+    }))
 }
 
 fn round_state_zh(s: RoundState) -> &'static str {
@@ -452,6 +542,33 @@ fn table_of(round: &RoundSummary, reports: &[ReportView]) -> Table {
     }
 }
 
+/// The 核查 findings (errors and warnings) on a round's current texts, by (target, entry);
+/// `None` for a finding about the target as a whole.
+fn findings_of(
+    round: &RoundSummary,
+    reports: &[ReportView],
+) -> BTreeMap<(u32, Option<usize>), Vec<FindingNote>> {
+    let checks = duban_checks::check_table(&table_of(round, reports));
+    let mut findings: BTreeMap<(u32, Option<usize>), Vec<FindingNote>> = BTreeMap::new();
+    for f in checks
+        .findings
+        .iter()
+        .filter(|f| f.severity != duban_checks::Severity::Info)
+    {
+        let class = if f.severity == duban_checks::Severity::Error {
+            "error"
+        } else {
+            "warning"
+        };
+        findings.entry((f.target_no, f.entry)).or_default().push((
+            class,
+            f.rule.label_zh(),
+            f.message.clone(),
+        ));
+    }
+    findings
+}
+
 /// A character-level diff (Chinese has no spaces to split words on) as `<del>`/`<ins>` HTML.
 fn diff_html(old: &str, new: &str) -> String {
     use similar::{ChangeTag, TextDiff};
@@ -493,24 +610,7 @@ pub async fn round_page(
         .await?
         .ok_or_else(|| ApiError::not_found("round"))?;
     let all = state.store.reports(gov.name(), period).await?;
-    let checks = duban_checks::check_table(&table_of(&round, &all));
-    let mut findings: BTreeMap<(u32, Option<usize>), Vec<FindingNote>> = BTreeMap::new();
-    for f in checks
-        .findings
-        .iter()
-        .filter(|f| f.severity != duban_checks::Severity::Info)
-    {
-        let class = if f.severity == duban_checks::Severity::Error {
-            "error"
-        } else {
-            "warning"
-        };
-        findings.entry((f.target_no, f.entry)).or_default().push((
-            class,
-            f.rule.label_zh(),
-            f.message.clone(),
-        ));
-    }
+    let findings = findings_of(&round, &all);
     let mut units: Vec<String> = all
         .iter()
         .filter_map(|r| r.units.first())
