@@ -75,7 +75,7 @@ fn global() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (
             Method::POST,
             "/work/reports/{id}",
-            post(reports::report_submit),
+            post(rounds::report_form),
         ),
         (
             Method::POST,

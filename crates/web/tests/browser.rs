@@ -182,6 +182,35 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
             .contains("1.71万吨"),
         "last round's text is shown"
     );
+    // Submitted without 是/否: refused on the same page, the text kept, the problem beside it.
+    let area = c
+        .find(Locator::Css(&format!("#r{id} textarea[name=progress]")))
+        .await
+        .unwrap();
+    area.clear().await.unwrap();
+    area.send_keys("全年增加市级储备粮（未选是否）")
+        .await
+        .unwrap();
+    click_through(&c, &format!("#r{id} button[value=submit]")).await;
+    assert!(
+        text_of(&c, &format!("#r{id} .problem"))
+            .await
+            .contains("请选择“是否按计划完成进度”"),
+        "the problem is shown beside the form"
+    );
+    let kept = c
+        .find(Locator::Css(&format!("#r{id} textarea[name=progress]")))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("全年增加市级储备粮（未选是否）"));
+    assert!(
+        text_of(&c, "header.site").await.contains("Work"),
+        "in the site's chrome"
+    );
+    screenshot(&c, backend, "unit-refused", 390).await;
     fill(&c, id, "全年增加市级储备粮2万吨", false, "save").await;
     screenshot(&c, backend, "unit-form", 1280).await;
     screenshot(&c, backend, "unit-form", 390).await;

@@ -1912,3 +1912,49 @@ async fn a_leaders_home_shows_their_targets_and_what_the_checks_say(backend: Bac
         .unwrap();
     assert!(!page.contains("我分管的目标"));
 }
+
+on_both!(a_refused_form_comes_back_with_what_was_typed);
+/// The unit's form, refused (no 是/否 on submit; a version someone else moved on), comes
+/// back on the round page with the text as typed and the problem beside it.
+async fn a_refused_form_comes_back_with_what_was_typed(backend: Backend) {
+    let s = site_on(backend).await;
+    let unit = s.token("unit_a").await;
+    let id = s.report_id(39, 0).await;
+    let post = |body: Value| {
+        let s = &s;
+        let unit = unit.clone();
+        async move {
+            s.call(
+                Method::POST,
+                &format!("/work/reports/{id}"),
+                unit.as_deref(),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let typed = "全年增加市级储备粮2万吨（待选是否）";
+    let (st, page) = post(json!({"progress": typed, "action": "submit", "version": "1"})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = page.as_str().unwrap_or_default().to_owned();
+    assert!(page.contains("请选择“是否按计划完成进度”"), "{page}");
+    assert!(page.contains(&format!(">{typed}</textarea>")), "{page}");
+    assert!(
+        page.contains(&format!("href=\"#r{id}\"")),
+        "the notice links to the report"
+    );
+    // Saved as a draft all the same; not submitted.
+    let r = s.store.report(id).await.unwrap().unwrap();
+    assert_eq!((r.progress.as_str(), r.state.as_str()), (typed, "draft"));
+
+    // A save over a version someone else moved on: refused, the text kept on the page.
+    let mine = "我的版本";
+    let (st, page) =
+        post(json!({"progress": mine, "action": "save", "version": "1", "on_schedule": "是"}))
+            .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    let page = page.as_str().unwrap_or_default().to_owned();
+    assert!(page.contains(&format!(">{mine}</textarea>")), "{page}");
+    assert!(page.contains("该报告已被他人修改"), "{page}");
+    assert_eq!(s.store.report(id).await.unwrap().unwrap().progress, typed);
+}

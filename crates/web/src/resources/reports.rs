@@ -1,5 +1,6 @@
-//! Reports (完成情况): a unit's save and submit, a reviewer's return and accept, from the round
-//! page's forms and through the API.
+//! Reports (完成情况): a unit's save and submit through the API, a reviewer's return and accept
+//! from the round page and through the API. (The unit's form lives with the round page it
+//! comes back to on a refusal, in `rounds`.)
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, PageError};
@@ -9,50 +10,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::Redirect;
 use duban_core::access::Action;
-use duban_core::text::{Progress, ReturnReason};
+use duban_core::text::ReturnReason;
 use duban_store::{ReportEdit, ReportView, Review};
 use serde::Deserialize;
-
-#[derive(Debug, Deserialize)]
-pub struct ReportForm {
-    progress: Progress,
-    on_schedule: Option<String>,
-    version: Option<i64>,
-    action: String,
-}
-
-pub async fn report_submit(
-    State(state): State<AppState>,
-    PageActor(actor): PageActor,
-    PagePath(id): PagePath<i64>,
-    PageForm(f): PageForm<ReportForm>,
-) -> Result<Redirect, PageError> {
-    // Unknown choices are refused before anything is written.
-    let submit = match f.action.as_str() {
-        "save" => false,
-        "submit" => true,
-        other => return Err(ApiError::unknown_choice("action", other).into()),
-    };
-    let on_schedule = match f.on_schedule.as_deref() {
-        None | Some("") => None,
-        Some("是") => Some(true),
-        Some("否") => Some(false),
-        Some(other) => return Err(ApiError::unknown_choice("on_schedule", other).into()),
-    };
-    let r = readable(&state, &actor, id).await?;
-    require(&actor, &r.government, Action::WriteReport(people(&r)))?;
-    let edit = ReportEdit {
-        progress: f.progress,
-        on_schedule,
-        version: f.version,
-    };
-    state.store.save_report(&r, &edit, &who(&actor)).await?;
-    if submit {
-        state.store.submit_report(id, &who(&actor)).await?;
-    }
-    let base = crate::government::base_named(&state, &r.government).await?;
-    Ok(Redirect::to(&format!("{base}/work/{}#r{id}", r.period)))
-}
 
 #[derive(Debug, Deserialize)]
 pub struct ReviewForm {

@@ -3,9 +3,11 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, PageError};
-use crate::extract::{ApiActor, ApiJson, PageActor, PageForm, PeriodPath, api_period, page_period};
+use crate::extract::{
+    ApiActor, ApiJson, PageActor, PageForm, PagePath, PeriodPath, api_period, page_period,
+};
 use crate::government::{Gov, base_of};
-use crate::policy::{people, require, who};
+use crate::policy::{people, readable, require, who};
 use crate::view::i18n::Lang;
 use crate::view::{html, nav_who, report_state_zh, shown_time};
 use askama::Template;
@@ -431,6 +433,8 @@ pub async fn reopen_round_page(
 struct RoundPage {
     l: crate::view::i18n::Labels,
     who: String,
+    /// The report whose form came back refused: a notice at the top links to it.
+    refused: Option<i64>,
     round: RoundSummary,
     round_state: &'static str,
     is_admin: bool,
@@ -458,12 +462,15 @@ struct Card {
     late: bool,
     version: i64,
     progress: String,
-    on_schedule: Option<bool>,
     on_schedule_label: &'static str,
     return_reason: Option<String>,
     previous: Option<String>,
     /// What the form's text area starts with.
     draft: String,
+    /// What the form's 是/否 starts with.
+    chosen: Option<bool>,
+    /// Why the form was refused, when it comes back.
+    problem: Option<String>,
     can_write: bool,
     can_review: bool,
     diff: Option<String>,
@@ -604,6 +611,27 @@ pub async fn round_page(
 ) -> Result<Html<String>, PageError> {
     gov.reached_by(&actor)?;
     let period = page_period(&p)?;
+    render_round(&state, &gov, &actor, period, q, None).await
+}
+
+/// A unit's form the round refused, shown again on the round page: the text as typed, the
+/// answer as chosen, and the problem beside them.
+struct Kept {
+    report: i64,
+    draft: String,
+    on_schedule: Option<bool>,
+    problem: String,
+}
+
+async fn render_round(
+    state: &AppState,
+    gov: &Gov,
+    actor: &duban_core::access::Actor,
+    period: Period,
+    q: RoundQuery,
+    kept: Option<Kept>,
+) -> Result<Html<String>, PageError> {
+    let actor = actor.clone();
     let round = state
         .store
         .round(gov.name(), period)
@@ -709,7 +737,6 @@ pub async fn round_page(
                 late: r.late,
                 version: r.version,
                 progress: r.progress.clone(),
-                on_schedule: r.on_schedule,
                 on_schedule_label: match r.on_schedule {
                     Some(true) => "是",
                     Some(false) => "否",
@@ -717,11 +744,19 @@ pub async fn round_page(
                 },
                 return_reason: r.return_reason.clone(),
                 previous: r.previous_progress.clone(),
-                draft: if q.start == Some(r.id) {
-                    r.previous_progress.clone().unwrap_or_default()
-                } else {
-                    r.progress.clone()
+                draft: match &kept {
+                    Some(k) if k.report == r.id => k.draft.clone(),
+                    _ if q.start == Some(r.id) => r.previous_progress.clone().unwrap_or_default(),
+                    _ => r.progress.clone(),
                 },
+                chosen: match &kept {
+                    Some(k) if k.report == r.id => k.on_schedule,
+                    _ => r.on_schedule,
+                },
+                problem: kept
+                    .as_ref()
+                    .filter(|k| k.report == r.id)
+                    .map(|k| k.problem.clone()),
                 can_write,
                 can_review,
                 diff: if can_review {
@@ -740,6 +775,7 @@ pub async fn round_page(
         })
         .collect();
     html(&RoundPage {
+        refused: kept.as_ref().map(|k| k.report),
         l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work").under(&gov.base),
         who: nav_who(&actor),
         round_state: round.state.as_str(),
@@ -763,6 +799,101 @@ pub async fn round_page(
         cards,
         round,
     })
+}
+
+/// The unit's form on the round page: save a draft, or save and submit. A refusal (no 是/否,
+/// no text, a stale version, a closed round) comes back on the round page with what was typed
+/// kept and the problem beside it.
+#[derive(Debug, Deserialize)]
+pub struct ReportForm {
+    progress: duban_core::text::Progress,
+    on_schedule: Option<String>,
+    version: Option<i64>,
+    action: String,
+}
+
+pub async fn report_form(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    PagePath(id): PagePath<i64>,
+    PageForm(f): PageForm<ReportForm>,
+) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    // Unknown choices are refused before anything is written.
+    let submit = match f.action.as_str() {
+        "save" => false,
+        "submit" => true,
+        other => return Err(ApiError::unknown_choice("action", other).into()),
+    };
+    let on_schedule = match f.on_schedule.as_deref() {
+        None | Some("") => None,
+        Some("是") => Some(true),
+        Some("否") => Some(false),
+        Some(other) => return Err(ApiError::unknown_choice("on_schedule", other).into()),
+    };
+    let r = readable(&state, &actor, id).await?;
+    require(&actor, &r.government, Action::WriteReport(people(&r)))?;
+    let edit = duban_store::ReportEdit {
+        progress: f.progress,
+        on_schedule,
+        version: f.version,
+    };
+    let done: Result<(), ApiError> = async {
+        state.store.save_report(&r, &edit, &who(&actor)).await?;
+        if submit {
+            state.store.submit_report(id, &who(&actor)).await?;
+        }
+        Ok(())
+    }
+    .await;
+    let governments = state.governments.get(&state, false).await?;
+    let government = governments
+        .iter()
+        .find(|g| g.name == r.government)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("government"))?;
+    let gov = Gov {
+        base: base_of(&government, &governments),
+        government,
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to(&gov.link(&format!("/work/{}#r{id}", r.period))).into_response()),
+        Err(e) if e.status.is_client_error() => {
+            let kept = Kept {
+                report: id,
+                draft: edit.progress.as_str().to_owned(),
+                on_schedule,
+                problem: form_problem(&e),
+            };
+            let page = render_round(
+                &state,
+                &gov,
+                &actor,
+                r.period,
+                RoundQuery::default(),
+                Some(kept),
+            )
+            .await?;
+            Ok((e.status, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A refusal of the unit's form, Chinese first, with the system's own words beside it.
+fn form_problem(e: &ApiError) -> String {
+    let zh = if e.message.contains("是否按计划") {
+        "请选择“是否按计划完成进度”（是/否）后再提交"
+    } else if e.message.contains("完成情况") {
+        "请先填写完成情况再提交"
+    } else if e.code == "stale_version" {
+        "该报告已被他人修改：您填写的内容仍在下方，请核对后再保存"
+    } else if e.status == StatusCode::CONFLICT {
+        "当前状态不允许此操作"
+    } else {
+        "无法保存"
+    };
+    format!("{zh} · {}", e.message)
 }
 
 // ---- the API ----
