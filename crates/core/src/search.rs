@@ -78,9 +78,51 @@ pub fn contains(text: &str, query: &str) -> bool {
     text.to_lowercase().contains(&query.trim().to_lowercase())
 }
 
+/// Where each word of a query occurs in `text`, as byte ranges in order, overlaps merged: what
+/// a hit's snippet marks. Letters are compared without case as [`contains`] does (ASCII ones;
+/// Han characters have none), so a word found by the search is found here too.
+pub fn marks(text: &str, words: &[&str]) -> Vec<std::ops::Range<usize>> {
+    let mut found: Vec<std::ops::Range<usize>> = Vec::new();
+    for word in words.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+        if word.is_ascii() {
+            let (hay, needle) = (text.as_bytes(), word.as_bytes());
+            for start in 0..hay.len().saturating_sub(needle.len() - 1) {
+                if text.is_char_boundary(start)
+                    && hay[start..start + needle.len()].eq_ignore_ascii_case(needle)
+                {
+                    found.push(start..start + needle.len());
+                }
+            }
+        } else {
+            found.extend(text.match_indices(word).map(|(i, m)| i..i + m.len()));
+        }
+    }
+    found.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+    for r in found {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn marks_find_every_word_without_case() {
+        let text = "前三季度,增加市级储备粮1.71万吨;PM2.5 down";
+        let m = marks(text, &["储备粮", "万吨", "pm2"]);
+        let shown: Vec<&str> = m.iter().map(|r| &text[r.clone()]).collect();
+        assert_eq!(shown, ["储备粮", "万吨", "PM2"]);
+        // Overlapping words make one mark.
+        let m = marks("储备粮食", &["储备粮", "粮食"]);
+        assert_eq!(m, [0..12]);
+        assert!(marks("abc", &["  "]).is_empty());
+    }
 
     #[test]
     fn han_text_is_cut_into_characters_and_pairs() {

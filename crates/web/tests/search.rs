@@ -69,7 +69,16 @@ async fn words_of_any_length_find_what_was_published() {
     // The page shows the same hits, linked to the table row.
     let page = s.text("/search?q=储备粮").await;
     assert!(page.contains("href=\"/tables/2023Q3#t39\""));
-    assert!(page.contains("前三季度,增加市级储备粮1.71万吨"));
+    // The words are marked where they occur, in the target and in the progress.
+    assert!(
+        page.contains("前三季度,增加市级<mark>储备粮</mark>1.71万吨"),
+        "{page}"
+    );
+    assert!(page.contains("增加市级<mark>储备粮</mark>8.6万吨"));
+    // Two words, each marked; a long narrative is cut around the first.
+    let page = s.text("/search?q=儿童友好%20基地").await;
+    assert!(page.contains("<mark>儿童友好</mark>") && page.contains("<mark>基地</mark>"));
+    assert!(page.contains("…"), "long progress is cut to a snippet");
 }
 
 #[tokio::test]

@@ -115,7 +115,14 @@ struct SearchPage {
     hits: Vec<HitRow>,
 }
 
+/// Text to show with the query's words marked: (text, marked).
+type Parts = Vec<(String, bool)>;
+
 struct HitRow {
+    /// The target's text, whole, its matches marked.
+    content_parts: Parts,
+    /// The progress around its first match, its matches marked.
+    progress_parts: Parts,
     period: String,
     period_label: String,
     year: i16,
@@ -126,6 +133,81 @@ struct HitRow {
     progress: String,
     on_schedule: &'static str,
     on_schedule_class: &'static str,
+}
+
+/// Characters shown before a hit's first match in its progress (twice as many after): a
+/// report may run to 10,000 characters, and the reader wants where the words are.
+const SNIPPET_RADIUS: usize = 40;
+
+/// `text` cut to the `radius` characters before its first match and twice that after (whole
+/// when short), with every match of `words` marked; `…` where it was cut. Parts, not HTML: the
+/// template escapes each and wraps the marked ones in `<mark>`.
+fn snippet(text: &str, words: &[&str], radius: usize) -> Parts {
+    let marks = duban_core::search::marks(text, words);
+    let chars: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([text.len()])
+        .collect();
+    let at_char = |byte: usize| {
+        chars
+            .iter()
+            .position(|&b| b >= byte)
+            .unwrap_or(chars.len() - 1)
+    };
+    let (first_start, first_end) = marks.first().map_or((0, 0), |m| (m.start, m.end));
+    let from = at_char(first_start).saturating_sub(radius);
+    let to = at_char(first_end)
+        .saturating_add(radius.saturating_mul(2))
+        .min(chars.len() - 1);
+    let (from_b, to_b) = (chars[from], chars[to]);
+    let mut parts: Parts = Vec::new();
+    if from_b > 0 {
+        parts.push(("…".to_owned(), false));
+    }
+    let mut at = from_b;
+    for m in marks.iter().filter(|m| m.end > from_b && m.start < to_b) {
+        let (start, end) = (m.start.max(from_b), m.end.min(to_b));
+        if start > at {
+            parts.push((text[at..start].to_owned(), false));
+        }
+        parts.push((text[start..end].to_owned(), true));
+        at = end;
+    }
+    if at < to_b {
+        parts.push((text[at..to_b].to_owned(), false));
+    }
+    if to_b < text.len() {
+        parts.push(("…".to_owned(), false));
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(parts: &Parts) -> String {
+        parts
+            .iter()
+            .map(|(t, m)| if *m { format!("[{t}]") } else { t.clone() })
+            .collect()
+    }
+
+    #[test]
+    fn a_snippet_is_cut_around_the_first_match() {
+        let long = format!(
+            "{}增加市级储备粮1.71万吨{}",
+            "甲".repeat(100),
+            "乙".repeat(100)
+        );
+        let s = shown(&snippet(&long, &["储备粮", "万吨"], 5));
+        // Five characters before the first match, ten after it.
+        assert_eq!(s, "…甲增加市级[储备粮]1.71[万吨]乙乙乙乙…");
+        // Short text whole; no match, the start.
+        assert_eq!(shown(&snippet("储备粮", &["储备"], 40)), "[储备]粮");
+        assert_eq!(shown(&snippet("abcdef", &["x"], 1)), "ab…");
+    }
 }
 
 /// The search page: a form, and the hits when there is a query.
@@ -152,6 +234,7 @@ pub async fn page(
         let query = params.query(&gov)?;
         state.store.search(&query).await?
     };
+    let words: Vec<&str> = text.split_whitespace().collect();
     let rows = hits
         .into_iter()
         .map(|h| {
@@ -161,6 +244,8 @@ pub async fn page(
                 None => (l.not_reported, "no-answer"),
             };
             HitRow {
+                content_parts: snippet(&h.content, &words, usize::MAX),
+                progress_parts: snippet(&h.progress, &words, SNIPPET_RADIUS),
                 period: h.period.to_string(),
                 period_label: lang.period_label(h.period),
                 year: h.period.year(),
