@@ -120,7 +120,7 @@ mod tests {
         assert_eq!(shown, ["储备粮", "万吨", "PM2"]);
         // Overlapping words make one mark.
         let m = marks("储备粮食", &["储备粮", "粮食"]);
-        assert_eq!(m, [0..12]);
+        assert_eq!(m, vec![0..12]);
         assert!(marks("abc", &["  "]).is_empty());
     }
 
