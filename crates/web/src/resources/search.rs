@@ -183,33 +183,6 @@ fn snippet(text: &str, words: &[&str], radius: usize) -> Parts {
     parts
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shown(parts: &Parts) -> String {
-        parts
-            .iter()
-            .map(|(t, m)| if *m { format!("[{t}]") } else { t.clone() })
-            .collect()
-    }
-
-    #[test]
-    fn a_snippet_is_cut_around_the_first_match() {
-        let long = format!(
-            "{}增加市级储备粮1.71万吨{}",
-            "甲".repeat(100),
-            "乙".repeat(100)
-        );
-        let s = shown(&snippet(&long, &["储备粮", "万吨"], 5));
-        // Five characters before the first match, ten after it.
-        assert_eq!(s, "…甲增加市级[储备粮]1.71[万吨]乙乙乙乙…");
-        // Short text whole; no match, the start.
-        assert_eq!(shown(&snippet("储备粮", &["储备"], 40)), "[储备]粮");
-        assert_eq!(shown(&snippet("abcdef", &["x"], 1)), "ab…");
-    }
-}
-
 /// The search page: a form, and the hits when there is a query.
 pub async fn page(
     State(state): State<AppState>,
@@ -269,4 +242,31 @@ pub async fn page(
     .render()
     .map(Html)
     .map_err(|e| PageError(ApiError::internal(&e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(parts: &Parts) -> String {
+        parts
+            .iter()
+            .map(|(t, m)| if *m { format!("[{t}]") } else { t.clone() })
+            .collect()
+    }
+
+    #[test]
+    fn a_snippet_is_cut_around_the_first_match() {
+        let long = format!(
+            "{}增加市级储备粮1.71万吨{}",
+            "甲".repeat(100),
+            "乙".repeat(100)
+        );
+        let s = shown(&snippet(&long, &["储备粮", "万吨"], 5));
+        // Five characters before the first match, ten after it.
+        assert_eq!(s, "…甲增加市级[储备粮]1.71[万吨]乙乙乙乙…");
+        // Short text whole; no match, the start.
+        assert_eq!(shown(&snippet("储备粮", &["储备"], 40)), "[储备]粮");
+        assert_eq!(shown(&snippet("abcdef", &["x"], 1)), "ab…");
+    }
 }
