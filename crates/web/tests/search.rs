@@ -41,6 +41,10 @@ async fn words_of_any_length_find_what_was_published() {
     let sha = s.store.published().await.unwrap()[0].sha256.clone();
     assert_eq!(a["hits"][0]["sha256"], sha.as_str());
     assert_eq!(a["hits"][0]["progress"], "前三季度,增加市级储备粮1.71万吨");
+    assert_eq!(
+        a["hits"][0]["snippet"],
+        "前三季度,增加市级<mark>储备粮</mark>1.71万吨"
+    );
 
     // The narrative 20 and 21 share: both.
     let (_, a) = search(&s, "q=儿童友好实践基地").await;

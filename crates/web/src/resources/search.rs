@@ -75,7 +75,18 @@ pub struct SearchAnswer {
     period: Option<Period>,
     /// The newest round first, then by target number; each from its round's newest
     /// publication.
-    hits: Vec<SearchHit>,
+    hits: Vec<ApiHit>,
+}
+
+/// A hit, with the snippet a list of results shows.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiHit {
+    #[serde(flatten)]
+    hit: SearchHit,
+    /// The progress around the first match, as HTML: the text escaped, each match in
+    /// `<mark>`, `…` where it was cut.
+    #[schema(example = "…增加市级<mark>储备粮</mark>1.71万吨")]
+    snippet: String,
 }
 
 /// Searches what was published: the newest publication of every round. Chinese words of any
@@ -97,6 +108,14 @@ pub async fn api_search(
 ) -> Result<Json<SearchAnswer>, ApiError> {
     let query = params.query(&gov)?;
     let hits = state.store.search(&query).await?;
+    let words: Vec<&str> = query.text.split_whitespace().collect();
+    let hits = hits
+        .into_iter()
+        .map(|hit| ApiHit {
+            snippet: snippet_html(&snippet(&hit.progress, &words, SNIPPET_RADIUS)),
+            hit,
+        })
+        .collect();
     Ok(Json(SearchAnswer {
         query: query.text,
         period: query.period,
@@ -138,6 +157,21 @@ struct HitRow {
 /// Characters shown before a hit's first match in its progress (twice as many after): a
 /// report may run to 10,000 characters, and the reader wants where the words are.
 const SNIPPET_RADIUS: usize = 40;
+
+/// Snippet parts as HTML, for the API: each part escaped, the marked ones in `<mark>`.
+fn snippet_html(parts: &Parts) -> String {
+    parts
+        .iter()
+        .map(|(t, marked)| {
+            let t = crate::view::escape_html(t);
+            if *marked {
+                format!("<mark>{t}</mark>")
+            } else {
+                t
+            }
+        })
+        .collect()
+}
 
 /// `text` cut to the `radius` characters before its first match and twice that after (whole
 /// when short), with every match of `words` marked; `…` where it was cut. Parts, not HTML: the
