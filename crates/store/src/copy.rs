@@ -486,6 +486,9 @@ pub async fn copy(
             )
             .await?;
             tx.commit().await?;
+            // Fresh statistics for the tables just filled, so the first queries are planned
+            // on what is there (the search above all: see `PgStore::backfill_search`).
+            sqlx::query("ANALYZE").execute(target.pool()).await?;
         }
     }
     let verify = match to {

@@ -85,13 +85,21 @@ impl PgStore {
         }
         let mut tx = self.write().await?;
         super::lock(&mut tx, super::locks::CHAIN).await?;
-        if sqlx::query_scalar::<_, bool>(needed)
+        let filled = sqlx::query_scalar::<_, bool>(needed)
             .fetch_one(&mut *tx)
-            .await?
-        {
+            .await?;
+        if filled {
             reindex(&mut tx).await?;
         }
         tx.commit().await?;
+        if filled {
+            // Statistics for the terms now, not whenever autovacuum comes by: without them the
+            // planner takes a common word for a rare one and reads every entry it is in
+            // (120 ms at 100,000 entries) instead of walking the key (1.5 ms).
+            sqlx::query("ANALYZE search_docs")
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(())
     }
 }
