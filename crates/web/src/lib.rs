@@ -7,8 +7,8 @@
 //! # Layout
 //!
 //! Organised by resource, as realworld-axum-sqlx's `http/` and crates.io's `controllers/` are: a
-//! resource's pages, API calls and their types live together in `resources/` (session, rounds,
-//! reports, dashboard, audit, extensions, comments, import, publications, search), and no
+//! resource's pages, API calls and their types live together in `resources/` (session, home,
+//! rounds, reports, dashboard, audit, extensions, comments, import, publications, search), and no
 //! resource module imports from a sibling. What they share sits above them:
 //!
 //! - `routes`: the one route table (method, path, handler, body limit) the permission matrix walks;
@@ -16,7 +16,9 @@
 //! - `extract`: who is asking (`ApiActor`, `PageActor`) and typed path, query and body extractors
 //!   whose refusals speak JSON or the error page;
 //! - `policy`: the steps around `duban_core::access::may` every handler repeats;
-//! - [`view`]: the HTML escaper, labels ([`view::i18n`]), the public renderers, shared helpers;
+//! - [`view`]: the HTML escaper, labels ([`view::i18n`]), the public renderers, the checks'
+//!   findings beside a round's reports, shared helpers;
+//! - [`government`]: which government a request is about (`/g/{gov}`, or the only one);
 //! - [`auth`] (passwords, throttling, tokens), [`cache`] (pre-rendered publications),
 //!   [`security`] (response headers), `assets` (the stylesheet), [`openapi`] (which only gathers).
 

@@ -4,7 +4,8 @@
 
 use crate::AppState;
 use crate::resources::{
-    audit, comments, dashboard, extensions, import, publications, reports, rounds, search, session,
+    audit, comments, dashboard, extensions, home, import, publications, reports, rounds, search,
+    session,
 };
 use crate::{assets, openapi};
 use axum::http::Method;
@@ -56,7 +57,7 @@ fn global() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/login", get(session::login_page)),
         (Method::POST, "/login", post(session::login_submit)),
         (Method::POST, "/logout", post(session::logout_page)),
-        (Method::GET, "/work", get(rounds::work_home)),
+        (Method::GET, "/work", get(home::work_home)),
         (Method::GET, "/work/password", get(session::password_page)),
         (
             Method::POST,

@@ -72,6 +72,16 @@ pub(crate) fn period_range(period_rank: i64) -> (i64, i64) {
 /// Every key.
 pub(crate) const ALL_KEYS: (i64, i64) = (0, i64::MAX);
 
+/// The keys a query reads: every key, or its period's when it names one (given that period's
+/// rank, read by [`PERIOD_RANK_SQL`]); `None` when the period named has no round, so nothing
+/// can match.
+pub(crate) fn key_range(query: &SearchQuery, period_rank: Option<i64>) -> Option<(i64, i64)> {
+    match query.period {
+        None => Some(ALL_KEYS),
+        Some(_) => period_rank.map(period_range),
+    }
+}
+
 /// One entry of a publication as `search_docs` holds it.
 #[derive(Debug)]
 pub(crate) struct Doc<'t> {

@@ -11,8 +11,8 @@
 
 use super::PgStore;
 use crate::logic::search::{
-    ALL_KEYS, BATCH, CandidateRow, Collector, GOVERNMENT_ID_SQL, PERIOD_RANK_SQL, ROUND_RANK_SQL,
-    docs, period_range,
+    BATCH, CandidateRow, Collector, GOVERNMENT_ID_SQL, PERIOD_RANK_SQL, ROUND_RANK_SQL, docs,
+    key_range,
 };
 use crate::{Search, SearchHit, SearchQuery, StoreError};
 use duban_core::Table;
@@ -127,18 +127,17 @@ impl Search for PgStore {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        let (from, to) = match query.period {
-            None => ALL_KEYS,
+        let rank: Option<i64> = match query.period {
             Some(p) => {
-                let rank: Option<i64> = sqlx::query_scalar(PERIOD_RANK_SQL)
+                sqlx::query_scalar(PERIOD_RANK_SQL)
                     .bind(p.to_string())
                     .fetch_optional(&self.pool)
-                    .await?;
-                match rank {
-                    Some(rank) => period_range(rank),
-                    None => return Ok(Vec::new()),
-                }
+                    .await?
             }
+            None => None,
+        };
+        let Some((from, to)) = key_range(query, rank) else {
+            return Ok(Vec::new());
         };
         // SQLite's order and batches. A common word walks the key's b-tree backwards,
         // checking terms as it goes, and stops at the batch's limit; a rare one is found

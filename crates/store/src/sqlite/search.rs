@@ -5,8 +5,8 @@
 
 use super::SqliteStore;
 use crate::logic::search::{
-    ALL_KEYS, BATCH, CandidateRow, Collector, GOVERNMENT_ID_SQL, PERIOD_RANK_SQL, ROUND_RANK_SQL,
-    docs, period_range,
+    BATCH, CandidateRow, Collector, GOVERNMENT_ID_SQL, PERIOD_RANK_SQL, ROUND_RANK_SQL, docs,
+    key_range,
 };
 use crate::{Search, SearchHit, SearchQuery, StoreError};
 use duban_core::Table;
@@ -137,18 +137,17 @@ impl Search for SqliteStore {
             .map(|t| format!("\"{t}\""))
             .collect::<Vec<_>>()
             .join(" AND ");
-        let (from, to) = match query.period {
-            None => ALL_KEYS,
+        let rank: Option<i64> = match query.period {
             Some(p) => {
-                let rank: Option<i64> = sqlx::query_scalar(PERIOD_RANK_SQL)
+                sqlx::query_scalar(PERIOD_RANK_SQL)
                     .bind(p.to_string())
                     .fetch_optional(&self.pool)
-                    .await?;
-                match rank {
-                    Some(rank) => period_range(rank),
-                    None => return Ok(Vec::new()),
-                }
+                    .await?
             }
+            None => None,
+        };
+        let Some((from, to)) = key_range(query, rank) else {
+            return Ok(Vec::new());
         };
         // FTS5 walks the terms' entries from the largest key down and stops at the batch's
         // limit: a common word costs what the page shows, not every entry it is in.

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod comments;
 pub mod dashboard;
 pub mod extensions;
+pub mod home;
 pub mod import;
 pub mod publications;
 pub mod reports;

@@ -1,5 +1,6 @@
-//! Rounds (调度): the list of rounds, opening, closing and publishing one, and a round's page of
-//! reports (the unit's forms, the reviewer's cards); the same through the API.
+//! Rounds (调度): opening, closing, publishing and reopening one, and a round's page of reports
+//! (the unit's forms, the reviewer's cards); the same through the API. (The list of rounds is
+//! the work home's, in `home`.)
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody, PageError};
@@ -8,6 +9,7 @@ use crate::extract::{
 };
 use crate::government::{Gov, base_of};
 use crate::policy::{people, readable, require, who};
+use crate::view::findings::{FindingNote, findings_of};
 use crate::view::i18n::Lang;
 use crate::view::{html, nav_who, report_state_zh, shown_time};
 use askama::Template;
@@ -16,250 +18,10 @@ use axum::extract::{FromRequest, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, Redirect};
 use duban_core::access::{Action, Role, may};
-use duban_core::{Period, ReportState, RoundState, Table, TableEntry, TableTarget, TargetNo};
+use duban_core::{Period, ReportState, RoundState};
 use duban_store::{PublicationSummary, ReportView, RoundSummary};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-// ---- the list of rounds ----
-
-#[derive(Template)]
-#[template(path = "work_home.html")]
-struct WorkHome {
-    l: crate::view::i18n::Labels,
-    who: String,
-    rounds: Vec<RoundRow>,
-    /// Returned reports of open rounds that the actor writes: what to do first.
-    todo: Vec<Todo>,
-    is_admin: bool,
-    is_unit: bool,
-    /// The governments the account reaches, (base, name): where a round may be opened.
-    governments: Vec<(String, String)>,
-    /// For a leader: their targets in the current round.
-    leader: Option<LeaderRound>,
-}
-
-struct RoundRow {
-    /// The round's page (under its government's base).
-    href: String,
-    /// Its government, shown when the actor reaches several.
-    government: String,
-    period: String,
-    title: String,
-    state: &'static str,
-    due: String,
-    /// The actor's own share of the round (see [`Mine`]).
-    mine: Mine,
-}
-
-/// The reports of a round that are the actor's: those a unit writes (it leads them), those a
-/// leader's targets have, all of them for the office and the reviewers.
-#[derive(Debug, Default)]
-struct Mine {
-    total: usize,
-    /// Submitted or accepted.
-    submitted: usize,
-    accepted: usize,
-    returned: usize,
-}
-
-/// One of a leader's entries in the current round, with what the checks say of it.
-struct LeaderRow {
-    href: String,
-    no: u32,
-    content: String,
-    unit: String,
-    state: &'static str,
-    state_label: &'static str,
-    on_schedule: &'static str,
-    findings: Vec<FindingNote>,
-}
-
-/// The round a leader's home shows: the newest open one, else the newest.
-struct LeaderRound {
-    title: String,
-    rows: Vec<LeaderRow>,
-}
-
-struct Todo {
-    /// The round's page (under its government's base).
-    href: String,
-    period: String,
-    id: i64,
-    no: u32,
-    content: String,
-    reason: String,
-}
-
-pub async fn work_home(
-    State(state): State<AppState>,
-    PageActor(actor): PageActor,
-) -> Result<Html<String>, PageError> {
-    let governments = state.governments.get(&state, false).await?;
-    // The rounds of the governments the account reaches.
-    let rounds: Vec<RoundSummary> = state
-        .store
-        .rounds()
-        .await?
-        .into_iter()
-        .filter(|r| actor.reaches(&r.government))
-        .collect();
-    let leader = match actor.role {
-        Role::Leader => leader_round(&state, &actor, &rounds, &governments).await?,
-        _ => None,
-    };
-    let mut rows = Vec::with_capacity(rounds.len());
-    let mut todo = Vec::new();
-    for r in rounds {
-        let base = governments
-            .iter()
-            .find(|g| g.name == r.government)
-            .map(|g| base_of(g, &governments))
-            .unwrap_or_default();
-        let href = format!("{base}/work/{}", r.period);
-        let mut mine = Mine::default();
-        for report in state.store.reports(&r.government, r.period).await? {
-            let ours = if actor.role == Role::Unit {
-                may(
-                    &actor,
-                    &report.government,
-                    Action::WriteReport(people(&report)),
-                )
-            } else {
-                may(
-                    &actor,
-                    &report.government,
-                    Action::ReadReport(people(&report)),
-                )
-            };
-            if !ours {
-                continue;
-            }
-            mine.total += 1;
-            match report.state {
-                ReportState::Submitted => mine.submitted += 1,
-                ReportState::Accepted => {
-                    mine.submitted += 1;
-                    mine.accepted += 1;
-                }
-                ReportState::Returned => {
-                    mine.returned += 1;
-                    if r.state == RoundState::Open && actor.role == Role::Unit {
-                        todo.push(Todo {
-                            href: href.clone(),
-                            period: r.period.to_string(),
-                            id: report.id,
-                            no: report.target_no,
-                            content: report.target_content.clone(),
-                            reason: report.return_reason.clone().unwrap_or_default(),
-                        });
-                    }
-                }
-                ReportState::Draft => {}
-            }
-        }
-        rows.push(RoundRow {
-            href,
-            government: if governments.len() > 1 {
-                r.government.clone()
-            } else {
-                String::new()
-            },
-            period: r.period.to_string(),
-            title: r.title,
-            state: round_state_zh(r.state),
-            due: r.due.unwrap_or_default(),
-            mine,
-        });
-    }
-    html(&WorkHome {
-        l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work"),
-        who: nav_who(&actor),
-        rounds: rows,
-        todo,
-        is_admin: actor.role == Role::Admin,
-        is_unit: actor.role == Role::Unit,
-        governments: governments
-            .iter()
-            .filter(|g| actor.reaches(&g.name))
-            .map(|g| (base_of(g, &governments), g.name.clone()))
-            .collect(),
-        leader,
-    })
-}
-
-/// A leader's targets in the current round (the newest open one, else the newest), with
-/// their progress and the 核查 findings on the texts as they stand.
-async fn leader_round(
-    state: &AppState,
-    actor: &duban_core::access::Actor,
-    rounds: &[RoundSummary],
-    governments: &[duban_core::Government],
-) -> Result<Option<LeaderRound>, PageError> {
-    let Some(round) = rounds
-        .iter()
-        .find(|r| r.state == RoundState::Open)
-        .or(rounds.first())
-    else {
-        return Ok(None);
-    };
-    let base = governments
-        .iter()
-        .find(|g| g.name == round.government)
-        .map(|g| base_of(g, governments))
-        .unwrap_or_default();
-    let all = state.store.reports(&round.government, round.period).await?;
-    let findings = findings_of(round, &all);
-    let rows = all
-        .iter()
-        .filter(|r| may(actor, &r.government, Action::ReadReport(people(r))))
-        .map(|r| {
-            let mut f = findings
-                .get(&(r.target_no, Some(r.entry as usize)))
-                .cloned()
-                .unwrap_or_default();
-            if r.entry == 0 {
-                f.extend(
-                    findings
-                        .get(&(r.target_no, None))
-                        .cloned()
-                        .unwrap_or_default(),
-                );
-            }
-            LeaderRow {
-                href: format!("{base}/work/{}#r{}", round.period, r.id),
-                no: r.target_no,
-                content: r.target_content.chars().take(60).collect(),
-                unit: r.units.first().map(|u| u.to_string()).unwrap_or_default(),
-                state: r.state.as_str(),
-                state_label: report_state_zh(r.state),
-                on_schedule: match r.on_schedule {
-                    Some(true) => "是",
-                    Some(false) => "否",
-                    None => "—",
-                },
-                // A draft nobody has written yet has nothing to check.
-                findings: if r.state == ReportState::Draft && r.progress.is_empty() {
-                    Vec::new()
-                } else {
-                    f
-                },
-            }
-        })
-        .collect();
-    Ok(Some(LeaderRound {
-        title: round.title.clone(),
-        rows,
-    }))
-}
-
-fn round_state_zh(s: RoundState) -> &'static str {
-    match s {
-        RoundState::Open => "报送中 open",
-        RoundState::Closed => "已关闭 closed",
-        RoundState::Published => "已公开 published",
-    }
-}
 
 #[derive(Debug, Deserialize)]
 pub struct OpenForm {
@@ -498,82 +260,12 @@ struct CommentNote {
     body: String,
 }
 
-/// A finding beside a report: CSS class, rule label, message.
-type FindingNote = (&'static str, &'static str, String);
-
 #[derive(Debug, Deserialize, Default)]
 pub struct RoundQuery {
     unit: Option<String>,
     state: Option<String>,
     late: Option<String>,
     start: Option<i64>,
-}
-
-/// The round as a table (current texts, not only accepted ones), for the checks.
-fn table_of(round: &RoundSummary, reports: &[ReportView]) -> Table {
-    let mut targets: Vec<TableTarget> = Vec::new();
-    for r in reports {
-        let entry = TableEntry {
-            leaders: r.leaders.clone(),
-            units: r.units.clone(),
-            progress: r.progress.clone(),
-            on_schedule: r.on_schedule,
-            extension: None,
-        };
-        match targets.last_mut() {
-            Some(t) if t.no.get() == r.target_no => t.entries.push(entry),
-            _ => {
-                let Ok(no) = TargetNo::new(r.target_no) else {
-                    continue;
-                };
-                let Ok(deadline) = duban_core::Deadline::from_json_text(&r.deadline) else {
-                    continue;
-                };
-                targets.push(TableTarget {
-                    no,
-                    content: r.target_content.clone(),
-                    deadline,
-                    entries: vec![entry],
-                });
-            }
-        }
-    }
-    Table {
-        government: round.government.clone(),
-        title: round.title.clone(),
-        year: round.period.year(),
-        period: round.period,
-        declared_total: None,
-        intro: None,
-        targets,
-    }
-}
-
-/// The 核查 findings (errors and warnings) on a round's current texts, by (target, entry);
-/// `None` for a finding about the target as a whole.
-fn findings_of(
-    round: &RoundSummary,
-    reports: &[ReportView],
-) -> BTreeMap<(u32, Option<usize>), Vec<FindingNote>> {
-    let checks = duban_checks::check_table(&table_of(round, reports));
-    let mut findings: BTreeMap<(u32, Option<usize>), Vec<FindingNote>> = BTreeMap::new();
-    for f in checks
-        .findings
-        .iter()
-        .filter(|f| f.severity != duban_checks::Severity::Info)
-    {
-        let class = if f.severity == duban_checks::Severity::Error {
-            "error"
-        } else {
-            "warning"
-        };
-        findings.entry((f.target_no, f.entry)).or_default().push((
-            class,
-            f.rule.label_zh(),
-            f.message.clone(),
-        ));
-    }
-    findings
 }
 
 /// A character-level diff (Chinese has no spaces to split words on) as `<del>`/`<ins>` HTML.
