@@ -49,6 +49,7 @@ fn global() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     vec![
         (Method::GET, "/", get(publications::home)),
         (Method::GET, "/static/duban.css", get(assets::stylesheet)),
+        (Method::GET, "/favicon.ico", get(assets::favicon)),
         (
             Method::GET,
             "/publications/{sha256}",

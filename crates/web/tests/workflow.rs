@@ -515,6 +515,7 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
         (Method::GET, "/", [OK; 6]),
         (Method::GET, "/g/{gov}", [OK; 6]),
         (Method::GET, "/static/duban.css", [OK; 6]),
+        (Method::GET, "/favicon.ico", [OK; 6]),
         (Method::GET, "/tables/{period}", [OK; 6]),
         (Method::GET, "/publications/{sha256}", [OK; 6]),
         (Method::GET, "/downloads/{period}/{format}", [OK; 6]),

@@ -141,6 +141,19 @@ async fn one_government_keeps_its_unprefixed_urls(backend: Backend) {
         let (st, _) = get(&s, path).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{path}");
     }
+    // Every page names the site's icon and says what the site is; the icon is served.
+    let page = s.text("/tables/2023Q3?lang=en").await;
+    assert!(page.contains("<link rel=\"icon\" href=\"/favicon.ico\""));
+    assert!(page.contains("<meta name=\"description\" content=\"Quarterly progress"));
+    let icon = s
+        .http
+        .get(format!("{}/favicon.ico", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(icon.status(), StatusCode::OK);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    assert!(icon.text().await.unwrap().starts_with("<svg"));
     // Links stay as they were.
     let page = s.text("/tables/2023Q3").await;
     assert!(page.contains("href=\"/targets/2023/39"));
