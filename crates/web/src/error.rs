@@ -120,8 +120,10 @@ impl IntoResponse for PageError {
         } else {
             String::new()
         };
+        // In the site's chrome (its header and the way to the home and work pages), so a
+        // refusal is plainly this site's and leads somewhere.
         let body = format!(
-            "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{zh}</title><link rel=\"stylesheet\" href=\"/static/duban.css\"><body class=\"error\"><h1>{} {zh}</h1><p>{en}</p>{detail}<p><a href=\"/\">返回首页 · Home</a></p></body></html>",
+            "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{zh} · 督办</title><link rel=\"icon\" href=\"/favicon.ico\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"/static/duban.css\"><body class=\"error\"><header class=\"site\"><a class=\"brand\" href=\"/\">督办 · 责任目标公开</a><nav class=\"noprint\"><a href=\"/\">首页 Home</a><a href=\"/work\">工作台 Work</a></nav></header><main><h1>{} {zh}</h1><p>{en}</p>{detail}<p><a href=\"/\">返回首页 · Home</a></p></main></body></html>",
             self.0.status.as_u16()
         );
         (self.0.status, Html(body)).into_response()

@@ -154,6 +154,14 @@ async fn one_government_keeps_its_unprefixed_urls(backend: Backend) {
     assert_eq!(icon.status(), StatusCode::OK);
     assert_eq!(icon.headers()["content-type"], "image/svg+xml");
     assert!(icon.text().await.unwrap().starts_with("<svg"));
+    // An error page is in the site's chrome, in Chinese and English, with a way back.
+    let (st, page) = get(&s, "/tables/1999Q1").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert!(page.contains("<header class=\"site\">"), "{page}");
+    assert!(
+        page.contains("页面不存在或尚未公开") && page.contains("Not found, or not published yet")
+    );
+    assert!(page.contains("href=\"/work\"") && page.contains("返回首页"));
     // Links stay as they were.
     let page = s.text("/tables/2023Q3").await;
     assert!(page.contains("href=\"/targets/2023/39"));
