@@ -108,15 +108,19 @@ pub fn base_of(government: &Government, all: &[Government]) -> String {
     }
 }
 
+/// The `base` of the government named `name` among `all` (empty for a name not among them).
+pub fn base_in(all: &[Government], name: &str) -> String {
+    all.iter()
+        .find(|g| g.name == name)
+        .map(|g| base_of(g, all))
+        .unwrap_or_default()
+}
+
 /// Where a government's pages start (its [`Gov::base`]), by its name: for the pages that are
 /// found by id (a report, a request) and lead back to their government's round.
 pub async fn base_named(state: &AppState, name: &str) -> Result<String, ApiError> {
     let all = state.governments.get(state, false).await?;
-    Ok(all
-        .iter()
-        .find(|g| g.name == name)
-        .map(|g| base_of(g, &all))
-        .unwrap_or_default())
+    Ok(base_in(&all, name))
 }
 
 /// Finds the government a `{gov}` names: its code, or its name as written.

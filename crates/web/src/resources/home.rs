@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::PageActor;
-use crate::government::base_of;
+use crate::government::{base_in, base_of};
 use crate::policy::people;
 use crate::view::findings::{FindingNote, findings_of};
 use crate::view::{html, nav_who, report_state_zh};
@@ -105,11 +105,7 @@ pub async fn work_home(
     let mut rows = Vec::with_capacity(rounds.len());
     let mut todo = Vec::new();
     for r in rounds {
-        let base = governments
-            .iter()
-            .find(|g| g.name == r.government)
-            .map(|g| base_of(g, &governments))
-            .unwrap_or_default();
+        let base = base_in(&governments, &r.government);
         let href = format!("{base}/work/{}", r.period);
         let mut mine = Mine::default();
         for report in state.store.reports(&r.government, r.period).await? {
@@ -197,11 +193,7 @@ async fn leader_round(
     else {
         return Ok(None);
     };
-    let base = governments
-        .iter()
-        .find(|g| g.name == round.government)
-        .map(|g| base_of(g, governments))
-        .unwrap_or_default();
+    let base = base_in(governments, &round.government);
     let all = state.store.reports(&round.government, round.period).await?;
     let findings = findings_of(round, &all);
     let rows = all

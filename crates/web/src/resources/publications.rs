@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::cache::{Key, Rendered};
 use crate::error::{ApiError, PageError};
 use crate::extract::{PagePath, PeriodPath, api_period};
-use crate::government::{Gov, base_of};
+use crate::government::{Gov, base_in, base_of};
 use crate::view::i18n::Lang;
 use crate::view::render;
 use axum::Json;
@@ -209,11 +209,7 @@ pub async fn permalink(
         .ok_or_else(|| ApiError::not_found("publication"))?;
     // Links from a permalink go to its government's pages.
     let all = state.governments.get(&state, false).await?;
-    let base = all
-        .iter()
-        .find(|g| g.name == p.summary.government)
-        .map(|g| base_of(g, &all))
-        .unwrap_or_default();
+    let base = base_in(&all, &p.summary.government);
     let body = table_html(&state, lang, &base, &format!("/publications/{sha256}"), &p)?;
     let r = compress(sha256, HTML, FOREVER, body).await?;
     state.cache.put(key, r.clone());
