@@ -92,14 +92,17 @@ enum Command {
         #[arg(long)]
         government: Option<String>,
         /// 调度期次，如 2023Q3 / the period, e.g. 2023Q3
-        #[arg(long)]
-        period: Period,
+        #[arg(long, required_unless_present = "bundle")]
+        period: Option<Period>,
         /// 格式 / format
         #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
         format: ExportFormat,
         /// 输出文件（默认标准输出）/ output file (default: standard output)
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
+        /// 将全部公开版本导出为公开数据包（zip，可离线核验）/ write every publication as the open-data bundle (a zip that can be checked offline)
+        #[arg(long, conflicts_with_all = ["period", "output"])]
+        bundle: Option<PathBuf>,
     },
     /// 核查一轮调度：数据是否支持“按计划完成进度”，文字是否缺失或重复 / findings and indicator verdicts for a round
     Check {
@@ -154,7 +157,11 @@ enum Command {
         command: UserCommand,
     },
     /// 重新核验所有公开版本的哈希链 / recheck every publication's hash chain
-    Verify,
+    Verify {
+        /// 离线核验一个公开数据包，无需数据库 / check an open-data bundle offline, with no database
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+    },
     /// 在运行中备份数据库 / a consistent copy of the database while it runs
     Backup {
         /// 备份文件（不得已存在）/ the copy to write (must not exist)
@@ -334,9 +341,20 @@ async fn run(cli: Cli) -> Result<()> {
             period,
             format,
             output,
+            bundle,
         } => {
             let store = open(&cli.db).await?;
             let gov = government_of(store.as_ref(), government.as_deref()).await?;
+            let Some(period) = period else {
+                // Clap requires a period unless --bundle is given.
+                let file = bundle.context("--period or --bundle")?;
+                let bytes = duban_web::make_bundle(store.as_ref(), &gov)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                write_out(Some(&file), &bytes)?;
+                println!("已导出公开数据包 / bundle written to {}", file.display());
+                return Ok(());
+            };
             let (table, stamp, json) = match store.latest_publication(&gov.name, period).await? {
                 Some(p) => {
                     let stamp = duban_formats::Stamp {
@@ -474,7 +492,8 @@ async fn run(cli: Cli) -> Result<()> {
             println!("已登记 / registered {} as {}", g.name, g.code);
             Ok(())
         }
-        Command::Verify => {
+        Command::Verify { bundle: Some(file) } => verify_bundle(&file),
+        Command::Verify { bundle: None } => {
             let store = open(&cli.db).await?;
             let report = store.verify().await?;
             for p in &report.problems {
@@ -697,6 +716,34 @@ fn write_out(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
 }
 
 /// Binary formats go to a file, never to a terminal.
+/// `duban verify --bundle`: the bundle's own check, with no database.
+fn verify_bundle(file: &Path) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let report = duban_formats::bundle::verify(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    for p in &report.problems {
+        eprintln!("✗ {p}");
+    }
+    if !report.problems.is_empty() {
+        bail!(
+            "{}: {} problem(s) in {} publications of {}",
+            file.display(),
+            report.problems.len(),
+            report.checked,
+            report.government
+        );
+    }
+    println!(
+        "✓ {}: {} 个公开版本核验无误 / {} publications verified",
+        report.government, report.checked, report.checked
+    );
+    if let Some(head) = &report.head {
+        println!("  最新版本 / newest sha256 {head}");
+        println!("  请与网站上显示的哈希比对 / compare it with the hash the site shows");
+    }
+    Ok(())
+}
+
 fn binary(output: &Option<PathBuf>) -> Result<()> {
     use std::io::IsTerminal;
     if output.is_none() && std::io::stdout().is_terminal() {

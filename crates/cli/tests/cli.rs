@@ -335,6 +335,17 @@ fn verify_names_the_government_of_a_tampered_publication() {
     let out = env.run(&["verify"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 publications verified"));
+    // 郓城's open-data bundle: its own chain only, checked offline.
+    let whole = env.dir.path().join("whole.zip").display().to_string();
+    let out = env.run(&["export", "--government", "371725", "--bundle", &whole]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["verify", "--bundle", &whole]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("✓ 郓城县人民政府: 1 个公开版本核验无误"),
+        "{said}"
+    );
 
     // One byte of 郓城's publication changed under the store (its guard trigger dropped first).
     tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -360,4 +371,26 @@ fn verify_names_the_government_of_a_tampered_publication() {
         "{said}"
     );
     assert!(!said.contains("菏泽市人民政府:"), "{said}");
+
+    // A bundle made from the damaged record says so, offline, naming the publication; the
+    // bundle taken before still verifies.
+    let damaged = env.dir.path().join("damaged.zip").display().to_string();
+    let out = env.run(&["export", "--government", "371725", "--bundle", &damaged]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["verify", "--bundle", &damaged]);
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    assert!(
+        said.contains("✗ publication 1 (2023Q3, ")
+            && said.contains("does not match its content_sha256"),
+        "{said}"
+    );
+    assert!(env.run(&["verify", "--bundle", &whole]).status.success());
+    let out = env.run(&["verify", "--bundle", &file]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not a zip archive"),
+        "{}",
+        stderr(&out)
+    );
 }

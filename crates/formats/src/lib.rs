@@ -9,6 +9,7 @@
 //!
 //! - [`import`]: any supported file, its format [`detect`]ed, within [`Limits`].
 //! - [`export`]: CSV, XLSX (the official layout) and PDF.
+//! - [`bundle`]: a government's whole published record as one zip, and its offline check.
 //! - [`columns`]: the header words offices use for each column, and which role each plays.
 //! - [`meta`]: what a title and intro say: government, year, period, declared total.
 //! - [`twoup`]: the text extracted from a published PDF, with one or two tables side by side.
@@ -20,6 +21,7 @@
 // the cell; it is returned once per import, so its size costs nothing worth boxing it for.
 #![allow(clippy::result_large_err)]
 
+pub mod bundle;
 pub mod columns;
 mod delimited;
 pub mod display;

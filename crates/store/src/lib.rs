@@ -9,7 +9,8 @@
 //! Publications are frozen, hashed and chained ([`chain`]); every change is written to an
 //! append-only audit log in the same transaction.
 
-pub mod chain;
+/// The hash chain formula lives in `duban_core` (a bundle is checked without storage).
+pub use duban_core::chain;
 pub mod changes;
 pub mod copy;
 mod error;
@@ -217,6 +218,14 @@ pub trait Publications: Send + Sync {
 
     /// A publication by its hash, superseded or not.
     async fn publication(&self, sha256: &str) -> Result<Option<Publication>, StoreError>;
+
+    /// Every publication of a government, superseded ones included, in chain order (oldest
+    /// first): what an open-data bundle holds.
+    async fn chain_of(&self, government: &str) -> Result<Vec<Publication>, StoreError>;
+
+    /// The hash of a government's newest publication: a cheap check that a cached bundle is
+    /// still whole.
+    async fn chain_head(&self, government: &str) -> Result<Option<String>, StoreError>;
 
     /// Every publication of a period, newest first.
     async fn publications_of(

@@ -229,6 +229,8 @@ pub enum Key {
     Download(String, String, &'static str),
     /// One target across the year's published rounds (year, number), as HTML in a language.
     Target(String, i16, u32, &'static str),
+    /// Every publication of a government, as the open-data bundle.
+    Bundle(String),
 }
 
 /// The rendered resources, by key.
@@ -302,6 +304,7 @@ impl PageCache {
                     p != period
                 }
                 Key::Target(_, year, ..) => !period.starts_with(&year.to_string()),
+                Key::Bundle(_) => false,
                 Key::Permalink(..) => true,
             });
         }

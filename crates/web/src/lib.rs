@@ -36,6 +36,8 @@ pub mod security;
 pub mod view;
 
 pub use error::ApiError;
+/// A government's open-data bundle, for `duban export --bundle` as for its download.
+pub use resources::bundle::make as make_bundle;
 pub use routes::{UPLOADS_AT_ONCE, route_table};
 
 use axum::Router;

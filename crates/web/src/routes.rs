@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::resources::{
-    audit, comments, dashboard, extensions, home, import, publications, reports, rounds, search,
-    session,
+    audit, bundle, comments, dashboard, extensions, home, import, publications, reports, rounds,
+    search, session,
 };
 use crate::{assets, openapi};
 use axum::http::Method;
@@ -174,6 +174,7 @@ fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/downloads/{period}/{format}",
             get(publications::download),
         ),
+        (Method::GET, "/downloads/bundle.zip", get(bundle::download)),
         (
             Method::GET,
             "/targets/{year}/{no}",

@@ -519,6 +519,7 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
         (Method::GET, "/tables/{period}", [OK; 6]),
         (Method::GET, "/publications/{sha256}", [OK; 6]),
         (Method::GET, "/downloads/{period}/{format}", [OK; 6]),
+        (Method::GET, "/downloads/bundle.zip", [OK; 6]),
         (Method::GET, "/targets/{year}/{no}", [OK; 6]),
         (Method::GET, "/search", [OK; 6]),
         (Method::GET, "/api/v1/search", [OK; 6]),

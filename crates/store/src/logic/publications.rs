@@ -58,6 +58,14 @@ pub(crate) fn latest_sql() -> String {
 pub(crate) const LATEST_SHA_SQL: &str = "SELECT sha256 FROM publications
     WHERE government = $1 AND period = $2 ORDER BY id DESC LIMIT 1";
 
+/// Every publication of a government in chain order, with its content.
+pub(crate) fn chain_of_sql() -> String {
+    format!(
+        "SELECT {SUMMARY_COLUMNS}, p.content {SUMMARY_FROM}
+         WHERE p.government = $1 ORDER BY p.chain_position"
+    )
+}
+
 /// Every publication of a government's period, newest first.
 pub(crate) fn of_period_sql() -> String {
     format!(

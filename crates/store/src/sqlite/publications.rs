@@ -8,7 +8,8 @@ use crate::Publications;
 use crate::logic::publications::{
     CHAIN_SQL, ChainRow, Frozen, GOVERNMENT_HEAD_SQL, INSERT_SQL, LAST_OF_ROUND_SQL,
     LAST_POSITION_SQL, LATEST_SHA_SQL, LEGACY_END_SQL, PublicationRow, SUMMARY_COLUMNS,
-    SUMMARY_FROM, SummaryRow, latest_sql, of_period_sql, sort_published, summaries, verify,
+    SUMMARY_FROM, SummaryRow, chain_of_sql, latest_sql, of_period_sql, sort_published, summaries,
+    verify,
 };
 use crate::logic::table::{self, RoundRows};
 
@@ -206,6 +207,21 @@ impl Publications for SqliteStore {
             .fetch_optional(&self.pool)
             .await?;
         row.map(PublicationRow::publication).transpose()
+    }
+
+    async fn chain_of(&self, government: &str) -> Result<Vec<Publication>, StoreError> {
+        let rows: Vec<PublicationRow> = sqlx::query_as(AssertSqlSafe(chain_of_sql()))
+            .bind(government)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter().map(PublicationRow::publication).collect()
+    }
+
+    async fn chain_head(&self, government: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(GOVERNMENT_HEAD_SQL)
+            .bind(government)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn publications_of(

@@ -264,6 +264,17 @@ contract!(
             store.round_table(YC, q4).await.unwrap().unwrap().targets[0].entries[0].progress,
             format!("{YC_ONLY}四季度完成")
         );
+        // Each government's chain, oldest first, with none of the other's publications.
+        let chain = store.chain_of(YC).await.unwrap();
+        assert_eq!(
+            chain.iter().map(|p| &p.summary).collect::<Vec<_>>(),
+            [&yp, &yq4]
+        );
+        assert_eq!(chain[1].summary.previous_sha256.as_ref(), Some(&yp.sha256));
+        assert_eq!(store.chain_head(YC).await.unwrap(), Some(yq4.sha256.clone()));
+        assert_eq!(store.chain_head(GOV).await.unwrap(), Some(hp.sha256.clone()));
+        assert_eq!(store.chain_of(GOV).await.unwrap().len(), 1);
+        assert_eq!(store.chain_head("牡丹区人民政府").await.unwrap(), None);
         let mut rounds: Vec<_> = store
             .rounds()
             .await

@@ -4,6 +4,7 @@
 //! `error`).
 
 pub mod audit;
+pub mod bundle;
 pub mod comments;
 pub mod dashboard;
 pub mod extensions;

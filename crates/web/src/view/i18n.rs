@@ -96,6 +96,9 @@ pub struct Labels {
     pub search_all_periods: &'static str,
     pub search_none: &'static str,
     pub search_found: &'static str,
+    /// The link to the open-data bundle, and what it is.
+    pub bundle: &'static str,
+    pub bundle_note: &'static str,
 }
 
 impl Labels {
@@ -158,6 +161,8 @@ impl Labels {
                 search_all_periods: "全部期次",
                 search_none: "没有找到已公开的相关内容。",
                 search_found: "条结果（仅检索已公开内容）",
+                bundle: "下载全部公开数据（数据包）",
+                bundle_note: "全部公开版本的 JSON 与 CSV、哈希链清单；可用 sha256sum 或 duban verify --bundle 离线核验。",
             },
             Lang::En => Labels {
                 base: String::new(),
@@ -202,6 +207,8 @@ impl Labels {
                 search_all_periods: "all periods",
                 search_none: "Nothing published matches.",
                 search_found: "results (published content only)",
+                bundle: "Download all published data (bundle)",
+                bundle_note: "Every publication's JSON and CSV with a manifest of the hash chain; check it offline with sha256sum or duban verify --bundle.",
             },
         }
     }

@@ -320,3 +320,59 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+on_both!(each_government_has_its_own_bundle);
+/// The open-data bundle of each government holds its own chain and verifies offline; it is
+/// linked from the government's home and revalidates by ETag.
+async fn each_government_has_its_own_bundle(backend: Backend) {
+    let s = two_site_on(backend).await;
+    for (code, gov) in [(HEZE_CODE, HEZE_GOV), (YUNCHENG_CODE, YUNCHENG_GOV)] {
+        let base = format!("/g/{code}");
+        let home = s.text(&base).await;
+        assert!(
+            home.contains(&format!("href=\"{base}/downloads/bundle.zip\"")),
+            "{home}"
+        );
+        let r = s
+            .http
+            .get(format!("{}{base}/downloads/bundle.zip", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/zip");
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(&format!("duban-{code}-bundle.zip"))
+        );
+        let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+        let bytes = r.bytes().await.unwrap();
+        let report = duban_formats::bundle::verify(&bytes).unwrap();
+        assert_eq!(report.problems, Vec::<String>::new());
+        assert_eq!((report.government.as_str(), report.checked), (gov, 1));
+        let latest = s
+            .store
+            .latest_publication(gov, "2023Q3".parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(report.head.as_deref(), Some(latest.summary.sha256.as_str()));
+
+        let r = s
+            .http
+            .get(format!("{}{base}/downloads/bundle.zip", s.base))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    }
+    let (st, _) = get(&s, "/downloads/bundle.zip").await;
+    assert_eq!(
+        st,
+        StatusCode::NOT_FOUND,
+        "unprefixed, with two governments"
+    );
+}

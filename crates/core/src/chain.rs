@@ -11,7 +11,12 @@
 use sha2::{Digest, Sha256};
 
 pub fn content_sha256(content: &str) -> String {
-    hex::encode(Sha256::digest(content.as_bytes()))
+    sha256_hex(content.as_bytes())
+}
+
+/// SHA-256 of any bytes, as lowercase hex: what `sha256sum` prints.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 pub fn publication_sha256(
