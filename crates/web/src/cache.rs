@@ -231,6 +231,9 @@ pub enum Key {
     Target(String, i16, u32, &'static str),
     /// Every publication of a government, as the open-data bundle.
     Bundle(String),
+    /// An Atom feed of a government (`publications`, `targets/2023/39`, `units/市财政局`), in a
+    /// language.
+    Feed(String, String, &'static str),
 }
 
 /// The rendered resources, by key.
@@ -304,7 +307,7 @@ impl PageCache {
                     p != period
                 }
                 Key::Target(_, year, ..) => !period.starts_with(&year.to_string()),
-                Key::Bundle(_) => false,
+                Key::Bundle(_) | Key::Feed(..) => false,
                 Key::Permalink(..) => true,
             });
         }

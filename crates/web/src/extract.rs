@@ -185,3 +185,15 @@ pub(crate) fn api_period(s: &str) -> Result<Period, ApiError> {
         )
     })
 }
+
+/// `?lang=en` on a public page or feed (Chinese otherwise).
+#[derive(Debug, serde::Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+impl LangQuery {
+    pub fn lang(&self) -> crate::view::i18n::Lang {
+        crate::view::i18n::Lang::from_query(self.lang.as_deref())
+    }
+}

@@ -10,7 +10,7 @@ use crate::resources::{comments, extensions, publications, reports, rounds, sear
 use axum::body::Body;
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::borrow::Cow;
 use std::sync::{Arc, LazyLock};
 use utoipa::OpenApi;
@@ -194,8 +194,25 @@ pub async fn docs_redirect() -> Redirect {
     Redirect::permanent("/api/docs/")
 }
 
+/// What the docs page says to a reader without JavaScript, which Swagger UI needs: where the
+/// document itself is.
+const NOSCRIPT: &str = "<body>\n<noscript><p>本页需要 JavaScript。API 说明文档（OpenAPI 3）可直接下载：\
+<a href=\"/api/openapi.json\">/api/openapi.json</a></p><p>This page needs JavaScript. The API is \
+described by the OpenAPI document at <a href=\"/api/openapi.json\">/api/openapi.json</a>.</p></noscript>";
+
 pub async fn docs_index() -> Response {
-    docs_file_named("")
+    match utoipa_swagger_ui::serve("", CONFIG.clone()) {
+        Ok(Some(file)) if !file.gzpipped && file.content_type.starts_with("text/html") => {
+            let page = String::from_utf8_lossy(&file.bytes).replacen("<body>", NOSCRIPT, 1);
+            let mut r = Html(page).into_response();
+            r.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            );
+            r
+        }
+        _ => docs_file_named(""),
+    }
 }
 
 pub async fn docs_file(Path(rest): Path<String>) -> Response {

@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::resources::{
-    audit, bundle, comments, dashboard, extensions, home, import, publications, reports, rounds,
-    search, session,
+    audit, bundle, comments, dashboard, extensions, feeds, home, import, publications, reports,
+    rounds, search, session,
 };
 use crate::{assets, openapi};
 use axum::http::Method;
@@ -175,6 +175,17 @@ fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             get(publications::download),
         ),
         (Method::GET, "/downloads/bundle.zip", get(bundle::download)),
+        (
+            Method::GET,
+            "/feeds/publications.atom",
+            get(feeds::publications),
+        ),
+        (
+            Method::GET,
+            "/feeds/targets/{year}/{file}",
+            get(feeds::target),
+        ),
+        (Method::GET, "/feeds/units/{file}", get(feeds::unit)),
         (
             Method::GET,
             "/targets/{year}/{no}",

@@ -281,6 +281,12 @@ async fn the_docs_page_is_served_from_the_binary() {
     );
     let html = r.text().await.unwrap();
     assert!(html.contains("swagger-ui"), "{html}");
+    // Without JavaScript, the page says so and points at the document itself.
+    assert!(
+        html.contains("<noscript><p>本页需要 JavaScript")
+            && html.contains("<a href=\"/api/openapi.json\">"),
+        "{html}"
+    );
     assert!(
         !html.contains("http://") && !html.contains("https://"),
         "the page names another host: {html}"
@@ -294,7 +300,10 @@ async fn the_docs_page_is_served_from_the_binary() {
     assert!(refs.len() >= 4, "{refs:?}");
     for url in &refs {
         assert!(!external(url), "the page loads {url} from elsewhere");
-        let path = format!("/api/docs/{}", url.trim_start_matches("./"));
+        let path = match url.starts_with('/') {
+            true => url.to_string(),
+            false => format!("/api/docs/{}", url.trim_start_matches("./")),
+        };
         let r = s.get(&path).await;
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         let body = r.text().await.unwrap_or_default();

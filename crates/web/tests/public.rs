@@ -381,3 +381,156 @@ async fn downloads_in_every_format() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The body of a feed, read by a real feed parser.
+async fn feed_of(s: &Site, path: &str) -> feed_rs::model::Feed {
+    let r = s.get(path, &[]).await;
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    assert_eq!(
+        r.headers()[CONTENT_TYPE],
+        "application/atom+xml; charset=utf-8"
+    );
+    feed_rs::parser::parse(r.bytes().await.unwrap().as_ref()).unwrap()
+}
+
+fn content_of(e: &feed_rs::model::Entry) -> String {
+    e.content.as_ref().and_then(|c| c.body.clone()).unwrap()
+}
+
+#[tokio::test]
+async fn feeds_follow_publications_targets_and_units() {
+    // Revalidating every time: the correction below is seen through the chain's head.
+    let s = site(Duration::ZERO).await;
+    let sha = s
+        .store
+        .latest_sha256("菏泽市人民政府", "2023Q3".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+
+    // The pages offer their feeds.
+    let home = s.get("/", &[]).await.text().await.unwrap();
+    assert!(home.contains(
+        r#"<link rel="alternate" type="application/atom+xml" title="新公开的一览表" href="/feeds/publications.atom">"#
+    ), "{home}");
+    let target = s.get("/targets/2023/39", &[]).await.text().await.unwrap();
+    assert_eq!(
+        target
+            .matches(r#"<link rel="alternate" type="application/atom+xml""#)
+            .count(),
+        3,
+        "{target}"
+    );
+    for href in [
+        "/feeds/targets/2023/39.atom",
+        // 市发展改革委 and 华瑞集团, the units of target 39, percent-encoded.
+        "/feeds/units/%E5%B8%82%E5%8F%91%E5%B1%95%E6%94%B9%E9%9D%A9%E5%A7%94.atom",
+        "/feeds/units/%E5%8D%8E%E7%91%9E%E9%9B%86%E5%9B%A2.atom",
+    ] {
+        assert!(
+            target.contains(&format!("href=\"{href}\">")),
+            "{href}: {target}"
+        );
+    }
+
+    // New publications.
+    let f = feed_of(&s, "/feeds/publications.atom").await;
+    assert!(f.title.unwrap().content.contains("菏泽市人民政府"));
+    assert_eq!(f.entries.len(), 1);
+    let e = &f.entries[0];
+    assert_eq!(e.id, format!("urn:duban:publication:{sha}"));
+    assert!(
+        e.title.as_ref().unwrap().content.contains("2023年三季度"),
+        "{e:?}"
+    );
+    assert_eq!(e.links[0].href, format!("/publications/{sha}"));
+    assert!(
+        e.summary
+            .as_ref()
+            .unwrap()
+            .content
+            .contains("目标 39 项 · 是 40 · 否 0 · 未报送 0"),
+        "{e:?}"
+    );
+
+    // One target: its text in the round, escaped HTML the reader shows.
+    let f = feed_of(&s, "/feeds/targets/2023/39.atom").await;
+    assert!(f.title.unwrap().content.contains("增加市级储备粮8.6万吨"));
+    assert_eq!(f.entries.len(), 1);
+    let body = content_of(&f.entries[0]);
+    assert!(body.contains("前三季度,增加市级储备粮1.71万吨"), "{body}");
+    assert!(
+        body.contains("<strong>是</strong> · 聂元科 · 市发展改革委、华瑞集团"),
+        "{body}"
+    );
+
+    // One unit: each target it is named on, linking to the target's page.
+    let f = feed_of(&s, "/feeds/units/%E5%8D%8E%E7%91%9E%E9%9B%86%E5%9B%A2.atom").await;
+    assert_eq!(f.entries.len(), 1);
+    let body = content_of(&f.entries[0]);
+    assert!(body.contains("href=\"/targets/2023/39\""), "{body}");
+    assert!(
+        !body.contains("/targets/2023/1\""),
+        "only the unit's targets: {body}"
+    );
+
+    // English, on request.
+    let f = feed_of(&s, "/feeds/publications.atom?lang=en").await;
+    assert!(
+        f.entries[0]
+            .title
+            .as_ref()
+            .unwrap()
+            .content
+            .contains("Q3 2023"),
+        "{:?}",
+        f.entries[0].title
+    );
+
+    // What nothing published names is 404, and a feed is cached by ETag.
+    for path in [
+        "/feeds/units/%E4%B8%8D%E5%AD%98%E5%9C%A8.atom",
+        "/feeds/targets/2023/999.atom",
+        "/feeds/targets/2022/39.atom",
+        "/feeds/targets/2023/39.rss",
+    ] {
+        assert_eq!(
+            s.get(path, &[]).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let r = s.get("/feeds/targets/2023/39.atom", &[]).await;
+    let etag = r.headers()[ETAG].to_str().unwrap().to_owned();
+    let again = s
+        .get(
+            "/feeds/targets/2023/39.atom",
+            &[(IF_NONE_MATCH.as_str(), &etag)],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    // A correction is a new entry, newest first, and says so.
+    let mut corrected = heze();
+    let t39 = corrected
+        .targets
+        .iter_mut()
+        .find(|t| t.no.get() == 39)
+        .unwrap();
+    t39.entries[0].progress = "前三季度,增加市级储备粮2.5万吨".into();
+    s.store.import_table(&corrected, "test").await.unwrap();
+    let f = feed_of(&s, "/feeds/publications.atom").await;
+    assert_eq!(f.entries.len(), 2);
+    assert!(
+        f.entries[0]
+            .title
+            .as_ref()
+            .unwrap()
+            .content
+            .contains("（更正）")
+    );
+    let f = feed_of(&s, "/feeds/targets/2023/39.atom").await;
+    assert_eq!(f.entries.len(), 2);
+    assert!(content_of(&f.entries[0]).contains("2.5万吨"));
+    assert!(content_of(&f.entries[1]).contains("1.71万吨"));
+}

@@ -493,6 +493,7 @@ async fn government_matrix(backend: Backend) {
             let path = route
                 .replace("{period}", "2023Q4")
                 .replace("{format}", "csv")
+                .replace("{file}", "6.atom")
                 .replace("{year}", "2023")
                 .replace("{no}", "6");
             let (got, text) = s.call(method.clone(), &path, token.as_deref(), None).await;
@@ -520,6 +521,9 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
         (Method::GET, "/publications/{sha256}", [OK; 6]),
         (Method::GET, "/downloads/{period}/{format}", [OK; 6]),
         (Method::GET, "/downloads/bundle.zip", [OK; 6]),
+        (Method::GET, "/feeds/publications.atom", [OK; 6]),
+        (Method::GET, "/feeds/targets/{year}/{file}", [OK; 6]),
+        (Method::GET, "/feeds/units/{file}", [OK; 6]),
         (Method::GET, "/targets/{year}/{no}", [OK; 6]),
         (Method::GET, "/search", [OK; 6]),
         (Method::GET, "/api/v1/search", [OK; 6]),
@@ -1115,6 +1119,14 @@ async fn matrix_cell(backend: Backend, cell: Cell) {
         .replace("{sha256}", &sha)
         .replace("{id}", &id.to_string())
         .replace("{*file}", "swagger-ui.css")
+        .replace(
+            "{file}",
+            if pattern.contains("/units/") {
+                "市发展改革委.atom"
+            } else {
+                "6.atom"
+            },
+        )
         .replace("{format}", "csv")
         .replace("{year}", "2023")
         .replace("{no}", "6");

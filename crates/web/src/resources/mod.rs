@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod comments;
 pub mod dashboard;
 pub mod extensions;
+pub mod feeds;
 pub mod home;
 pub mod import;
 pub mod publications;

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::cache::{Key, Rendered};
 use crate::error::{ApiError, PageError};
-use crate::extract::{PagePath, PeriodPath, api_period};
+use crate::extract::{LangQuery, PagePath, PeriodPath, api_period};
 use crate::government::{Gov, base_in, base_of};
 use crate::view::i18n::Lang;
 use crate::view::render;
@@ -16,17 +16,6 @@ use axum::response::{Html, IntoResponse, Response};
 use duban_core::{Period, Table};
 use duban_store::{Publication, PublicationSummary};
 use std::sync::Arc;
-
-#[derive(Debug, serde::Deserialize)]
-pub struct LangQuery {
-    lang: Option<String>,
-}
-
-impl LangQuery {
-    fn lang(&self) -> Lang {
-        Lang::from_query(self.lang.as_deref())
-    }
-}
 
 const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json";

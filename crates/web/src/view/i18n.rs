@@ -96,9 +96,24 @@ pub struct Labels {
     pub search_all_periods: &'static str,
     pub search_none: &'static str,
     pub search_found: &'static str,
+    pub search_showing: &'static str,
+    pub search_unit: &'static str,
+    pub search_more: &'static str,
+    pub search_previous: &'static str,
+    pub search_next: &'static str,
     /// The link to the open-data bundle, and what it is.
     pub bundle: &'static str,
     pub bundle_note: &'static str,
+    /// The Atom feeds a page offers (`<link rel="alternate">` in its head); none by default.
+    pub feeds: Vec<FeedLink>,
+    pub subscribe: &'static str,
+}
+
+/// An Atom feed a page links to.
+#[derive(Debug, Clone)]
+pub struct FeedLink {
+    pub title: String,
+    pub href: String,
 }
 
 impl Labels {
@@ -109,6 +124,25 @@ impl Labels {
             self.home_href = base.to_owned();
         }
         self
+    }
+
+    /// The same labels, offering a feed at `href` (a path the site serves).
+    pub fn with_feed(mut self, title: impl Into<String>, href: String) -> Labels {
+        self.feeds.push(FeedLink {
+            title: title.into(),
+            href: format!("{href}{}", self.query),
+        });
+        self
+    }
+
+    /// The government's feed of new publications.
+    pub fn with_publications_feed(self) -> Labels {
+        let href = format!("{}/feeds/publications.atom", self.base);
+        let title = match self.html_lang {
+            "en" => "New publications",
+            _ => "新公开的一览表",
+        };
+        self.with_feed(title, href)
     }
 
     /// Labels for `lang`, on the page at `path` (for the link to the other language).
@@ -161,8 +195,15 @@ impl Labels {
                 search_all_periods: "全部期次",
                 search_none: "没有找到已公开的相关内容。",
                 search_found: "条结果（仅检索已公开内容）",
+                search_showing: "第",
+                search_unit: "条",
+                search_more: "，后面还有更多",
+                search_previous: "上一页",
+                search_next: "下一页",
                 bundle: "下载全部公开数据（数据包）",
                 bundle_note: "全部公开版本的 JSON 与 CSV、哈希链清单；可用 sha256sum 或 duban verify --bundle 离线核验。",
+                feeds: Vec::new(),
+                subscribe: "订阅更新（Atom）",
             },
             Lang::En => Labels {
                 base: String::new(),
@@ -207,8 +248,15 @@ impl Labels {
                 search_all_periods: "all periods",
                 search_none: "Nothing published matches.",
                 search_found: "results (published content only)",
+                search_showing: "Results",
+                search_unit: "",
+                search_more: "; more follow",
+                search_previous: "Previous",
+                search_next: "Next",
                 bundle: "Download all published data (bundle)",
                 bundle_note: "Every publication's JSON and CSV with a manifest of the hash chain; check it offline with sha256sum or duban verify --bundle.",
+                feeds: Vec::new(),
+                subscribe: "Follow (Atom feed)",
             },
         }
     }

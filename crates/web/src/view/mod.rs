@@ -8,6 +8,7 @@
 //! RIGHT-TO-LEFT OVERRIDE cannot print backwards on the public table. The stored text, and every
 //! download, stays exactly as submitted.
 
+pub mod feed;
 pub(crate) mod findings;
 pub mod i18n;
 pub mod render;

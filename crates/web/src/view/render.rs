@@ -33,7 +33,7 @@ pub fn home(
 ) -> Result<String, askama::Error> {
     let home = if base.is_empty() { "/" } else { base };
     Home {
-        l: Labels::new(lang, home).under(base),
+        l: Labels::new(lang, home).under(base).with_publications_feed(),
         items: published
             .iter()
             .map(|p| HomeItem {
@@ -171,7 +171,7 @@ pub fn table_page<'a>(
     publication: &'a PublicationSummary,
     checks: Option<&'a CheckReport>,
 ) -> Result<String, askama::Error> {
-    let l = Labels::new(lang, path).under(base);
+    let l = Labels::new(lang, path).under(base).with_publications_feed();
     // Errors and warnings only: notes (severity info) are too weak to print beside a
     // government's table.
     let mut notes: BTreeMap<u32, Vec<Note<'a>>> = BTreeMap::new();
@@ -322,7 +322,33 @@ pub fn target_page(
         return Err(askama::Error::custom("a target page needs a round"));
     };
     let no = newest.no.get();
-    let l = Labels::new(lang, &format!("{base}/targets/{year}/{no}")).under(base);
+    let mut l = Labels::new(lang, &format!("{base}/targets/{year}/{no}"))
+        .under(base)
+        .with_feed(
+            match lang {
+                Lang::Zh => format!("第{no}项的各轮进展"),
+                Lang::En => format!("No. {no} across the rounds"),
+            },
+            format!("{base}/feeds/targets/{year}/{no}.atom"),
+        );
+    let mut units: Vec<&str> = Vec::new();
+    for u in newest.entries.iter().flat_map(|e| &e.units) {
+        if !units.contains(&u.as_str()) {
+            units.push(u.as_str());
+        }
+    }
+    for unit in units {
+        l = l.with_feed(
+            match lang {
+                Lang::Zh => format!("{unit}承担的目标"),
+                Lang::En => format!("Targets of {unit}"),
+            },
+            format!(
+                "{base}/feeds/units/{}.atom",
+                crate::view::feed::encoded(unit)
+            ),
+        );
+    }
     TargetPage {
         year,
         no,
