@@ -253,6 +253,7 @@ fn bench(c: &mut Criterion) {
         government: None,
         period: None,
         limit: 20,
+        ..Default::default()
     };
     for (_, q) in QUERIES {
         let (a, b) = rt.block_on(async {

@@ -261,15 +261,39 @@ pub struct CommentView {
 }
 
 /// What a citizen searches published tables for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SearchQuery {
-    /// The words, as typed.
+    /// The words, as typed; each must be found whole in one field of the entry.
     pub text: String,
     /// Only this government, when given.
     pub government: Option<String>,
     /// Only this round, when given.
     pub period: Option<Period>,
+    /// Only entries naming this unit (leading or not), by its exact name.
+    pub unit: Option<String>,
+    /// Only entries naming this leader, by the exact name.
+    pub leader: Option<String>,
+    /// Hits skipped before the first returned: a page's start.
+    pub offset: usize,
     pub limit: usize,
+}
+
+impl SearchQuery {
+    /// Whether there is anything to search by: words, a unit or a leader.
+    pub fn is_empty(&self) -> bool {
+        self.text.trim().is_empty() && self.unit.is_none() && self.leader.is_none()
+    }
+
+    /// The index terms every candidate must have: the words', and the unit's and leader's
+    /// names' (so a filter narrows the candidates in the index, not after them).
+    pub fn terms(&self) -> Vec<String> {
+        let mut text = self.text.clone();
+        for name in [&self.unit, &self.leader].into_iter().flatten() {
+            text.push(' ');
+            text.push_str(name);
+        }
+        duban_core::search::query_terms(&text)
+    }
 }
 
 /// One published entry that matches a search, as the round's newest publication has it.

@@ -136,3 +136,75 @@ async fn drafts_are_not_found_until_published_and_corrections_replace() {
     let (_, a) = search(&s, "q=1.80万吨").await;
     assert_eq!(found(&a), [q3(39)]);
 }
+
+#[tokio::test]
+async fn filters_by_unit_and_leader_and_pages_through() {
+    let s = site().await;
+    let (_, a) = search(&s, "unit=华瑞集团").await;
+    assert_eq!(found(&a), [q3(39)], "a unit alone, no words");
+    assert_eq!(a["unit"], "华瑞集团");
+    let (_, a) = search(&s, "q=储备粮&unit=市发展改革委").await;
+    assert_eq!(found(&a), [q3(39)]);
+    let (_, a) = search(&s, "q=储备粮&unit=市财政局").await;
+    assert!(found(&a).is_empty(), "39 is not 市财政局's: {a}");
+    // A unit is its whole name; a part of it is a word to search for.
+    let (_, a) = search(&s, "unit=发展改革").await;
+    assert!(found(&a).is_empty(), "{a}");
+    let (_, a) = search(&s, "q=发展改革&limit=200").await;
+    assert!(found(&a).contains(&q3(39)));
+    // Every hit of a unit names it, and every entry naming it is a hit.
+    let (_, a) = search(&s, "unit=市发展改革委&limit=200").await;
+    let table = s
+        .store
+        .latest_publication("菏泽市人民政府", "2023Q3".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let table: duban_core::Table = serde_json::from_str(&table.content).unwrap();
+    let expected: Vec<(String, u64, u64)> = table
+        .targets
+        .iter()
+        .flat_map(|t| {
+            t.entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.units.iter().any(|u| u.as_str() == "市发展改革委"))
+                .map(move |(i, _)| ("2023Q3".to_owned(), u64::from(t.no.get()), i as u64))
+        })
+        .collect();
+    assert!(expected.len() > 5, "{expected:?}");
+    assert_eq!(found(&a), expected);
+    assert_eq!(a["more"], false);
+
+    // 李春英's five entries, two at a time.
+    let (_, all) = search(&s, "leader=李春英").await;
+    assert_eq!(found(&all).len(), 5);
+    let mut paged = Vec::new();
+    for (offset, more) in [(0, true), (2, true), (4, false)] {
+        let (st, a) = search(&s, &format!("leader=李春英&limit=2&offset={offset}")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(
+            (a["offset"].as_u64(), a["more"].as_bool()),
+            (Some(offset), Some(more))
+        );
+        paged.extend(found(&a));
+    }
+    assert_eq!(paged, found(&all));
+    let (st, e) = search(&s, "q=储备粮&offset=5000").await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+
+    // The page: the filters in its form, the range shown and a link to the next page.
+    let page = s.text("/search?leader=李春英&limit=2").await;
+    assert!(page.contains("name=\"leader\" value=\"李春英\""), "{page}");
+    assert!(page.contains("第 1–2 条，后面还有更多"), "{page}");
+    assert!(
+        page.contains("href=\"/search?leader=%E6%9D%8E%E6%98%A5%E8%8B%B1&#38;offset=2&#38;limit=2\" rel=\"next\""),
+        "{page}"
+    );
+    let page = s.text("/search?leader=李春英&offset=4&limit=2").await;
+    assert!(page.contains("第 5–5 条"), "{page}");
+    assert!(
+        page.contains("rel=\"prev\"") && !page.contains("rel=\"next\""),
+        "{page}"
+    );
+}

@@ -175,6 +175,8 @@ pub(crate) struct Collector<'q> {
     query: &'q SearchQuery,
     words: Vec<&'q str>,
     hits: Vec<SearchHit>,
+    /// Matches passed over for the query's offset.
+    skipped: usize,
     read: usize,
     /// The smallest key read: the next batch reads below it.
     pub below: i64,
@@ -190,6 +192,7 @@ impl<'q> Collector<'q> {
             // halves lie in two fields does not match.
             words: query.text.split_whitespace().collect(),
             hits: Vec::new(),
+            skipped: 0,
             read: 0,
             below,
         }
@@ -220,12 +223,18 @@ impl<'q> Collector<'q> {
                 .chain(leaders.iter().map(|l| l.as_str()))
                 .chain(units.iter().map(|u| u.as_str()))
                 .collect();
-            let found = !self.words.is_empty()
+            let found = !self.query.is_empty()
                 && self
                     .words
                     .iter()
-                    .all(|word| fields.iter().any(|text| contains(text, word)));
+                    .all(|word| fields.iter().any(|text| contains(text, word)))
+                && named(&self.query.unit, &units, Unit::as_str)
+                && named(&self.query.leader, &leaders, Leader::as_str);
             if !found {
+                continue;
+            }
+            if self.skipped < self.query.offset {
+                self.skipped += 1;
                 continue;
             }
             self.hits.push(SearchHit {
@@ -249,6 +258,13 @@ impl<'q> Collector<'q> {
     pub(crate) fn hits(self) -> Vec<SearchHit> {
         self.hits
     }
+}
+
+/// Whether `names` hold `wanted` exactly (or nothing is wanted).
+fn named<T>(wanted: &Option<String>, names: &[T], name: fn(&T) -> &str) -> bool {
+    wanted
+        .as_deref()
+        .is_none_or(|w| names.iter().any(|n| name(n) == w))
 }
 
 #[cfg(test)]

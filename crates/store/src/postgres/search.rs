@@ -16,7 +16,6 @@ use crate::logic::search::{
 };
 use crate::{Search, SearchHit, SearchQuery, StoreError};
 use duban_core::Table;
-use duban_core::search::query_terms;
 use sqlx::postgres::PgConnection;
 use sqlx::{Postgres, QueryBuilder};
 
@@ -123,7 +122,7 @@ pub(crate) async fn reindex(conn: &mut PgConnection) -> Result<(), StoreError> {
 #[async_trait::async_trait]
 impl Search for PgStore {
     async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
-        let terms = query_terms(&query.text);
+        let terms = query.terms();
         if terms.is_empty() {
             return Ok(Vec::new());
         }

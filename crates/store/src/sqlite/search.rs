@@ -10,7 +10,6 @@ use crate::logic::search::{
 };
 use crate::{Search, SearchHit, SearchQuery, StoreError};
 use duban_core::Table;
-use duban_core::search::query_terms;
 use sqlx::sqlite::SqliteConnection;
 
 /// The term an entry of a government is also found by, so that FTS5 itself keeps a search
@@ -114,7 +113,7 @@ impl SqliteStore {
 #[async_trait::async_trait]
 impl Search for SqliteStore {
     async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
-        let terms = query_terms(&query.text);
+        let terms = query.terms();
         if terms.is_empty() {
             return Ok(Vec::new());
         }

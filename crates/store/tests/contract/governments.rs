@@ -301,6 +301,7 @@ contract!(
                 government: government.map(str::to_owned),
                 period: None,
                 limit: 100,
+                ..Default::default()
             };
             async move { store.search(&query).await.unwrap() }
         };
@@ -748,6 +749,7 @@ async fn an_older_database_is_migrated(backend: Backend) {
         government: government.map(str::to_owned),
         period: None,
         limit: 20,
+        ..Default::default()
     };
     let hits = store.search(&search(Some(YC))).await.unwrap();
     assert!(!hits.is_empty() && hits.iter().all(|h| h.government == YC));

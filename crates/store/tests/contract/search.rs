@@ -92,6 +92,7 @@ async fn answers(store: &dyn Store) -> Vec<(String, Option<&'static str>, Vec<Se
                 government: None,
                 period: p.map(period),
                 limit: 50,
+                ..Default::default()
             };
             let mut hits = store.search(&query).await.unwrap();
             for h in &mut hits {
@@ -102,8 +103,36 @@ async fn answers(store: &dyn Store) -> Vec<(String, Option<&'static str>, Vec<Se
             out.push(((*q).to_owned(), *p, hits));
         }
     }
+    // Filtered by unit or leader, with or without words, and pages further on.
+    for (text, unit, leader, offset) in FILTERED {
+        let query = SearchQuery {
+            text: (*text).to_owned(),
+            unit: unit.map(str::to_owned),
+            leader: leader.map(str::to_owned),
+            offset: *offset,
+            limit: 5,
+            ..Default::default()
+        };
+        let mut hits = store.search(&query).await.unwrap();
+        assert!(!hits.is_empty(), "{query:?}");
+        for h in &mut hits {
+            assert!(unit.is_none_or(|u| h.units.iter().any(|n| n.as_str() == u)));
+            assert!(leader.is_none_or(|l| h.leaders.iter().any(|n| n.as_str() == l)));
+            h.sha256.clear();
+        }
+        out.push((format!("{query:?}"), None, hits));
+    }
     out
 }
+
+/// (words, unit, leader, offset) of the filtered queries.
+const FILTERED: &[(&str, Option<&str>, Option<&str>, usize)] = &[
+    ("", Some("市发展改革委"), None, 0),
+    ("", Some("市发展改革委"), None, 5),
+    ("储备粮", Some("市发展改革委"), None, 0),
+    ("", None, Some("李春英"), 2),
+    ("", Some("市财政局"), Some("李春英"), 0),
+];
 
 /// (period, target, entry) of each hit.
 fn places(hits: &[SearchHit]) -> Vec<(String, u32, u32)> {
@@ -154,6 +183,7 @@ contract!(
                     government: None,
                     period: p.map(period),
                     limit,
+                    ..Default::default()
                 };
                 store.search(&query).await.unwrap()
             }
@@ -280,6 +310,7 @@ contract!(
                     government: None,
                     period: None,
                     limit: 50,
+                    ..Default::default()
                 };
                 places(&store.search(&query).await.unwrap())
             }

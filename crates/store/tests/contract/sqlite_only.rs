@@ -101,6 +101,7 @@ async fn opening_indexes_what_was_published_before() {
             government: None,
             period: None,
             limit: 10,
+            ..Default::default()
         };
         assert!(store.search(&query).await.unwrap().is_empty());
         store.close().await;

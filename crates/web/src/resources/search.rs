@@ -18,7 +18,25 @@ use serde::{Deserialize, Serialize};
 
 /// Hits returned when the caller names no limit, and the most it may ask for.
 const DEFAULT_LIMIT: usize = 50;
+/// Hits on one page of the search page.
+const PAGE: usize = 20;
 const MAX_LIMIT: usize = 200;
+/// The deepest page start: the index reads a bounded number of candidates per query, and a
+/// reader this far down wants a narrower search.
+const MAX_OFFSET: usize = 1_000;
+
+/// A page of hits, and whether another follows (asked for by reading one hit more).
+async fn search_page(
+    state: &AppState,
+    query: &SearchQuery,
+) -> Result<(Vec<SearchHit>, bool), ApiError> {
+    let mut one_more = query.clone();
+    one_more.limit += 1;
+    let mut hits = state.store.search(&one_more).await?;
+    let more = hits.len() > query.limit;
+    hits.truncate(query.limit);
+    Ok((hits, more))
+}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -29,9 +47,18 @@ pub struct SearchParams {
     /// Only this round: 2023Q3, 2023M09, 2023H1 or 2023.
     #[param(value_type = Option<Period>)]
     period: Option<String>,
+    /// Only entries naming this unit, leading or assisting (its name as published).
+    #[param(max_length = 100)]
+    unit: Option<String>,
+    /// Only entries naming this leader (the name as published).
+    #[param(max_length = 100)]
+    leader: Option<String>,
     /// At most this many hits (default 50, at most 200; more is taken as 200).
     #[param(minimum = 0)]
     limit: Option<usize>,
+    /// Hits to skip: where a page starts (default 0, at most 1,000).
+    #[param(minimum = 0, maximum = 1000)]
+    offset: Option<usize>,
     #[param(ignore)]
     lang: Option<String>,
 }
@@ -39,20 +66,34 @@ pub struct SearchParams {
 impl SearchParams {
     /// The query within one government's publications.
     fn query(&self, gov: &Gov) -> Result<SearchQuery, ApiError> {
+        let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", m);
         let text = self.q.as_deref().map(str::trim).unwrap_or_default();
-        if text.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_query",
-                "q: write what to search for",
+        let name = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+        };
+        let (unit, leader) = (name(&self.unit), name(&self.leader));
+        if text.is_empty() && unit.is_none() && leader.is_none() {
+            return Err(invalid(
+                "q: write what to search for (or name a unit or leader)",
             ));
         }
-        if text.chars().count() > 100 {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_query",
-                "q: at most 100 characters",
-            ));
+        for (field, value) in [
+            ("q", Some(text)),
+            ("unit", unit.as_deref()),
+            ("leader", leader.as_deref()),
+        ] {
+            if value.is_some_and(|v| v.chars().count() > 100) {
+                return Err(invalid(&format!("{field}: at most 100 characters")));
+            }
+        }
+        let offset = self.offset.unwrap_or(0);
+        if offset > MAX_OFFSET {
+            return Err(invalid(&format!(
+                "offset: at most {MAX_OFFSET}; narrow the search by period, unit or leader"
+            )));
         }
         let period = match self.period.as_deref().map(str::trim) {
             None | Some("") => None,
@@ -62,6 +103,9 @@ impl SearchParams {
             text: text.to_owned(),
             government: Some(gov.name().to_owned()),
             period,
+            unit,
+            leader,
+            offset,
             limit: self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
         })
     }
@@ -73,6 +117,12 @@ pub struct SearchAnswer {
     /// The words searched for, trimmed.
     query: String,
     period: Option<Period>,
+    unit: Option<String>,
+    leader: Option<String>,
+    /// Where this page starts.
+    offset: usize,
+    /// Whether more hits follow this page (ask again with `offset` + the hits returned).
+    more: bool,
     /// The newest round first, then by target number; each from its round's newest
     /// publication.
     hits: Vec<ApiHit>,
@@ -107,7 +157,7 @@ pub async fn api_search(
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchAnswer>, ApiError> {
     let query = params.query(&gov)?;
-    let hits = state.store.search(&query).await?;
+    let (hits, more) = search_page(&state, &query).await?;
     let words: Vec<&str> = query.text.split_whitespace().collect();
     let hits = hits
         .into_iter()
@@ -119,6 +169,10 @@ pub async fn api_search(
     Ok(Json(SearchAnswer {
         query: query.text,
         period: query.period,
+        unit: query.unit,
+        leader: query.leader,
+        offset: query.offset,
+        more,
         hits,
     }))
 }
@@ -128,6 +182,16 @@ pub async fn api_search(
 struct SearchPage {
     l: Labels,
     text: String,
+    unit: String,
+    leader: String,
+    /// Whether anything was searched for.
+    asked: bool,
+    /// The hits shown, counted from 1, and whether more follow.
+    from: usize,
+    to: usize,
+    more: bool,
+    previous: Option<String>,
+    next: Option<String>,
     period: String,
     /// Published periods to choose from: (code, label).
     periods: Vec<(String, String)>,
@@ -235,12 +299,47 @@ pub async fn page(
         .map(|p| (p.period.to_string(), lang.period_label(p.period)))
         .collect();
     periods.dedup();
-    let hits = if text.is_empty() {
-        Vec::new()
+    let unit = params.unit.as_deref().map(str::trim).unwrap_or_default();
+    let leader = params.leader.as_deref().map(str::trim).unwrap_or_default();
+    let asked = !(text.is_empty() && unit.is_empty() && leader.is_empty());
+    let (hits, more, offset) = if asked {
+        let mut query = params.query(&gov)?;
+        query.limit = params.limit.unwrap_or(PAGE).clamp(1, MAX_LIMIT);
+        let (hits, more) = search_page(&state, &query).await?;
+        (hits, more, query.offset)
     } else {
-        let query = params.query(&gov)?;
-        state.store.search(&query).await?
+        (Vec::new(), false, 0)
     };
+    // Links to the pages before and after this one: the same search, another start.
+    let shown = hits.len();
+    let page_link = |start: usize| {
+        let mut href = format!("{}/search?", gov.base);
+        let mut pairs = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", text),
+            ("period", params.period.as_deref().unwrap_or_default()),
+            ("unit", unit),
+            ("leader", leader),
+        ] {
+            if !v.is_empty() {
+                pairs.append_pair(k, v);
+            }
+        }
+        if start > 0 {
+            pairs.append_pair("offset", &start.to_string());
+        }
+        if let Some(limit) = params.limit {
+            pairs.append_pair("limit", &limit.to_string());
+        }
+        if lang == Lang::En {
+            pairs.append_pair("lang", "en");
+        }
+        href.push_str(&pairs.finish());
+        href
+    };
+    let limit = params.limit.unwrap_or(PAGE).clamp(1, MAX_LIMIT);
+    let previous = (offset > 0).then(|| page_link(offset.saturating_sub(limit)));
+    let next = more.then(|| page_link(offset + shown));
     let words: Vec<&str> = text.split_whitespace().collect();
     let rows = hits
         .into_iter()
@@ -268,6 +367,14 @@ pub async fn page(
         .collect();
     SearchPage {
         text: text.to_owned(),
+        unit: unit.to_owned(),
+        leader: leader.to_owned(),
+        asked,
+        from: offset + 1,
+        to: offset + shown,
+        more,
+        previous,
+        next,
         period: params.period.clone().unwrap_or_default(),
         periods,
         hits: rows,
