@@ -234,6 +234,8 @@ pub enum Key {
     /// An Atom feed of a government (`publications`, `targets/2023/39`, `units/市财政局`), in a
     /// language.
     Feed(String, String, &'static str),
+    /// The units or leaders a government's tables name, as JSON.
+    Names(String, &'static str),
 }
 
 /// The rendered resources, by key.
@@ -307,7 +309,7 @@ impl PageCache {
                     p != period
                 }
                 Key::Target(_, year, ..) => !period.starts_with(&year.to_string()),
-                Key::Bundle(_) | Key::Feed(..) => false,
+                Key::Bundle(_) | Key::Feed(..) | Key::Names(..) => false,
                 Key::Permalink(..) => true,
             });
         }

@@ -25,6 +25,7 @@
 mod assets;
 pub mod auth;
 pub mod cache;
+mod chained;
 mod error;
 mod extract;
 pub mod government;

@@ -6,7 +6,9 @@
 
 use crate::ApiError;
 use crate::error::ErrorBody;
-use crate::resources::{comments, extensions, publications, reports, rounds, search, session};
+use crate::resources::{
+    comments, directory, extensions, publications, reports, rounds, search, session,
+};
 use axum::body::Body;
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
@@ -26,6 +28,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
     paths(
         publications::api_periods,
         publications::api_table,
+        directory::api_units,
+        directory::api_leaders,
         search::api_search,
         session::login,
         session::logout,

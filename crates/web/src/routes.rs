@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::resources::{
-    audit, bundle, comments, dashboard, extensions, feeds, home, import, publications, reports,
-    rounds, search, session,
+    audit, bundle, comments, dashboard, directory, extensions, feeds, home, import, publications,
+    reports, rounds, search, session,
 };
 use crate::{assets, openapi};
 use axum::http::Method;
@@ -198,6 +198,8 @@ fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/v1/periods",
             get(publications::api_periods),
         ),
+        (Method::GET, "/api/v1/units", get(directory::api_units)),
+        (Method::GET, "/api/v1/leaders", get(directory::api_leaders)),
         (
             Method::GET,
             "/api/v1/tables/{period}",

@@ -108,7 +108,9 @@ async fn the_document_describes_every_api_route() {
         let needs_token = op.get("security").is_some();
         let public = plain.starts_with("/api/v1/tables")
             || plain == "/api/v1/periods"
-            || plain == "/api/v1/search";
+            || plain == "/api/v1/search"
+            || plain == "/api/v1/units"
+            || plain == "/api/v1/leaders";
         let anonymous = public || plain == "/api/v1/login";
         assert_eq!(needs_token, !anonymous, "{method} {path}: security");
         if needs_token {
@@ -244,7 +246,7 @@ async fn parameters_and_bodies_match_the_handlers() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["q", "period", "limit"]);
+    assert_eq!(names, ["q", "period", "unit", "leader", "limit", "offset"]);
 }
 
 /// Whether a URL found in a page points at another host.

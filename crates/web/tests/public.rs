@@ -534,3 +534,48 @@ async fn feeds_follow_publications_targets_and_units() {
     assert!(content_of(&f.entries[0]).contains("2.5万吨"));
     assert!(content_of(&f.entries[1]).contains("1.71万吨"));
 }
+
+#[tokio::test]
+async fn units_and_leaders_are_listed_with_links() {
+    let s = site(Duration::from_secs(2)).await;
+    let units: serde_json::Value = s.get("/api/v1/units", &[]).await.json().await.unwrap();
+    let units = units.as_array().unwrap();
+    // In table order: target 1's unit first.
+    assert_eq!(units[0]["name"], "市政府办公室");
+    let fgw = units.iter().find(|u| u["name"] == "市发展改革委").unwrap();
+    assert_eq!(fgw["periods"], serde_json::json!(["2023Q3"]));
+    let encoded = "%E5%B8%82%E5%8F%91%E5%B1%95%E6%94%B9%E9%9D%A9%E5%A7%94";
+    assert_eq!(fgw["search"], format!("/search?unit={encoded}"));
+    assert_eq!(fgw["feed"], format!("/feeds/units/{encoded}.atom"));
+    // The count is what the links lead to.
+    let entries = fgw["entries"].as_u64().unwrap();
+    let found: serde_json::Value = s
+        .get(&format!("/api/v1/search?unit={encoded}&limit=200"), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["hits"].as_array().unwrap().len() as u64, entries);
+    assert!(entries > 5);
+    assert_eq!(
+        s.get(fgw["feed"].as_str().unwrap(), &[]).await.status(),
+        StatusCode::OK
+    );
+    // Every unit is there once.
+    let mut names: Vec<&str> = units.iter().map(|u| u["name"].as_str().unwrap()).collect();
+    let all = names.len();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), all);
+
+    let leaders: serde_json::Value = s.get("/api/v1/leaders", &[]).await.json().await.unwrap();
+    let li = leaders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "李春英")
+        .unwrap();
+    assert_eq!(li["entries"], 5);
+    assert!(li.get("feed").is_none(), "{li}");
+    assert_eq!(li["search"], "/search?leader=%E6%9D%8E%E6%98%A5%E8%8B%B1");
+}

@@ -524,6 +524,8 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
         (Method::GET, "/feeds/publications.atom", [OK; 6]),
         (Method::GET, "/feeds/targets/{year}/{file}", [OK; 6]),
         (Method::GET, "/feeds/units/{file}", [OK; 6]),
+        (Method::GET, "/api/v1/units", [OK; 6]),
+        (Method::GET, "/api/v1/leaders", [OK; 6]),
         (Method::GET, "/targets/{year}/{no}", [OK; 6]),
         (Method::GET, "/search", [OK; 6]),
         (Method::GET, "/api/v1/search", [OK; 6]),

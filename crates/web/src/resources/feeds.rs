@@ -1,13 +1,11 @@
 //! Atom feeds (`/feeds/…`): a government's new publications, one target across its year, one
 //! unit's targets — for anyone who follows a target without coming back to look.
 //!
-//! A feed is made from the government's chain and kept until its head moves (a publication
-//! forgets it; on SQLite the head is re-asked at most every few seconds), so a reader polling
-//! every minute costs a map lookup or a 304. Only names that some publication holds are kept,
-//! so made-up unit names cannot grow the cache.
+//! Each is made from the government's chain and kept until its head moves ([`crate::chained`]).
 
 use crate::AppState;
 use crate::cache::{Key, Rendered};
+use crate::chained;
 use crate::error::ApiError;
 use crate::extract::LangQuery;
 use crate::government::Gov;
@@ -17,15 +15,13 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use duban_core::Table;
 use duban_store::PublicationSummary;
-use std::sync::Arc;
 
 const ATOM: &str = "application/atom+xml; charset=utf-8";
 /// A new publication changes every feed of its government: revalidate, cheaply, by ETag.
 const CACHE_CONTROL: &str = "public, max-age=60, must-revalidate";
 
-/// The feed under `key`, rendered from the government's publications (newest first) when the
-/// cached one is missing or older than the chain's head; `render` says `None` for a feed
-/// about nothing published (404).
+/// A feed made from the chain (oldest first): its tables read, newest first, and `render`
+/// given them.
 async fn serve(
     state: &AppState,
     gov: &Gov,
@@ -33,27 +29,7 @@ async fn serve(
     headers: &HeaderMap,
     render: impl FnOnce(&[Item]) -> Option<String> + Send + 'static,
 ) -> Result<Response, ApiError> {
-    let generation = state.cache.generation();
-    let cached = state.cache.get(&key);
-    if let Some(r) = &cached
-        && !r.due_for_check(state.cache.revalidate_after)
-    {
-        return Ok(r.respond(headers));
-    }
-    let head = state
-        .store
-        .chain_head(gov.name())
-        .await?
-        .ok_or_else(|| ApiError::not_found("nothing is published yet"))?;
-    if let Some(r) = cached
-        && r.source_sha256 == head
-    {
-        r.mark_checked();
-        return Ok(r.respond(headers));
-    }
-    let chain = state.store.chain_of(gov.name()).await?;
-    // Reading every table and compressing the feed are CPU work: off the async threads.
-    let r = tokio::task::spawn_blocking(move || -> Result<Option<Rendered>, ApiError> {
+    chained::serve(state, gov, key, headers, move |head, chain| {
         let mut read: Vec<(PublicationSummary, Table)> = Vec::with_capacity(chain.len());
         for p in chain.into_iter().rev() {
             let table = serde_json::from_str(&p.content).map_err(|e| ApiError::internal(&e))?;
@@ -66,11 +42,6 @@ async fn serve(
         Ok(render(&items).map(|body| Rendered::new(head, ATOM, CACHE_CONTROL, body.into_bytes())))
     })
     .await
-    .map_err(|e| ApiError::internal(&e))??
-    .ok_or_else(|| ApiError::not_found("feed"))?;
-    let r = Arc::new(r);
-    state.cache.put_unless_forgotten(key, r.clone(), generation);
-    Ok(r.respond(headers))
 }
 
 /// `{file}` of a feed path without its `.atom`, or 404.

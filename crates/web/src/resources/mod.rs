@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bundle;
 pub mod comments;
 pub mod dashboard;
+pub mod directory;
 pub mod extensions;
 pub mod feeds;
 pub mod home;

@@ -1,0 +1,151 @@
+//! Who is named in a government's published tables: `GET /api/v1/units` and
+//! `GET /api/v1/leaders`, for open-data users who want every unit's or leader's entries without
+//! guessing names. Each name links to what the site has for it: the search filtered by it and,
+//! for a unit, its Atom feed.
+//!
+//! Read from the newest publication of every round (a superseded text names no one), and kept
+//! per head of the chain ([`crate::chained`]).
+
+use crate::AppState;
+use crate::cache::{Key, Rendered};
+use crate::chained;
+use crate::error::ApiError;
+use crate::government::Gov;
+use crate::view::feed::encoded;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use duban_core::{Period, Table};
+use duban_store::Publication;
+use serde::Serialize;
+
+/// A new publication may name someone new: revalidate, cheaply, by ETag.
+const CACHE_CONTROL: &str = "public, max-age=60, must-revalidate";
+
+/// A unit or leader named in the published tables.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Named {
+    /// Exactly as the tables print it.
+    #[schema(example = "市发展改革委")]
+    name: String,
+    /// The rounds whose newest publication names it, newest first.
+    #[schema(value_type = Vec<String>, example = json!(["2023Q3"]))]
+    periods: Vec<Period>,
+    /// Entries naming it in the most recently published of those rounds.
+    entries: usize,
+    /// The search page for its entries.
+    #[schema(example = "/search?unit=%E5%B8%82%E5%8F%91%E5%B1%95%E6%94%B9%E9%9D%A9%E5%A7%94")]
+    search: String,
+    /// Its Atom feed (units only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feed: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Unit,
+    Leader,
+}
+
+/// Everyone of a kind named in the newest publication of each round (`chain` oldest first), in
+/// the order they first appear going from the newest round down, each table in its order.
+fn named(who: Who, base: &str, chain: Vec<Publication>) -> Result<Vec<Named>, ApiError> {
+    let mut out: Vec<Named> = Vec::new();
+    for p in chain.into_iter().rev().filter(|p| !p.summary.superseded) {
+        let table: Table = serde_json::from_str(&p.content).map_err(|e| ApiError::internal(&e))?;
+        let period = p.summary.period;
+        for e in table.targets.iter().flat_map(|t| &t.entries) {
+            let names: Vec<&str> = match who {
+                Who::Unit => e.units.iter().map(|u| u.as_str()).collect(),
+                Who::Leader => e.leaders.iter().map(|l| l.as_str()).collect(),
+            };
+            for name in names {
+                let i = match out.iter().position(|n| n.name == name) {
+                    Some(i) => i,
+                    None => {
+                        let param = if who == Who::Unit { "unit" } else { "leader" };
+                        out.push(Named {
+                            name: name.to_owned(),
+                            periods: Vec::new(),
+                            entries: 0,
+                            search: format!("{base}/search?{param}={}", encoded(name)),
+                            feed: (who == Who::Unit)
+                                .then(|| format!("{base}/feeds/units/{}.atom", encoded(name))),
+                        });
+                        out.len() - 1
+                    }
+                };
+                let n = &mut out[i];
+                if n.periods.last() != Some(&period) {
+                    n.periods.push(period);
+                }
+                if n.periods[0] == period {
+                    n.entries += 1;
+                }
+            }
+        }
+    }
+    // Rounds newest first, whatever order the corrections were published in.
+    for n in &mut out {
+        n.periods.sort_by(|a, b| b.cmp(a));
+    }
+    Ok(out)
+}
+
+async fn list(
+    state: &AppState,
+    gov: &Gov,
+    who: Who,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let kind = if who == Who::Unit { "units" } else { "leaders" };
+    let key = Key::Names(gov.base.clone(), kind);
+    let base = gov.base.clone();
+    chained::serve(state, gov, key, headers, move |head, chain| {
+        let body =
+            serde_json::to_vec(&named(who, &base, chain)?).map_err(|e| ApiError::internal(&e))?;
+        Ok(Some(Rendered::new(
+            head,
+            "application/json",
+            CACHE_CONTROL,
+            body,
+        )))
+    })
+    .await
+}
+
+/// The units named in the published tables, with links to their entries and feeds.
+#[utoipa::path(
+    get,
+    path = "/api/v1/units",
+    tag = "public",
+    responses(
+        (status = 200, description = "Every unit named in the newest publication of a round", body = Vec<Named>),
+        (status = 404, description = "Nothing is published yet", body = crate::error::ErrorBody),
+    ),
+)]
+pub async fn api_units(
+    State(state): State<AppState>,
+    gov: Gov,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    list(&state, &gov, Who::Unit, &headers).await
+}
+
+/// The leaders named in the published tables, with links to their entries.
+#[utoipa::path(
+    get,
+    path = "/api/v1/leaders",
+    tag = "public",
+    responses(
+        (status = 200, description = "Every leader named in the newest publication of a round", body = Vec<Named>),
+        (status = 404, description = "Nothing is published yet", body = crate::error::ErrorBody),
+    ),
+)]
+pub async fn api_leaders(
+    State(state): State<AppState>,
+    gov: Gov,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    list(&state, &gov, Who::Leader, &headers).await
+}
