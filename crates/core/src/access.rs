@@ -98,6 +98,11 @@ pub enum Action<'a> {
     SeeDashboard,
     ManageAccounts,
     ReadAudit,
+    /// Publish or reject citizens' messages, and reply (the office).
+    ModerateMessages,
+    /// Read the messages on a target, published or not: the office, and the target's leaders
+    /// and units (who may not change them).
+    ReadMessages(EntryPeople<'a>),
 }
 
 /// The policy: whether `actor` may do `action` on data of `government`. An account never
@@ -127,13 +132,18 @@ pub fn role_may(actor: &Actor, action: Action<'_>) -> bool {
             Action::ReadReport(_)
             | Action::ReviewReport
             | Action::SeeDashboard
-            | Action::ReadComments(_),
+            | Action::ReadComments(_)
+            | Action::ModerateMessages
+            | Action::ReadMessages(_),
         ) => true,
-        (Role::Unit, Action::ReadReport(p)) => own_unit(&p),
+        (Role::Unit, Action::ReadReport(p) | Action::ReadMessages(p)) => own_unit(&p),
         (Role::Unit, Action::WriteReport(p)) => leads(&p),
         (
             Role::Leader,
-            Action::ReadReport(p) | Action::CommentReport(p) | Action::ReadComments(p),
+            Action::ReadReport(p)
+            | Action::CommentReport(p)
+            | Action::ReadComments(p)
+            | Action::ReadMessages(p),
         ) => is_leader_of(&p),
         _ => false,
     }

@@ -130,6 +130,30 @@ capped_text!(
     2_000
 );
 capped_text!(
+    /// A citizen's 群众监督 message on a target: text only, shown escaped, never as HTML.
+    MessageBody,
+    "body",
+    2_000
+);
+capped_text!(
+    /// The name a citizen signs a message with (optional, shown with it).
+    MessageName,
+    "name",
+    50
+);
+capped_text!(
+    /// How the office may reach a citizen (optional, never shown to anyone but the office).
+    MessageContact,
+    "contact",
+    200
+);
+capped_text!(
+    /// The office's public reply to a message, or its note on rejecting one.
+    MessageReply,
+    "reply",
+    2_000
+);
+capped_text!(
     /// A password as typed. Hashing is slow on purpose, so an unbounded one would let anyone
     /// spend the server's CPU; no pass phrase needs more.
     Password,

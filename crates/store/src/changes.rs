@@ -18,6 +18,12 @@ pub enum Change {
     /// A publication of this period was made (a round published, or a correction): what was
     /// rendered from the period's latest publication is stale.
     Published { government: String, period: String },
+    /// A message on a target was published: the target's page is stale.
+    Message {
+        government: String,
+        year: i16,
+        target_no: u32,
+    },
     /// A government was registered: lists of governments, and every page whose links depend on
     /// how many there are, are stale.
     Government,

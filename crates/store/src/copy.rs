@@ -196,6 +196,25 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "messages",
+        &[
+            ("id", Int),
+            ("government", Text),
+            ("year", Int),
+            ("target_no", Int),
+            ("body", Text),
+            ("name", Text),
+            ("contact", Text),
+            ("address", Text),
+            ("state", Text),
+            ("reply", Text),
+            ("note", Text),
+            ("created_at", Text),
+            ("decided_at", Text),
+            ("decided_by", Text),
+        ],
+    ),
+    (
         "uploads",
         &[
             ("id", Int),

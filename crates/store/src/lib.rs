@@ -180,6 +180,34 @@ pub trait Comments: Send + Sync {
     async fn comments(&self, reports: &[i64]) -> Result<Vec<CommentView>, StoreError>;
 }
 
+/// 群众监督: citizens' messages on targets, held until the office publishes or rejects them.
+#[async_trait::async_trait]
+pub trait Messages: Send + Sync {
+    /// Holds a message on a target of a government's plan of `year` for the office (audited
+    /// without its contact); `NotFound` when there is no such target.
+    async fn add_message(
+        &self,
+        government: &str,
+        year: i16,
+        target_no: u32,
+        message: &NewMessage,
+        actor: &str,
+    ) -> Result<MessageView, StoreError>;
+    /// One message, whatever its state.
+    async fn message(&self, id: i64) -> Result<Option<MessageView>, StoreError>;
+    /// How many messages `address` sent after `since` (RFC 3339), for the rate limit.
+    async fn messages_from(&self, address: &str, since: &str) -> Result<u64, StoreError>;
+    /// The messages a filter asks for, newest first.
+    async fn messages(&self, filter: &MessageFilter) -> Result<Vec<MessageView>, StoreError>;
+    /// Publishes or rejects a pending message (audited); a decided one is a `Conflict`.
+    async fn decide_message(
+        &self,
+        id: i64,
+        decision: &MessageDecision,
+        actor: &str,
+    ) -> Result<MessageView, StoreError>;
+}
+
 /// 检索 over what was published: the newest publication of each round, nothing else.
 #[async_trait::async_trait]
 pub trait Search: Send + Sync {
@@ -309,6 +337,7 @@ pub trait Store:
     + Workflow
     + Extensions
     + Comments
+    + Messages
     + Search
     + Publications
     + Audit

@@ -314,3 +314,103 @@ pub struct SearchHit {
     /// The publication the text comes from.
     pub sha256: String,
 }
+
+/// A citizen's message as it arrives (群众监督).
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub body: duban_core::text::MessageBody,
+    pub name: Option<duban_core::text::MessageName>,
+    pub contact: Option<duban_core::text::MessageContact>,
+    /// The sender's network address: counted for the rate limit, never shown.
+    pub address: String,
+}
+
+/// Where a message stands: held for the office, public, or turned away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum MessageState {
+    Pending,
+    Published,
+    Rejected,
+}
+
+impl MessageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageState::Pending => "pending",
+            MessageState::Published => "published",
+            MessageState::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MessageState> {
+        match s {
+            "pending" => Some(MessageState::Pending),
+            "published" => Some(MessageState::Published),
+            "rejected" => Some(MessageState::Rejected),
+            _ => None,
+        }
+    }
+}
+
+/// The office's decision on a pending message.
+#[derive(Debug, Clone)]
+pub enum MessageDecision {
+    /// Make it public, with the office's reply beside it when there is one.
+    Publish {
+        reply: Option<duban_core::text::MessageReply>,
+    },
+    /// Keep it from the public; the note says why (for the office's record).
+    Reject {
+        note: duban_core::text::MessageReply,
+    },
+}
+
+/// A message as storage holds it. `contact` is for the office only: public views leave it out.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageView {
+    pub id: i64,
+    pub government: String,
+    pub year: i16,
+    pub target_no: u32,
+    pub body: String,
+    pub name: Option<String>,
+    pub contact: Option<String>,
+    pub state: MessageState,
+    /// The office's public reply.
+    pub reply: Option<String>,
+    /// Why it was rejected (the office's record).
+    pub note: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub decided_at: Option<String>,
+    /// The target's leaders and units (all its entries'), who may read its messages.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub leaders: Vec<duban_core::Leader>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub units: Vec<duban_core::Unit>,
+}
+
+/// Which messages to list.
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    pub government: Option<String>,
+    pub state: Option<MessageState>,
+    /// One target: (year, number).
+    pub target: Option<(i16, u32)>,
+    pub limit: u32,
+}
+
+impl MessageFilter {
+    /// The published messages on one target (the most a page shows).
+    pub fn published_on(government: &str, year: i16, target_no: u32) -> MessageFilter {
+        MessageFilter {
+            government: Some(government.to_owned()),
+            state: Some(MessageState::Published),
+            target: Some((year, target_no)),
+            limit: 500,
+        }
+    }
+}

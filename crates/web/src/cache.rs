@@ -298,6 +298,15 @@ impl PageCache {
         }
     }
 
+    /// Forgets a target's page (after a message on it was published), of every government and
+    /// language.
+    pub fn forget_target(&self, year: i16, no: u32) {
+        if let Ok(mut m) = self.map.write() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            m.retain(|k, _| !matches!(k, Key::Target(_, y, n, _) if *y == year && *n == no));
+        }
+    }
+
     /// Forgets every "latest" resource of a period (after a publication of it), of every
     /// government: a little more than needed, and simpler than knowing every government's
     /// base here.

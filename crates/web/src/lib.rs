@@ -112,6 +112,9 @@ async fn follow_changes(
     loop {
         match changes.recv().await {
             Ok(Change::Published { period, .. }) => cache.forget_period(&period),
+            Ok(Change::Message {
+                year, target_no, ..
+            }) => cache.forget_target(year, target_no),
             // Every page's links may change with the number of governments.
             Ok(Change::Government) => {
                 governments.forget();

@@ -7,7 +7,7 @@
 use crate::ApiError;
 use crate::error::ErrorBody;
 use crate::resources::{
-    comments, directory, extensions, publications, reports, rounds, search, session,
+    comments, directory, extensions, messages, publications, reports, rounds, search, session,
 };
 use axum::body::Body;
 use axum::extract::Path;
@@ -48,6 +48,11 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         extensions::api_reject,
         comments::api_list,
         comments::api_add,
+        messages::api_send,
+        messages::api_published,
+        messages::api_queue,
+        messages::api_publish,
+        messages::api_reject,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerScheme, &GovernmentPrefix, &DefaultRefusal),

@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::resources::{
-    audit, bundle, comments, dashboard, directory, extensions, feeds, home, import, publications,
-    reports, rounds, search, session,
+    audit, bundle, comments, dashboard, directory, extensions, feeds, home, import, messages,
+    publications, reports, rounds, search, session,
 };
 use crate::{assets, openapi};
 use axum::http::Method;
@@ -95,6 +95,23 @@ fn global() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(comments::page_add),
         ),
         (Method::GET, "/work/extensions", get(extensions::page_list)),
+        (Method::GET, "/work/messages", get(messages::page_queue)),
+        (
+            Method::POST,
+            "/work/messages/{id}",
+            post(messages::page_decide),
+        ),
+        (Method::GET, "/api/v1/messages", get(messages::api_queue)),
+        (
+            Method::POST,
+            "/api/v1/messages/{id}/publish",
+            post(messages::api_publish),
+        ),
+        (
+            Method::POST,
+            "/api/v1/messages/{id}/reject",
+            post(messages::api_reject),
+        ),
         (
             Method::POST,
             "/work/extensions/{id}/decide",
@@ -190,6 +207,21 @@ fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::GET,
             "/targets/{year}/{no}",
             get(publications::target_page),
+        ),
+        (
+            Method::POST,
+            "/targets/{year}/{no}/messages",
+            post(messages::page_send),
+        ),
+        (
+            Method::GET,
+            "/api/v1/targets/{year}/{no}/messages",
+            get(messages::api_published),
+        ),
+        (
+            Method::POST,
+            "/api/v1/targets/{year}/{no}/messages",
+            post(messages::api_send),
         ),
         (Method::GET, "/search", get(search::page)),
         (Method::GET, "/api/v1/search", get(search::api_search)),

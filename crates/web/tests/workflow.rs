@@ -4,6 +4,8 @@
 #[macro_use]
 mod common;
 mod governments;
+/// 群众监督 messages through HTTP.
+mod messages;
 
 use common::Backend;
 use common::PASSWORD;
@@ -457,7 +459,9 @@ async fn government_matrix(backend: Backend) {
             unresolved.push((method, route));
             continue;
         }
-        let public = expected.iter().all(|s| *s == StatusCode::OK);
+        // What anyone may do, anonymous included (read a page, leave a message), any
+        // government's account may do too.
+        let public = expected[0].is_success() && expected.iter().all(|s| *s == expected[0]);
         let of_one_government = is_prefixed(&route) || route.contains("{id}");
         for (actor, want) in ACTORS.into_iter().zip(expected) {
             cells.push(Cell {
@@ -863,6 +867,67 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
             "/work/extensions",
             [S::SEE_OTHER, OK, OK, OK, OK, OK],
         ),
+        // 群众监督: anyone writes; the office decides; {id} is a citizen's pending message.
+        (Method::POST, "/targets/{year}/{no}/messages", [OK; 6]),
+        (Method::GET, "/api/v1/targets/{year}/{no}/messages", [OK; 6]),
+        (
+            Method::POST,
+            "/api/v1/targets/{year}/{no}/messages",
+            [S::ACCEPTED; 6],
+        ),
+        (
+            Method::GET,
+            "/work/messages",
+            [S::SEE_OTHER, OK, OK, OK, OK, OK],
+        ),
+        (
+            Method::GET,
+            "/api/v1/messages",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::POST,
+            "/work/messages/{id}",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::POST,
+            "/api/v1/messages/{id}/publish",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::POST,
+            "/api/v1/messages/{id}/reject",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
         (
             Method::GET,
             "/api/v1/extensions",
@@ -1090,6 +1155,30 @@ async fn matrix_cell(backend: Backend, cell: Cell) {
             .await;
         assert_eq!(st, StatusCode::CREATED, "{x}");
         x["id"].as_i64().unwrap()
+    } else if pattern.contains("/messages/{id}") {
+        // A pending message on target 6 (of 菏泽), from a citizen.
+        let (st, m) = s
+            .call(
+                Method::POST,
+                "/api/v1/g/371700/targets/2023/6/messages",
+                None,
+                Some(json!({"body": "请公开进展数据"})),
+            )
+            .await;
+        let (st, m) = if st == StatusCode::NOT_FOUND {
+            // A site of one government: no prefix.
+            s.call(
+                Method::POST,
+                "/api/v1/targets/2023/6/messages",
+                None,
+                Some(json!({"body": "请公开进展数据"})),
+            )
+            .await
+        } else {
+            (st, m)
+        };
+        assert_eq!(st, StatusCode::ACCEPTED, "{m}");
+        m["id"].as_i64().unwrap()
     } else {
         id
     };
@@ -1160,6 +1249,10 @@ async fn matrix_cell(backend: Backend, cell: Cell) {
             Some(json!({"deadline": "2024-06-30", "reason": "项目审批未完成"}))
         }
         ("POST", p) if p.ends_with("/comments") => Some(json!({"body": "请核实储备粮数据"})),
+        ("POST", p) if p.ends_with("/messages") => Some(json!({"body": "储备粮进度偏慢，请说明"})),
+        ("POST", "/work/messages/{id}") => Some(json!({"action": "publish", "text": "已答复"})),
+        ("POST", "/api/v1/messages/{id}/publish") => Some(json!({"reply": "已答复"})),
+        ("POST", "/api/v1/messages/{id}/reject") => Some(json!({"note": "与目标无关"})),
         ("POST", "/work/extensions/{id}/decide") => Some(json!({"action": "approve"})),
         ("POST", "/api/v1/extensions/{id}/reject") => Some(json!({"note": "理由不充分"})),
         ("POST", p) if p.ends_with("/return") => Some(json!({"reason": "请补充数据"})),

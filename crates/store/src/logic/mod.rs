@@ -13,6 +13,7 @@ use duban_core::{Period, TargetNo};
 
 pub(crate) mod governments;
 pub(crate) mod import;
+pub(crate) mod messages;
 pub(crate) mod publications;
 pub(crate) mod reports;
 pub(crate) mod search;

@@ -26,6 +26,7 @@ mod comments;
 mod extensions;
 mod governments;
 mod import;
+mod messages;
 mod names;
 mod publications;
 mod rows;

@@ -22,6 +22,7 @@ mod comments;
 mod extensions;
 mod governments;
 mod import;
+mod messages;
 mod names;
 mod publications;
 mod saves;

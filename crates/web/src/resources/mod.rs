@@ -12,6 +12,7 @@ pub mod extensions;
 pub mod feeds;
 pub mod home;
 pub mod import;
+pub mod messages;
 pub mod publications;
 pub mod reports;
 pub mod rounds;

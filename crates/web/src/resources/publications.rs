@@ -239,9 +239,19 @@ pub async fn target_page(
         .filter(|p| p.period.year() == year && p.government == gov.name())
         .collect();
     rounds.reverse();
+    // The page shows the target's published messages too: it is current while the same
+    // publications and the same decided messages stand.
+    let filter = duban_store::MessageFilter::published_on(gov.name(), year, no);
+    let mut messages = state.store.messages(&filter).await?;
+    messages.reverse();
     let source = rounds
         .iter()
         .map(|p| p.sha256.as_str())
+        .chain(
+            messages
+                .iter()
+                .map(|m| m.decided_at.as_deref().unwrap_or("")),
+        )
         .collect::<Vec<_>>()
         .join(",");
     if let Some(r) = cached
@@ -263,7 +273,7 @@ pub async fn target_page(
     if found.is_empty() {
         return Err(ApiError::not_found("target").into());
     }
-    let body = render::target_page(lang, &gov.base, year, &found)
+    let body = render::target_page(lang, &gov.base, year, &found, &messages)
         .map(String::into_bytes)
         .map_err(|e| ApiError::internal(&e))?;
     let r = compress(source, HTML, LATEST, body).await?;

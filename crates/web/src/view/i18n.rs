@@ -107,6 +107,19 @@ pub struct Labels {
     /// The Atom feeds a page offers (`<link rel="alternate">` in its head); none by default.
     pub feeds: Vec<FeedLink>,
     pub subscribe: &'static str,
+    /// 群众监督: the messages on a target and the form to leave one.
+    pub message_title: &'static str,
+    pub message_received: &'static str,
+    pub message_back: &'static str,
+    pub message_body: &'static str,
+    pub message_name: &'static str,
+    pub message_contact: &'static str,
+    pub message_send: &'static str,
+    pub message_rules: &'static str,
+    pub required: &'static str,
+    pub messages_heading: &'static str,
+    pub message_reply: &'static str,
+    pub messages_none: &'static str,
 }
 
 /// An Atom feed a page links to.
@@ -204,6 +217,18 @@ impl Labels {
                 bundle_note: "全部公开版本的 JSON 与 CSV、哈希链清单；可用 sha256sum 或 duban verify --bundle 离线核验。",
                 feeds: Vec::new(),
                 subscribe: "订阅更新（Atom）",
+                message_title: "群众留言",
+                message_received: "留言已收到。经办公室审核后将在本目标页面公开，答复会显示在留言下方。",
+                message_back: "返回目标页面",
+                message_body: "留言内容",
+                message_name: "署名（可选，将随留言公开）",
+                message_contact: "联系方式（可选，仅办公室可见，不公开）",
+                message_send: "提交留言",
+                message_rules: "留言经审核后公开；仅显示文字，链接不可点击。每个地址每小时最多 5 条。",
+                required: "（必填）",
+                messages_heading: "群众留言与答复",
+                message_reply: "答复",
+                messages_none: "暂无公开的留言。",
             },
             Lang::En => Labels {
                 base: String::new(),
@@ -257,6 +282,18 @@ impl Labels {
                 bundle_note: "Every publication's JSON and CSV with a manifest of the hash chain; check it offline with sha256sum or duban verify --bundle.",
                 feeds: Vec::new(),
                 subscribe: "Follow (Atom feed)",
+                message_title: "Messages",
+                message_received: "Your message was received. Once the office has reviewed it, it is published on this target's page with any reply beneath it.",
+                message_back: "Back to the target",
+                message_body: "Your message",
+                message_name: "Name (optional, published with the message)",
+                message_contact: "Contact (optional, seen by the office only, never published)",
+                message_send: "Send",
+                message_rules: "Messages are published after review, as plain text (links are not made clickable). At most 5 an hour from one address.",
+                required: "(required)",
+                messages_heading: "Messages and replies",
+                message_reply: "Reply",
+                messages_none: "No published messages yet.",
             },
         }
     }

@@ -292,6 +292,15 @@ struct TargetPage<'a> {
     deadline: String,
     extensions: Vec<String>,
     rounds: Vec<TargetRound<'a>>,
+    /// Published 群众监督 messages, oldest first, and where the form posts.
+    messages: Vec<TargetMessage<'a>>,
+    action: String,
+}
+
+struct TargetMessage<'a> {
+    m: &'a duban_store::MessageView,
+    created_at: String,
+    replied_at: Option<String>,
 }
 
 struct TargetRound<'a> {
@@ -312,11 +321,12 @@ struct TargetRoundEntry<'a> {
 /// One target followed across the year's published rounds, oldest first: what each round
 /// said, linked to the publication it comes from. `rounds` holds each round's newest
 /// publication and the target as it printed it.
-pub fn target_page(
+pub fn target_page<'a>(
     lang: Lang,
     base: &str,
     year: i16,
-    rounds: &[(&PublicationSummary, &duban_core::TableTarget)],
+    rounds: &[(&'a PublicationSummary, &'a duban_core::TableTarget)],
+    messages: &'a [duban_store::MessageView],
 ) -> Result<String, askama::Error> {
     let Some((newest_pub, newest)) = rounds.last() else {
         return Err(askama::Error::custom("a target page needs a round"));
@@ -350,6 +360,15 @@ pub fn target_page(
         );
     }
     TargetPage {
+        messages: messages
+            .iter()
+            .map(|m| TargetMessage {
+                m,
+                created_at: shown_time(&m.created_at, lang),
+                replied_at: m.decided_at.as_deref().map(|at| shown_time(at, lang)),
+            })
+            .collect(),
+        action: format!("{base}/targets/{year}/{no}/messages"),
         year,
         no,
         government: &newest_pub.government,
