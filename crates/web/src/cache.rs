@@ -45,6 +45,18 @@ pub struct Rendered {
     checked_ms: AtomicU64,
 }
 
+/// The entity tag of what was made from `source`: a publication hash's first 20 digits, or,
+/// for a resource made from several things (a target's rounds and messages), a hash of them all,
+/// so that any change to any of them changes the tag.
+fn etag_of(source: &str) -> String {
+    let tag = if source.len() == 64 && source.bytes().all(|b| b.is_ascii_hexdigit()) {
+        source.to_owned()
+    } else {
+        duban_core::chain::sha256_hex(source.as_bytes())
+    };
+    tag[..20].to_owned()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Encoding {
     Identity,
@@ -72,7 +84,7 @@ impl Rendered {
             ..Default::default()
         };
         let _ = brotli::BrotliCompress(&mut &body[..], &mut br, &params);
-        let etag = source_sha256.get(..20).unwrap_or(&source_sha256).to_owned();
+        let etag = etag_of(&source_sha256);
         Rendered {
             source_sha256,
             content_type,
@@ -95,7 +107,7 @@ impl Rendered {
         file_name: &str,
     ) -> Rendered {
         Rendered {
-            etag: source_sha256.get(..20).unwrap_or(&source_sha256).to_owned(),
+            etag: etag_of(&source_sha256),
             source_sha256,
             content_type,
             cache_control,

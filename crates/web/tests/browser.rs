@@ -412,6 +412,75 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     screenshot(&c, backend, "target", 1280).await;
     screenshot(&c, backend, "target", 390).await;
 
+    // 群众监督: a citizen searches two words, follows the hit and leaves a message; the office
+    // publishes it with a reply; the citizen sees both on the target's page.
+    c.goto(&format!("{base}{g}/search")).await.unwrap();
+    let q = c.find(Locator::Css("input[name=q]")).await.unwrap();
+    q.send_keys("储备粮 万吨").await.unwrap();
+    click_through(&c, "form.search button[type=submit]").await;
+    let hits = text_of(&c, "main").await;
+    assert!(hits.contains("增加市级储备粮8.6万吨"), "{hits}");
+    let marked = c.find_all(Locator::Css("main mark")).await.unwrap();
+    assert!(marked.len() >= 2, "both words are marked");
+    screenshot(&c, backend, "search", 1280).await;
+    screenshot(&c, backend, "search", 390).await;
+    click_through(&c, &format!("a[href='{g}/targets/2023/39']")).await;
+    c.find(Locator::Css("form.message textarea[name=body]"))
+        .await
+        .unwrap()
+        .send_keys("储备粮增加进度偏慢，请说明原因。")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.message input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys("王先生")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.message input[name=contact]"))
+        .await
+        .unwrap()
+        .send_keys("13800001111")
+        .await
+        .unwrap();
+    click_through(&c, "form.message button[type=submit]").await;
+    assert!(text_of(&c, "main").await.contains("留言已收到"));
+    c.goto(&format!("{base}{g}/targets/2023/39")).await.unwrap();
+    assert!(
+        !text_of(&c, "main").await.contains("储备粮增加进度偏慢"),
+        "not public before the office decides"
+    );
+    login(&c, &base, "reviewer").await;
+    c.goto(&format!("{base}/work/messages")).await.unwrap();
+    assert!(
+        text_of(&c, "main").await.contains("13800001111"),
+        "the office sees the contact"
+    );
+    c.find(Locator::Css("form textarea[name=text]"))
+        .await
+        .unwrap()
+        .send_keys("已转市发展改革委，四季度完成轮换。")
+        .await
+        .unwrap();
+    screenshot(&c, backend, "messages-queue", 1280).await;
+    click_through(&c, "form button[value=publish]").await;
+    let after = text_of(&c, "main").await;
+    assert!(after.contains("已公开 Published"), "{after}");
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{base}{g}/targets/2023/39#messages"))
+        .await
+        .unwrap();
+    let thread = text_of(&c, "#messages").await;
+    assert!(
+        thread.contains("储备粮增加进度偏慢，请说明原因。")
+            && thread.contains("王先生")
+            && thread.contains("已转市发展改革委，四季度完成轮换。"),
+        "{thread}"
+    );
+    assert!(!thread.contains("13800001111"), "a contact is never public");
+    screenshot(&c, backend, "messages", 1280).await;
+    screenshot(&c, backend, "messages", 390).await;
+
     // The pages keep their look under a Content-Security-Policy that refuses inline styles:
     // the stylesheet is a file, so the header still has its red rule.
     let border = c

@@ -21,6 +21,9 @@ const HTML: &str = "text/html; charset=utf-8";
 const JSON: &str = "application/json";
 /// "The latest of a period" may be corrected, so caches must revalidate (cheaply, by ETag).
 const LATEST: &str = "public, max-age=60, must-revalidate";
+/// A target's page shows citizens' messages as the office publishes them: revalidated on
+/// every visit (a 304 while nothing changed), so a reply shows at once.
+const TARGET: &str = "public, no-cache";
 /// A publication by hash never changes.
 const FOREVER: &str = "public, max-age=31536000, immutable";
 
@@ -276,7 +279,7 @@ pub async fn target_page(
     let body = render::target_page(lang, &gov.base, year, &found, &messages)
         .map(String::into_bytes)
         .map_err(|e| ApiError::internal(&e))?;
-    let r = compress(source, HTML, LATEST, body).await?;
+    let r = compress(source, HTML, TARGET, body).await?;
     state.cache.put_unless_forgotten(key, r.clone(), generation);
     Ok(r.respond(&headers))
 }
