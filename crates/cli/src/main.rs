@@ -151,6 +151,11 @@ enum Command {
         #[command(subcommand)]
         command: GovernmentCommand,
     },
+    /// 单位简称：检索简称即可找到该单位 / unit aliases: a search for the alias finds the unit
+    Alias {
+        #[command(subcommand)]
+        command: AliasCommand,
+    },
     /// 账户管理 / accounts
     User {
         #[command(subcommand)]
@@ -198,6 +203,26 @@ enum GovernmentCommand {
         /// 编码：6 位行政区划代码（GB/T 2260），缺省由名称生成 / its id: the 6-digit division code (default: a slug of its name)
         #[arg(long)]
         code: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AliasCommand {
+    /// 列出本政府自定义的简称（内置简称如“发改委”无需添加）/ list the office's aliases (built-in short forms such as 发改委 need none)
+    List {
+        /// 政府（编码或名称；库中仅一个政府时可省略）/ the government (its id or name; optional while the database holds one)
+        #[arg(long)]
+        government: Option<String>,
+    },
+    /// 添加简称 / add one
+    Add {
+        /// 简称，如“粮食局” / the alias, e.g. 粮食局
+        alias: String,
+        /// 单位全称，与一览表所印一致，如“市发展改革委” / the unit's name as the tables print it, e.g. 市发展改革委
+        unit: String,
+        /// 政府（编码或名称；库中仅一个政府时可省略）/ the government (its id or name; optional while the database holds one)
+        #[arg(long)]
+        government: Option<String>,
     },
 }
 
@@ -490,6 +515,32 @@ async fn run(cli: Cli) -> Result<()> {
                 .register_government(&name, code.as_ref(), &cli_actor())
                 .await?;
             println!("已登记 / registered {} as {}", g.name, g.code);
+            Ok(())
+        }
+        Command::Alias {
+            command: AliasCommand::List { government },
+        } => {
+            let store = open(&cli.db).await?;
+            let gov = government_of(store.as_ref(), government.as_deref()).await?;
+            for (alias, unit) in store.aliases(&gov.name).await? {
+                println!("{alias}\t{unit}");
+            }
+            Ok(())
+        }
+        Command::Alias {
+            command:
+                AliasCommand::Add {
+                    alias,
+                    unit,
+                    government,
+                },
+        } => {
+            let store = open(&cli.db).await?;
+            let gov = government_of(store.as_ref(), government.as_deref()).await?;
+            store
+                .add_alias(&gov.name, &alias, &unit, &cli_actor())
+                .await?;
+            println!("已添加 / added: {alias} → {unit}");
             Ok(())
         }
         Command::Verify { bundle: Some(file) } => verify_bundle(&file),

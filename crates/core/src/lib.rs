@@ -8,6 +8,7 @@
 //! Values are parsed once at the edge (`parse`/`TryFrom`) so the rest of the code can trust them.
 
 pub mod access;
+pub mod aliases;
 pub mod chain;
 pub mod deadline;
 pub mod extension;

@@ -215,6 +215,15 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
         ],
     ),
     (
+        "unit_aliases",
+        &[
+            ("government", Text),
+            ("alias", Text),
+            ("unit", Text),
+            ("created_at", Text),
+        ],
+    ),
+    (
         "uploads",
         &[
             ("id", Int),

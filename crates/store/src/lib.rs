@@ -208,6 +208,25 @@ pub trait Messages: Send + Sync {
     ) -> Result<MessageView, StoreError>;
 }
 
+/// Units by other names: the office's aliases (the built-in short forms are
+/// `duban_core::aliases`), for search.
+#[async_trait::async_trait]
+pub trait Aliases: Send + Sync {
+    /// Lets `alias` find `unit` (a unit of the government); audited; adding it again changes
+    /// nothing.
+    async fn add_alias(
+        &self,
+        government: &str,
+        alias: &str,
+        unit: &str,
+        actor: &str,
+    ) -> Result<(), StoreError>;
+    /// The office's aliases of a government: (alias, unit), by alias.
+    async fn aliases(&self, government: &str) -> Result<Vec<(String, String)>, StoreError>;
+    /// Every unit a government's plans name.
+    async fn unit_names(&self, government: &str) -> Result<Vec<String>, StoreError>;
+}
+
 /// 检索 over what was published: the newest publication of each round, nothing else.
 #[async_trait::async_trait]
 pub trait Search: Send + Sync {
@@ -337,6 +356,7 @@ pub trait Store:
     + Workflow
     + Extensions
     + Comments
+    + Aliases
     + Messages
     + Search
     + Publications

@@ -273,6 +273,9 @@ pub struct SearchQuery {
     pub unit: Option<String>,
     /// Only entries naming this leader, by the exact name.
     pub leader: Option<String>,
+    /// Only entries naming, for each group, one of its units: the units a short name in the
+    /// query stands for (发改委 → 市发展改革委), resolved by the caller.
+    pub unit_groups: Vec<Vec<String>>,
     /// Hits skipped before the first returned: a page's start.
     pub offset: usize,
     pub limit: usize,
@@ -281,7 +284,10 @@ pub struct SearchQuery {
 impl SearchQuery {
     /// Whether there is anything to search by: words, a unit or a leader.
     pub fn is_empty(&self) -> bool {
-        self.text.trim().is_empty() && self.unit.is_none() && self.leader.is_none()
+        self.text.trim().is_empty()
+            && self.unit.is_none()
+            && self.leader.is_none()
+            && self.unit_groups.is_empty()
     }
 
     /// The index terms every candidate must have: the words', and the unit's and leader's
@@ -292,7 +298,37 @@ impl SearchQuery {
             text.push(' ');
             text.push_str(name);
         }
-        duban_core::search::query_terms(&text)
+        let mut terms = duban_core::search::query_terms(&text);
+        // A group's units may differ (市发展改革委, 县发展和改革局): the index terms all of them
+        // have (pairs and single characters) still narrow the candidates. Units with no
+        // character in common give none, and the other words must find the candidates.
+        for group in &self.unit_groups {
+            let terms_of = |u: &String| -> Vec<String> {
+                duban_core::search::index_terms(u)
+                    .split(' ')
+                    .map(str::to_owned)
+                    .collect()
+            };
+            if let [only] = group.as_slice() {
+                for t in duban_core::search::query_terms(only) {
+                    if !terms.contains(&t) {
+                        terms.push(t);
+                    }
+                }
+                continue;
+            }
+            let mut names = group.iter().map(terms_of);
+            let mut common = names.next().unwrap_or_default();
+            for other in names {
+                common.retain(|t| other.contains(t));
+            }
+            for t in common {
+                if !terms.contains(&t) {
+                    terms.push(t);
+                }
+            }
+        }
+        terms
     }
 }
 

@@ -208,3 +208,38 @@ async fn filters_by_unit_and_leader_and_pages_through() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn short_names_and_the_offices_aliases_find_the_unit() {
+    let s = site().await;
+    let hits = |q: &'static str| {
+        let s = &s;
+        async move {
+            let (st, a) = search(s, q).await;
+            assert_eq!(st, StatusCode::OK, "{q}: {a}");
+            found(&a)
+        }
+    };
+    // 发改委 is 市发展改革委's short name: the same entries as the unit filter.
+    let fgw = hits("unit=市发展改革委&limit=200").await;
+    assert!(fgw.len() > 5);
+    assert_eq!(hits("q=发改委&limit=200").await, fgw);
+    assert_eq!(hits("q=储备粮%20发改委").await, [q3(39)]);
+    assert_eq!(
+        hits("q=住建局&limit=200").await,
+        hits("unit=市住房城乡建设局&limit=200").await
+    );
+    // Not a short name of any unit here: a word like any other, found nowhere.
+    assert!(hits("q=卫健委").await.is_empty());
+
+    // The office's own alias.
+    assert!(hits("q=粮食局").await.is_empty());
+    s.store
+        .add_alias("菏泽市人民政府", "粮食局", "市发展改革委", "user:office")
+        .await
+        .unwrap();
+    assert_eq!(hits("q=粮食局&limit=200").await, fgw);
+    // The page too.
+    let page = s.text("/search?q=储备粮%20发改委").await;
+    assert!(page.contains("href=\"/tables/2023Q3#t39\""), "{page}");
+}

@@ -11,6 +11,7 @@
 use crate::StoreError;
 use duban_core::{Period, TargetNo};
 
+pub(crate) mod aliases;
 pub(crate) mod governments;
 pub(crate) mod import;
 pub(crate) mod messages;

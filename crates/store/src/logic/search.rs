@@ -229,7 +229,12 @@ impl<'q> Collector<'q> {
                     .iter()
                     .all(|word| fields.iter().any(|text| contains(text, word)))
                 && named(&self.query.unit, &units, Unit::as_str)
-                && named(&self.query.leader, &leaders, Leader::as_str);
+                && named(&self.query.leader, &leaders, Leader::as_str)
+                && self
+                    .query
+                    .unit_groups
+                    .iter()
+                    .all(|group| units.iter().any(|u| group.iter().any(|g| g == u.as_str())));
             if !found {
                 continue;
             }

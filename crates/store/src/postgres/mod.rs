@@ -23,6 +23,8 @@ pub(crate) use crate::logic::{now, ts_string};
 mod accounts;
 mod audit;
 mod comments;
+
+crate::logic::aliases::aliases_impl!(PgStore);
 mod extensions;
 mod governments;
 mod import;

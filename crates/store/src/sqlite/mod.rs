@@ -19,6 +19,8 @@ use std::time::Duration;
 mod accounts;
 mod audit;
 mod comments;
+
+crate::logic::aliases::aliases_impl!(SqliteStore);
 mod extensions;
 mod governments;
 mod import;

@@ -330,3 +330,55 @@ contract!(
         assert!(!places_of("粮万").await.contains(&t39[0]));
     }
 );
+
+contract!(
+    /// The office's aliases: kept per government, only for units it has, added once, audited;
+    /// a search by groups of units finds the entries naming one unit of each group.
+    aliases_are_kept_and_groups_searched,
+    |store, _db| async move {
+        store.import_table(&heze(), "test").await.unwrap();
+        let units = store.unit_names(GOV).await.unwrap();
+        assert!(units.iter().any(|u| u == "市发展改革委") && units.iter().any(|u| u == "市财政局"));
+        assert!(store.unit_names(COUNTY).await.unwrap().is_empty());
+
+        assert_not_found(store.add_alias(GOV, "粮食局", "市粮食局", "user:office").await);
+        assert_invalid(store.add_alias(GOV, " ", "市发展改革委", "user:office").await);
+        for _ in 0..2 {
+            store
+                .add_alias(GOV, "粮食局", "市发展改革委", "user:office")
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            store.aliases(GOV).await.unwrap(),
+            [("粮食局".to_owned(), "市发展改革委".to_owned())]
+        );
+        assert!(store.aliases(COUNTY).await.unwrap().is_empty());
+        let trail = trail(&*store, "unit:市发展改革委").await;
+        assert_eq!(actions(&trail), ["alias.add", "alias.add"]);
+
+        let group = |units: &[&str], text: &str| SearchQuery {
+            text: text.to_owned(),
+            unit_groups: vec![units.iter().map(|u| (*u).to_owned()).collect()],
+            limit: 200,
+            ..Default::default()
+        };
+        let one = store.search(&group(&["市发展改革委"], "")).await.unwrap();
+        let either = store
+            .search(&group(&["市发展改革委", "市财政局"], ""))
+            .await
+            .unwrap();
+        let fiscal = store.search(&group(&["市财政局"], "")).await.unwrap();
+        assert!(!one.is_empty() && !fiscal.is_empty());
+        assert!(either.len() >= one.len().max(fiscal.len()), "{} {} {}", either.len(), one.len(), fiscal.len());
+        assert!(either.iter().all(|h| h
+            .units
+            .iter()
+            .any(|u| u.as_str() == "市发展改革委" || u.as_str() == "市财政局")));
+        let grain = store.search(&group(&["市发展改革委"], "储备粮")).await.unwrap();
+        assert_eq!(
+            grain.iter().map(|h| h.target_no).collect::<Vec<_>>(),
+            [39]
+        );
+    }
+);

@@ -25,12 +25,44 @@ const MAX_LIMIT: usize = 200;
 /// reader this far down wants a narrower search.
 const MAX_OFFSET: usize = 1_000;
 
+/// Turns the short names in a query's words (发改委, or an office's alias) into the units they
+/// stand for: each such word becomes a group of units one of which a hit must name, instead of
+/// a word its text must hold. Storage is asked for the units only when a word may be one.
+async fn resolve_aliases(state: &AppState, query: &mut SearchQuery) -> Result<(), ApiError> {
+    let Some(government) = query.government.clone() else {
+        return Ok(());
+    };
+    let office = state.store.aliases(&government).await?;
+    let words: Vec<String> = query.text.split_whitespace().map(str::to_owned).collect();
+    let maybe = |w: &str| {
+        duban_core::aliases::is_short_form(w) || office.iter().any(|(alias, _)| alias == w)
+    };
+    if !words.iter().any(|w| maybe(w)) {
+        return Ok(());
+    }
+    let units = state.store.unit_names(&government).await?;
+    let mut kept = Vec::new();
+    for word in words {
+        let stands_for = duban_core::aliases::units_for(&word, &units, &office);
+        if stands_for.is_empty() {
+            kept.push(word);
+        } else {
+            query
+                .unit_groups
+                .push(stands_for.into_iter().map(str::to_owned).collect());
+        }
+    }
+    query.text = kept.join(" ");
+    Ok(())
+}
+
 /// A page of hits, and whether another follows (asked for by reading one hit more).
 async fn search_page(
     state: &AppState,
     query: &SearchQuery,
 ) -> Result<(Vec<SearchHit>, bool), ApiError> {
     let mut one_more = query.clone();
+    resolve_aliases(state, &mut one_more).await?;
     one_more.limit += 1;
     let mut hits = state.store.search(&one_more).await?;
     let more = hits.len() > query.limit;
@@ -107,6 +139,7 @@ impl SearchParams {
             leader,
             offset,
             limit: self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
+            ..SearchQuery::default()
         })
     }
 }

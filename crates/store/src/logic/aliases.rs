@@ -1,0 +1,92 @@
+//! The office's unit aliases on every backend (the built-in short forms are
+//! `duban_core::aliases`): the statements, which read the same in both dialects, and the one
+//! implementation ([`aliases_impl`]).
+
+/// A unit of a government, by name: an alias must name one.
+pub(crate) const UNIT_EXISTS_SQL: &str =
+    "SELECT COUNT(*) FROM units WHERE government = $1 AND name = $2";
+
+/// Adding an alias twice is adding it once.
+pub(crate) const INSERT_SQL: &str = "INSERT INTO unit_aliases (government, alias, unit, created_at)
+    VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+
+pub(crate) const LIST_SQL: &str =
+    "SELECT alias, unit FROM unit_aliases WHERE government = $1 ORDER BY alias, unit";
+
+pub(crate) const UNIT_NAMES_SQL: &str = "SELECT name FROM units WHERE government = $1 ORDER BY id";
+
+/// The longest alias: a short name, not a sentence.
+pub(crate) const MAX_ALIAS: usize = 50;
+
+/// The [`crate::Aliases`] implementation for a store with `pool`, `write()` and an `audit` in
+/// scope (a macro for the reason `logic::messages::messages_impl` is one).
+macro_rules! aliases_impl {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl crate::Aliases for $store {
+            async fn add_alias(
+                &self,
+                government: &str,
+                alias: &str,
+                unit: &str,
+                actor: &str,
+            ) -> Result<(), crate::StoreError> {
+                use crate::logic::aliases::{INSERT_SQL, MAX_ALIAS, UNIT_EXISTS_SQL};
+                let alias = alias.trim();
+                if alias.is_empty() || alias.chars().count() > MAX_ALIAS {
+                    return Err(crate::StoreError::Invalid(format!(
+                        "alias: 1 to {MAX_ALIAS} characters"
+                    )));
+                }
+                let mut tx = self.write().await?;
+                let n: i64 = sqlx::query_scalar(UNIT_EXISTS_SQL)
+                    .bind(government)
+                    .bind(unit)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if n == 0 {
+                    return Err(crate::StoreError::NotFound(format!(
+                        "unit {unit} of {government}"
+                    )));
+                }
+                sqlx::query(INSERT_SQL)
+                    .bind(government)
+                    .bind(alias)
+                    .bind(unit)
+                    .bind(crate::logic::now())
+                    .execute(&mut *tx)
+                    .await?;
+                audit(
+                    &mut tx,
+                    Some(government),
+                    actor,
+                    "alias.add",
+                    &format!("unit:{unit}"),
+                    None,
+                    Some(serde_json::json!({"alias": alias})),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn aliases(
+                &self,
+                government: &str,
+            ) -> Result<Vec<(String, String)>, crate::StoreError> {
+                Ok(sqlx::query_as(crate::logic::aliases::LIST_SQL)
+                    .bind(government)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn unit_names(&self, government: &str) -> Result<Vec<String>, crate::StoreError> {
+                Ok(sqlx::query_scalar(crate::logic::aliases::UNIT_NAMES_SQL)
+                    .bind(government)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+        }
+    };
+}
+pub(crate) use aliases_impl;
