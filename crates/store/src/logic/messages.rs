@@ -23,12 +23,13 @@ pub(crate) const INSERT_SQL: &str = "INSERT INTO messages
 pub(crate) const FROM_ADDRESS_SQL: &str =
     "SELECT COUNT(*) FROM messages WHERE address = $1 AND created_at > $2";
 
-/// Decides a pending message; no row when it is not pending (then [`STATE_SQL`] says why).
+/// Decides a pending message, returning its target (government, year, number); no row when it
+/// is not pending (then [`STATE_SQL`] says why).
 pub(crate) const DECIDE_SQL: &str = "UPDATE messages
     SET state = $2, reply = $3, note = $4, decided_at = $5, decided_by = $6
-    WHERE id = $1 AND state = 'pending' RETURNING id";
+    WHERE id = $1 AND state = 'pending' RETURNING government, year, target_no";
 
-pub(crate) const STATE_SQL: &str = "SELECT state, government FROM messages WHERE id = $1";
+pub(crate) const STATE_SQL: &str = "SELECT state FROM messages WHERE id = $1";
 
 /// The messages a filter asks for (binds: government, state, year, target number, each
 /// optional; then the limit), newest first.
@@ -144,9 +145,10 @@ pub(crate) fn not_pending(id: i64, state: Option<String>) -> StoreError {
 }
 
 /// The [`crate::Messages`] implementation, the same on both backends but for what a published
-/// message announces (`$on_publish(&mut tx, &message)`, run in the deciding transaction). Each
-/// backend invokes it with `audit`, `now` and its write transaction in scope. A macro, not a
-/// generic: the two stores share no trait for "a transaction to write the audit log in".
+/// message announces (`$on_publish(&mut tx, government, year, target_no)`, run in the deciding
+/// transaction). Each backend invokes it with `audit`, `now` and its write transaction in scope.
+/// A macro, not a generic: the two stores share no trait for "a transaction to write the audit
+/// log in".
 macro_rules! messages_impl {
     ($store:ty, $on_publish:path) => {
         impl $store {
@@ -293,7 +295,7 @@ macro_rules! messages_impl {
                     }
                 };
                 let mut tx = self.write().await?;
-                let decided: Option<i64> = sqlx::query_scalar(DECIDE_SQL)
+                let decided: Option<(String, i64, i64)> = sqlx::query_as(DECIDE_SQL)
                     .bind(id)
                     .bind(state.as_str())
                     .bind(&reply)
@@ -302,17 +304,16 @@ macro_rules! messages_impl {
                     .bind(actor)
                     .fetch_optional(&mut *tx)
                     .await?;
-                let found: Option<(String, String)> = sqlx::query_as(STATE_SQL)
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if decided.is_none() {
-                    return Err(not_pending(id, found.map(|(s, _)| s)));
-                }
-                let government = found.map(|(_, g)| g);
+                let Some((government, year, target_no)) = decided else {
+                    let found: Option<String> = sqlx::query_scalar(STATE_SQL)
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    return Err(not_pending(id, found));
+                };
                 audit(
                     &mut tx,
-                    government.as_deref(),
+                    Some(&government),
                     actor,
                     &format!(
                         "message.{}",
@@ -328,8 +329,7 @@ macro_rules! messages_impl {
                 )
                 .await?;
                 if state == MessageState::Published {
-                    let m = self.written(id).await?;
-                    $on_publish(&mut tx, &m).await?;
+                    $on_publish(&mut tx, &government, year, target_no).await?;
                 }
                 tx.commit().await?;
                 self.written(id).await

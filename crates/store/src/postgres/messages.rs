@@ -17,13 +17,18 @@ use sqlx::PgConnection;
 use std::collections::HashMap;
 
 /// Every instance forgets its page of the target when the decision commits.
-async fn on_publish(tx: &mut PgConnection, m: &MessageView) -> Result<(), StoreError> {
+async fn on_publish(
+    tx: &mut PgConnection,
+    government: &str,
+    year: i64,
+    target_no: i64,
+) -> Result<(), StoreError> {
     announce(
         tx,
         &Change::Message {
-            government: m.government.clone(),
-            year: m.year,
-            target_no: m.target_no,
+            government: government.to_owned(),
+            year: i16::try_from(year).map_err(|_| StoreError::Corrupt(format!("year {year}")))?,
+            target_no: crate::logic::u32_or_zero(target_no),
         },
     )
     .await

@@ -15,7 +15,7 @@ use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 
 /// SQLite announces nothing to other processes: their pages revalidate (see `crate::changes`).
-async fn on_publish(_: &mut WriteTx, _: &MessageView) -> Result<(), StoreError> {
+async fn on_publish(_: &mut WriteTx, _: &str, _: i64, _: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
