@@ -65,6 +65,8 @@ enum Command {
         /// 运行在反向代理之后：客户端地址取自 X-Forwarded-For 的最后一项 / behind a reverse proxy: the client address is the last X-Forwarded-For entry
         #[arg(long, env = "DUBAN_TRUST_PROXY")]
         trust_proxy: bool,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// 导入一览表（PDF 提取的文本、CSV/TSV（UTF-8 或 GBK）、XLSX）/ import a progress table (text from the PDF, CSV/TSV in UTF-8 or GBK, XLSX)
     Import {
@@ -179,6 +181,34 @@ enum Command {
     },
 }
 
+/// 催办邮件 / reminder mail.
+#[derive(Debug, Clone, clap::Args)]
+struct MailArgs {
+    /// 发信服务器，如 smtp://mail.gov.example:25（STARTTLS 自动协商）或 smtps://…:465；不设则不发邮件 / the SMTP server that sends 催办 mail; none: nothing is mailed
+    #[arg(long, env = "DUBAN_SMTP")]
+    smtp: Option<String>,
+    /// 发件人 / the sender
+    #[arg(
+        long,
+        env = "DUBAN_MAIL_FROM",
+        default_value = "督办系统 <duban@localhost>"
+    )]
+    mail_from: String,
+    /// 网站对外地址，用于邮件中的链接，如 https://duban.example.gov.cn / the site's public address, for links in mail
+    #[arg(long, env = "DUBAN_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+impl MailArgs {
+    fn config(&self) -> Option<duban_web::mail::MailConfig> {
+        self.smtp.as_deref().map(|smtp| {
+            let mut c = duban_web::mail::MailConfig::new(smtp, &self.mail_from);
+            c.public_url.clone_from(&self.public_url);
+            c
+        })
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum DbCommand {
     /// 整库迁移到另一个（空的）数据库，如 SQLite → PostgreSQL / copy a whole deployment into another, empty database
@@ -244,6 +274,9 @@ enum UserCommand {
         /// 所属政府（编码或名称）；管理员不填即为平台管理员 / the government the account belongs to (id or name); an admin without one acts on all
         #[arg(long)]
         government: Option<String>,
+        /// 接收催办邮件的地址 / where reminder mail reaches the account
+        #[arg(long)]
+        email: Option<String>,
         /// 从标准输入读取密码 / read the password from standard input
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -320,11 +353,13 @@ async fn run(cli: Cli) -> Result<()> {
             bind,
             no_public_checks,
             trust_proxy,
+            mail,
         } => {
             let store = open(&cli.db).await?;
             let options = ServeOptions {
                 public_checks: !no_public_checks,
                 trust_proxy,
+                mail: mail.config(),
             };
             serve(store, &bind, None, options).await
         }
@@ -468,6 +503,7 @@ async fn run(cli: Cli) -> Result<()> {
                     units,
                     leader,
                     government,
+                    email,
                     password_stdin: _,
                 },
         } => {
@@ -490,6 +526,7 @@ async fn run(cli: Cli) -> Result<()> {
                 units,
                 leader,
                 government,
+                email,
             };
             add_user(store.as_ref(), account, &password).await?;
             println!("已创建账户 / added {name}");
@@ -700,6 +737,7 @@ struct Account<'a> {
     leader: Option<String>,
     /// The government's name; `None` for a platform account.
     government: Option<String>,
+    email: Option<String>,
 }
 
 async fn add_user(store: &dyn Store, account: Account<'_>, password: &str) -> Result<()> {
@@ -714,6 +752,7 @@ async fn add_user(store: &dyn Store, account: Account<'_>, password: &str) -> Re
         units: account.units,
         leader: account.leader,
         government: account.government,
+        email: account.email,
     };
     store.add_user(&user, &cli_actor()).await?;
     Ok(())
@@ -913,10 +952,12 @@ async fn import(
 }
 
 /// How `serve` and `demo` set up the site.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct ServeOptions {
     public_checks: bool,
     trust_proxy: bool,
+    /// 催办 mail, when an SMTP server is configured.
+    mail: Option<duban_web::mail::MailConfig>,
 }
 
 async fn serve(
@@ -936,6 +977,11 @@ async fn serve(
     let mut state = duban_web::AppState::new(store);
     state.public_checks = options.public_checks;
     state.trust_proxy = options.trust_proxy;
+    if let Some(mail) = options.mail {
+        let smtp = redacted(&mail.smtp);
+        state = state.with_mail(mail).map_err(|e| anyhow::anyhow!(e))?;
+        println!("催办邮件经由 / reminder mail goes through {smtp}");
+    }
     duban_web::serve(listener, state).await?;
     Ok(())
 }
@@ -971,6 +1017,7 @@ async fn demo(bind: &str) -> Result<()> {
             units: units.iter().map(|u| (*u).to_owned()).collect(),
             leader: leader.map(str::to_owned),
             government: Some(gov.name.clone()),
+            email: None,
         };
         add_user(store.as_ref(), account, DEMO_PASSWORD).await?;
         accounts.push_str(&format!(
@@ -1024,6 +1071,7 @@ async fn demo(bind: &str) -> Result<()> {
     let options = ServeOptions {
         public_checks: true,
         trust_proxy: false,
+        mail: None,
     };
     serve(store, bind, Some(banner), options).await
 }

@@ -71,6 +71,69 @@ pub trait Accounts: Send + Sync {
     ) -> Result<(u32, u32), StoreError>;
 }
 
+/// The office's hold on accounts (the accounts page): list them, change whom they speak for and
+/// their contact, disable them, reset their password. Every change is audited.
+#[async_trait::async_trait]
+pub trait AccountAdmin: Send + Sync {
+    /// The accounts of a government (not the platform's); with `None`, every account.
+    async fn users(&self, government: Option<&str>) -> Result<Vec<UserView>, StoreError>;
+    async fn user(&self, user_id: i64) -> Result<Option<UserView>, StoreError>;
+    /// Sets an account's units, leader and e-mail (what its role needs, as [`Accounts::add_user`]).
+    async fn change_user(
+        &self,
+        user_id: i64,
+        change: &UserChange,
+        actor: &str,
+    ) -> Result<UserView, StoreError>;
+    /// Disables (or enables again) an account. Disabling ends its sessions and tokens at once,
+    /// on every instance.
+    async fn set_disabled(
+        &self,
+        user_id: i64,
+        disabled: bool,
+        actor: &str,
+    ) -> Result<UserView, StoreError>;
+    /// Sets a password the office chose; the account must choose its own at the next login,
+    /// and its sessions and tokens end.
+    async fn reset_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        actor: &str,
+    ) -> Result<UserView, StoreError>;
+}
+
+/// Outgoing mail (催办): a queue in the database, so that it survives a restart and several
+/// instances share it; what is sent, and every failure, stays listed.
+#[async_trait::async_trait]
+pub trait Mail: Send + Sync {
+    /// Queues mails, skipping any whose key is already queued or sent; returns how many were new.
+    async fn enqueue_mail(&self, mails: &[NewMail]) -> Result<u64, StoreError>;
+    /// Takes up to `limit` mails that are due, leased for `lease`: no other caller gets them
+    /// until the lease ends (when the taker died, the mail is taken again). A take counts as a try.
+    async fn claim_mail(
+        &self,
+        limit: u32,
+        lease: std::time::Duration,
+    ) -> Result<Vec<MailView>, StoreError>;
+    /// The SMTP server took the mail: marked sent and audited (`mail.sent`).
+    async fn mail_sent(&self, id: i64) -> Result<(), StoreError>;
+    /// The try failed: tried again after `retry_after`, or, with none, given up (`failed`,
+    /// audited as `mail.failed`).
+    async fn mail_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_after: Option<std::time::Duration>,
+    ) -> Result<(), StoreError>;
+    /// The newest mails first, of a government (every mail when `None`).
+    async fn mails(
+        &self,
+        government: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<MailView>, StoreError>;
+}
+
 /// The 调度 cycle: rounds, reports and their review.
 #[async_trait::async_trait]
 pub trait Workflow: Send + Sync {
@@ -352,6 +415,8 @@ pub trait Uploads: Send + Sync {
 #[async_trait::async_trait]
 pub trait Store:
     Accounts
+    + AccountAdmin
+    + Mail
     + Governments
     + Workflow
     + Extensions

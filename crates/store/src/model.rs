@@ -77,6 +77,8 @@ pub struct NewUser {
     pub leader: Option<String>,
     /// The government (by name) the account belongs to; `None` for a platform account.
     pub government: Option<String>,
+    /// Where reminders reach the account (a unit's go to every account speaking for it).
+    pub email: Option<String>,
 }
 
 /// What a login needs: the account and its password hash.
@@ -84,6 +86,101 @@ pub struct NewUser {
 pub struct Credentials {
     pub user_id: i64,
     pub password_hash: String,
+    /// A disabled account cannot log in, whatever the password.
+    pub disabled: bool,
+    /// The office reset the password: the next login must choose a new one.
+    pub must_change_password: bool,
+}
+
+/// An account as the office's accounts page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    /// `admin`, `reviewer`, `unit` or `leader`.
+    pub role: String,
+    pub units: Vec<String>,
+    pub leader: Option<String>,
+    pub government: Option<String>,
+    pub email: Option<String>,
+    /// When the office disabled the account; absent while it is enabled.
+    pub disabled_at: Option<String>,
+    pub must_change_password: bool,
+    pub created_at: String,
+}
+
+/// What the office may change of an account besides its state: whom it speaks for, and its
+/// contact. The role and the name stay (a new role is a new account).
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub units: Vec<String>,
+    pub leader: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A mail to queue. `key` names what it is about; a key already queued or sent is not queued
+/// again, so planning the same reminder twice (or on two instances) sends it once.
+#[derive(Debug, Clone)]
+pub struct NewMail {
+    pub key: String,
+    pub government: Option<String>,
+    /// `round_opened`, `due_soon`, `overdue`, `returned`, `submitted`, `chase`.
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Where a queued mail stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MailState {
+    /// Waiting for its turn, or for another try after a failure.
+    Queued,
+    /// The SMTP server took it.
+    Sent,
+    /// Given up after the last try.
+    Failed,
+}
+
+impl MailState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailState::Queued => "queued",
+            MailState::Sent => "sent",
+            MailState::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<MailState> {
+        match s {
+            "queued" => Some(MailState::Queued),
+            "sent" => Some(MailState::Sent),
+            "failed" => Some(MailState::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// A mail in the queue, as the office's mail page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MailView {
+    pub id: i64,
+    pub key: String,
+    pub government: Option<String>,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub state: MailState,
+    /// Tries so far (a claim counts as one).
+    pub attempts: u32,
+    pub next_attempt_at: String,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
 }
 
 /// A browser session or an API bearer token.

@@ -79,12 +79,19 @@ pub fn secret_hash(secret: &str) -> String {
 
 /// Logs in: throttled per address (429) and per name (a growing delay), constant work whether
 /// or not the name exists, audited either way (`login`, `login_failed`). Returns the user id.
+/// Who logged in, and whether they must choose a new password first (the office reset it).
+#[derive(Debug, Clone, Copy)]
+pub struct LoggedIn {
+    pub user_id: i64,
+    pub must_change_password: bool,
+}
+
 pub async fn login(
     state: &AppState,
     username: &str,
     password: &str,
     address: &str,
-) -> Result<i64, ApiError> {
+) -> Result<LoggedIn, ApiError> {
     let (by_name, by_addr) = state
         .store
         .login_failures_within(username, address, THROTTLE_WINDOW)
@@ -109,9 +116,21 @@ pub async fn login(
         .await
         .map_err(|e| ApiError::internal(&e))?;
     match creds {
+        // Said only to whoever knows the password: it tells nothing to a guesser.
+        Some(c) if ok && c.disabled => {
+            state.store.record_login_failure(username, address).await?;
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "account_disabled",
+                "账户已停用，请联系管理员 / this account is disabled; ask the office",
+            ))
+        }
         Some(c) if ok => {
             state.store.record_login(username, address).await?;
-            Ok(c.user_id)
+            Ok(LoggedIn {
+                user_id: c.user_id,
+                must_change_password: c.must_change_password,
+            })
         }
         _ => {
             state.store.record_login_failure(username, address).await?;

@@ -29,6 +29,7 @@ mod chained;
 mod error;
 mod extract;
 pub mod government;
+pub mod mail;
 pub mod openapi;
 mod policy;
 mod resources;
@@ -68,6 +69,8 @@ pub struct AppState {
     /// [`auth::ClientAddr`]); off unless the deployment says so, since a client could
     /// otherwise name any address it likes.
     pub trust_proxy: bool,
+    /// The 催办 mail sender, when the deployment configured SMTP (see [`mail`]).
+    pub mail: Option<Arc<mail::MailService>>,
 }
 
 impl AppState {
@@ -89,6 +92,7 @@ impl AppState {
             actors: Arc::default(),
             uploads: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
             trust_proxy: false,
+            mail: None,
         };
         tokio::spawn(follow_changes(
             state.store.changes(),
@@ -97,6 +101,16 @@ impl AppState {
             Arc::clone(&state.governments),
         ));
         state
+    }
+
+    /// Sends 催办 mail through the SMTP server `config` names (inside the tokio runtime that
+    /// will serve). Refused when the URL or the sender's address does not read.
+    pub fn with_mail(mut self, config: mail::MailConfig) -> Result<AppState, String> {
+        self.mail = Some(Arc::new(mail::MailService::start(
+            Arc::clone(&self.store),
+            config,
+        )?));
+        Ok(self)
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::ApiError;
 use crate::error::ErrorBody;
 use crate::resources::{
-    comments, directory, extensions, messages, publications, reports, rounds, search, session,
+    comments, directory, extensions, mail, messages, publications, reports, rounds, search, session,
 };
 use axum::body::Body;
 use axum::extract::Path;
@@ -53,6 +53,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         messages::api_queue,
         messages::api_publish,
         messages::api_reject,
+        mail::api_list,
+        mail::api_chase,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerScheme, &GovernmentPrefix, &DefaultRefusal),

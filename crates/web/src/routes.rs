@@ -4,8 +4,8 @@
 
 use crate::AppState;
 use crate::resources::{
-    audit, bundle, comments, dashboard, directory, extensions, feeds, home, import, messages,
-    publications, reports, rounds, search, session,
+    audit, bundle, comments, dashboard, directory, extensions, feeds, home, import, mail, messages,
+    publications, reports, rounds, search, session, users,
 };
 use crate::{assets, openapi};
 use axum::http::Method;
@@ -96,6 +96,12 @@ fn global() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (Method::GET, "/work/extensions", get(extensions::page_list)),
         (Method::GET, "/work/messages", get(messages::page_queue)),
+        (Method::GET, "/work/mail", get(mail::page_list)),
+        (Method::GET, "/work/users", get(users::page_list)),
+        (Method::POST, "/work/users", post(users::page_create)),
+        (Method::GET, "/work/users/{id}", get(users::page_edit)),
+        (Method::POST, "/work/users/{id}", post(users::page_update)),
+        (Method::GET, "/api/v1/mail", get(mail::api_list)),
         (
             Method::POST,
             "/work/messages/{id}",
@@ -264,6 +270,7 @@ fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/work/{period}/chase.csv",
             get(dashboard::chase_csv),
         ),
+        (Method::POST, "/work/{period}/chase", post(mail::page_chase)),
         (Method::POST, "/api/v1/rounds", post(rounds::open_round)),
         (
             Method::GET,
@@ -284,6 +291,11 @@ fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::POST,
             "/api/v1/rounds/{period}/reopen",
             post(rounds::reopen_round),
+        ),
+        (
+            Method::POST,
+            "/api/v1/rounds/{period}/chase",
+            post(mail::api_chase),
         ),
     ]
 }

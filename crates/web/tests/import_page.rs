@@ -107,6 +107,7 @@ async fn a_new_governments_table_registers_it_and_only_the_platform_may() {
         units: Vec::new(),
         leader: None,
         government: None,
+        email: None,
     };
     site.store.add_user(&platform, "test").await.unwrap();
     let csv = duban_formats::export::csv(&common::yuncheng_table());

@@ -4,6 +4,8 @@
 #[macro_use]
 mod common;
 mod governments;
+/// 催办 mail through a real SMTP server.
+mod mail;
 /// 群众监督 messages through HTTP.
 mod messages;
 
@@ -685,6 +687,103 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
         ),
         (
             Method::GET,
+            "/work/mail",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::GET,
+            "/api/v1/mail",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        // The test site has no SMTP server: the office is told so (409).
+        (
+            Method::POST,
+            "/work/{period}/chase",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::CONFLICT,
+                S::FORBIDDEN,
+                S::CONFLICT,
+            ],
+        ),
+        (
+            Method::POST,
+            "/api/v1/rounds/{period}/chase",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::CONFLICT,
+                S::FORBIDDEN,
+                S::CONFLICT,
+            ],
+        ),
+        (
+            Method::GET,
+            "/work/users",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::POST,
+            "/work/users",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::CREATED,
+            ],
+        ),
+        (
+            Method::GET,
+            "/work/users/{id}",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::POST,
+            "/work/users/{id}",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::GET,
             "/work/{period}/chase.csv",
             [
                 S::SEE_OTHER,
@@ -1155,6 +1254,14 @@ async fn matrix_cell(backend: Backend, cell: Cell) {
             .await;
         assert_eq!(st, StatusCode::CREATED, "{x}");
         x["id"].as_i64().unwrap()
+    } else if pattern.contains("/users/{id}") {
+        // 菏泽's unit_b account.
+        s.store
+            .credentials("unit_b")
+            .await
+            .unwrap()
+            .unwrap()
+            .user_id
     } else if pattern.contains("/messages/{id}") {
         // A pending message on target 6 (of 菏泽), from a citizen.
         let (st, m) = s
@@ -1251,6 +1358,14 @@ async fn matrix_cell(backend: Backend, cell: Cell) {
         ("POST", p) if p.ends_with("/comments") => Some(json!({"body": "请核实储备粮数据"})),
         ("POST", p) if p.ends_with("/messages") => Some(json!({"body": "储备粮进度偏慢，请说明"})),
         ("POST", "/work/messages/{id}") => Some(json!({"action": "publish", "text": "已答复"})),
+        ("POST", "/work/users") => {
+            Some(json!({"username": "new_clerk", "role": "unit", "units": "市财政局"}))
+        }
+        ("POST", "/work/users/{id}") => {
+            Some(json!({"action": "save", "units": "市财政局", "email": "czj@test.example"}))
+        }
+        ("POST", "/work/{period}/chase") => Some(json!({"unit": "市财政局"})),
+        ("POST", "/api/v1/rounds/{period}/chase") => Some(json!({})),
         ("POST", "/api/v1/messages/{id}/publish") => Some(json!({"reply": "已答复"})),
         ("POST", "/api/v1/messages/{id}/reject") => Some(json!({"note": "与目标无关"})),
         ("POST", "/work/extensions/{id}/decide") => Some(json!({"action": "approve"})),

@@ -11,9 +11,11 @@
 use crate::StoreError;
 use duban_core::{Period, TargetNo};
 
+pub(crate) mod accounts;
 pub(crate) mod aliases;
 pub(crate) mod governments;
 pub(crate) mod import;
+pub(crate) mod mail;
 pub(crate) mod messages;
 pub(crate) mod publications;
 pub(crate) mod reports;

@@ -8,7 +8,7 @@
 
 use super::rows::{col, names};
 use super::{PgStore, announce, audit, now, ts_string};
-use crate::{Accounts, Change, Credentials, NewUser, StoreError, TokenKind};
+use crate::{Accounts, Change, Credentials, NewUser, StoreError, TokenKind, UserChange, UserView};
 use duban_core::access::{Actor, Role};
 use duban_core::{Leader, Unit};
 use serde_json::json;
@@ -81,8 +81,9 @@ impl Accounts for PgStore {
         // The check above cannot see a name another instance is adding right now: the unique
         // constraint catches that one.
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, role, password_hash, leader_name, created_at, government)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO users
+                (username, role, password_hash, leader_name, created_at, government, email)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(&user.username)
         .bind(user.role.as_str())
@@ -90,6 +91,7 @@ impl Accounts for PgStore {
         .bind(&user.leader)
         .bind(now())
         .bind(&user.government)
+        .bind(crate::logic::accounts::email_of(user.email.as_deref())?)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| match StoreError::from(e) {
@@ -123,7 +125,7 @@ impl Accounts for PgStore {
     }
 
     async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError> {
-        let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
+        let row = sqlx::query("SELECT id, password_hash, disabled_at, must_change_password FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(&self.pool)
             .await?;
@@ -131,6 +133,8 @@ impl Accounts for PgStore {
             Ok(Credentials {
                 user_id: col(&r, "id")?,
                 password_hash: col(&r, "password_hash")?,
+                disabled: col::<Option<String>>(&r, "disabled_at")?.is_some(),
+                must_change_password: col::<i64>(&r, "must_change_password")? != 0,
             })
         })
         .transpose()
@@ -152,7 +156,7 @@ impl Accounts for PgStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.write().await?;
         let user: Option<(String, Option<String>)> = sqlx::query_as(
-            "UPDATE users SET password_hash = $1 WHERE id = $2 RETURNING username, government",
+            "UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2 RETURNING username, government",
         )
         .bind(password_hash)
         .bind(user_id)
@@ -214,7 +218,8 @@ impl Accounts for PgStore {
         // One statement: this runs on every API call and work page.
         let row = sqlx::query(AssertSqlSafe(format!(
             "{ACTOR_SELECT} JOIN tokens t ON t.user_id = u.id
-             WHERE t.token_sha256 = $1 AND t.kind = $2 AND t.expires_at > $3"
+             WHERE t.token_sha256 = $1 AND t.kind = $2 AND t.expires_at > $3
+               AND u.disabled_at IS NULL"
         )))
         .bind(token_sha256)
         .bind(kind.as_str())
@@ -314,3 +319,15 @@ impl Accounts for PgStore {
         ))
     }
 }
+
+/// Every instance forgets what it cached of the account's tokens when the change commits.
+async fn tokens_ended(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<(), StoreError> {
+    announce(tx, &Change::UserTokensEnded { user_id }).await
+}
+
+crate::logic::accounts::account_admin_impl!(
+    PgStore,
+    "(SELECT COALESCE(json_agg(unit_name ORDER BY unit_name COLLATE \"C\"), '[]'::json)::text
+        FROM user_units WHERE user_id = u.id)",
+    tokens_ended
+);

@@ -1,7 +1,7 @@
 //! Accounts, tokens and login throttling on SQLite.
 
 use super::{SqliteStore, audit, now, ts_string};
-use crate::{Accounts, Credentials, NewUser, StoreError, TokenKind};
+use crate::{Accounts, Credentials, NewUser, StoreError, TokenKind, UserChange, UserView};
 use duban_core::access::{Actor, Role};
 use duban_core::{Leader, Unit};
 use serde_json::json;
@@ -73,8 +73,9 @@ impl Accounts for SqliteStore {
             ));
         }
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (username, role, password_hash, leader_name, created_at, government)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO users
+                (username, role, password_hash, leader_name, created_at, government, email)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(&user.username)
         .bind(user.role.as_str())
@@ -82,6 +83,7 @@ impl Accounts for SqliteStore {
         .bind(&user.leader)
         .bind(now())
         .bind(&user.government)
+        .bind(crate::logic::accounts::email_of(user.email.as_deref())?)
         .fetch_one(&mut *tx)
         .await?;
         for unit in &user.units {
@@ -108,13 +110,15 @@ impl Accounts for SqliteStore {
     }
 
     async fn credentials(&self, username: &str) -> Result<Option<Credentials>, StoreError> {
-        let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
+        let row = sqlx::query("SELECT id, password_hash, disabled_at, must_change_password FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| Credentials {
             user_id: r.get("id"),
             password_hash: r.get("password_hash"),
+            disabled: r.get::<Option<String>, _>("disabled_at").is_some(),
+            must_change_password: r.get::<i64, _>("must_change_password") != 0,
         }))
     }
 
@@ -139,7 +143,7 @@ impl Accounts for SqliteStore {
                 .fetch_optional(&mut *tx)
                 .await?;
         let (name, government) = user.ok_or_else(|| StoreError::NotFound("user".into()))?;
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
             .execute(&mut *tx)
@@ -195,7 +199,8 @@ impl Accounts for SqliteStore {
         // One statement: this runs on every API call and work page.
         let row = sqlx::query(AssertSqlSafe(format!(
             "{ACTOR_SELECT} JOIN tokens t ON t.user_id = u.id
-             WHERE t.token_sha256 = $1 AND t.kind = $2 AND t.expires_at > $3"
+             WHERE t.token_sha256 = $1 AND t.kind = $2 AND t.expires_at > $3
+               AND u.disabled_at IS NULL"
         )))
         .bind(token_sha256)
         .bind(kind.as_str())
@@ -283,3 +288,15 @@ impl Accounts for SqliteStore {
         ))
     }
 }
+
+/// Nothing to tell: SQLite has no channel to the other processes sharing the file, and this
+/// process's actor cache is told by the web layer (see [`crate::changes`]).
+async fn tokens_ended(_: &mut super::WriteTx, _: i64) -> Result<(), StoreError> {
+    Ok(())
+}
+
+crate::logic::accounts::account_admin_impl!(
+    SqliteStore,
+    "(SELECT json_group_array(unit_name ORDER BY unit_name) FROM user_units WHERE user_id = u.id)",
+    tokens_ended
+);

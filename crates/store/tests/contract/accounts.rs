@@ -330,3 +330,98 @@ contract!(
         );
     }
 );
+
+contract!(
+    /// The office changes an account's units and contact, disables it (its tokens end at once,
+    /// it cannot log in), enables it, and resets its password (to be changed at the next
+    /// login); each change is audited, and a government's list holds only its own accounts.
+    the_office_manages_accounts,
+    |store, _db| async move {
+        use duban_store::UserChange;
+        let clerk = NewUser {
+            email: Some(" clerk@czj.example.cn ".into()),
+            ..new_user("clerk", Role::Unit, &["市财政局"], None)
+        };
+        let id = store.add_user(&clerk, "user:office").await.unwrap();
+        store.add_user(&new_user("root", Role::Admin, &[], None), "cli").await.unwrap();
+        let bad = NewUser {
+            email: Some("not an address".into()),
+            ..new_user("bad", Role::Unit, &["市财政局"], None)
+        };
+        assert_invalid(store.add_user(&bad, "user:office").await);
+
+        let all = store.users(None).await.unwrap();
+        assert_eq!(all.len(), 2);
+        let view = store.user(id).await.unwrap().unwrap();
+        assert_eq!(view.email.as_deref(), Some("clerk@czj.example.cn"));
+        assert_eq!(view.units, ["市财政局"]);
+        assert!(view.disabled_at.is_none() && !view.must_change_password);
+        // Accounts without a government are the platform's: no government's list has them.
+        assert!(store.users(Some(GOV)).await.unwrap().is_empty());
+
+        let changed = store
+            .change_user(
+                id,
+                &UserChange {
+                    units: vec!["市政府办公室".into(), "市财政局".into(), " ".into()],
+                    leader: None,
+                    email: Some("new@czj.example.cn".into()),
+                },
+                "user:office",
+            )
+            .await
+            .unwrap();
+        assert_eq!(changed.units, ["市政府办公室", "市财政局"]);
+        assert_eq!(changed.email.as_deref(), Some("new@czj.example.cn"));
+        // A unit account without a unit, a bad address: refused, nothing changed.
+        assert_invalid(store.change_user(id, &UserChange::default(), "user:office").await);
+        let no_address = UserChange {
+            units: vec!["市财政局".into()],
+            leader: None,
+            email: Some("a b@c".into()),
+        };
+        assert_invalid(store.change_user(id, &no_address, "user:office").await);
+        assert_eq!(store.user(id).await.unwrap().unwrap(), changed);
+        assert_not_found(store.change_user(9999, &UserChange::default(), "user:office").await);
+
+        // Disabled: its token no longer names anyone, and the login is refused.
+        store
+            .create_token(id, "aa", TokenKind::Api, HOUR)
+            .await
+            .unwrap();
+        assert!(store.actor_by_token("aa", TokenKind::Api).await.unwrap().is_some());
+        let off = store.set_disabled(id, true, "user:office").await.unwrap();
+        assert!(off.disabled_at.is_some());
+        assert!(store.actor_by_token("aa", TokenKind::Api).await.unwrap().is_none());
+        assert!(store.credentials("clerk").await.unwrap().unwrap().disabled);
+        let on = store.set_disabled(id, false, "user:office").await.unwrap();
+        assert!(on.disabled_at.is_none());
+        assert!(!store.credentials("clerk").await.unwrap().unwrap().disabled);
+
+        // Reset: must change at the next login, until the account sets its own.
+        store.create_token(id, "bb", TokenKind::Session, HOUR).await.unwrap();
+        let reset = store.reset_password(id, "$argon2id$reset", "user:office").await.unwrap();
+        assert!(reset.must_change_password);
+        assert!(store.actor_by_token("bb", TokenKind::Session).await.unwrap().is_none());
+        let c = store.credentials("clerk").await.unwrap().unwrap();
+        assert!(c.must_change_password);
+        assert_eq!(c.password_hash, "$argon2id$reset");
+        store.set_password(id, "$argon2id$own", "user:clerk").await.unwrap();
+        assert!(!store.credentials("clerk").await.unwrap().unwrap().must_change_password);
+
+        let actions: Vec<String> = store
+            .audit(50)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.subject == "user:clerk")
+            .map(|r| r.action)
+            .collect();
+        for a in ["user.update", "user.disable", "user.enable", "user.reset_password"] {
+            assert!(actions.iter().any(|x| x == a), "{a} not in {actions:?}");
+        }
+        // The log never holds a password hash.
+        let log = serde_json::to_string(&store.audit(50).await.unwrap()).unwrap();
+        assert!(!log.contains("argon2id"));
+    }
+);

@@ -55,6 +55,7 @@ pub fn new_user(name: &str, role: Role, units: &[&str], leader: Option<&str>) ->
         units: units.iter().map(|u| (*u).to_owned()).collect(),
         leader: leader.map(str::to_owned),
         government: None,
+        email: None,
     }
 }
 

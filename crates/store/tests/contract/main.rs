@@ -25,6 +25,7 @@ mod changes;
 mod comments;
 mod extensions;
 mod governments;
+mod mail;
 mod messages;
 mod postgres_only;
 mod publications;

@@ -27,6 +27,10 @@ struct Dashboard {
     units: Vec<UnitRow>,
     reminder: String,
     by_leader: bool,
+    /// Whether 催办 can be mailed (SMTP configured).
+    mail_on: bool,
+    /// Mails a 催办 press just queued.
+    chased: Option<u64>,
 }
 
 /// How the dashboard groups the round's reports.
@@ -35,6 +39,9 @@ pub struct DashboardQuery {
     /// `unit` (the lead unit, the default) or `leader` (each leader in charge).
     #[serde(default)]
     by: Option<String>,
+    /// Mails queued by the 催办 press this page follows.
+    #[serde(default)]
+    chased: Option<u64>,
 }
 
 /// One lead unit's (or leader's) reports in a round.
@@ -166,6 +173,8 @@ pub async fn dashboard(
         units,
         reminder,
         by_leader,
+        mail_on: state.mail.is_some(),
+        chased: q.chased,
     })
 }
 

@@ -36,7 +36,8 @@ pub async fn review_submit(
         },
         other => return Err(ApiError::unknown_choice("action", other).into()),
     };
-    state.store.review_report(id, &review, &who(&actor)).await?;
+    let reviewed = state.store.review_report(id, &review, &who(&actor)).await?;
+    crate::mail::report_changed(&state, &reviewed).await;
     let base = crate::government::base_named(&state, &r.government).await?;
     Ok(Redirect::to(&format!("{base}/work/{}#r{id}", r.period)))
 }
@@ -96,7 +97,9 @@ pub async fn submit_report(
 ) -> Result<Json<ReportView>, ApiError> {
     let r = readable(&state, &actor, id).await?;
     require(&actor, &r.government, Action::WriteReport(people(&r)))?;
-    Ok(Json(state.store.submit_report(id, &who(&actor)).await?))
+    let submitted = state.store.submit_report(id, &who(&actor)).await?;
+    crate::mail::report_changed(&state, &submitted).await;
+    Ok(Json(submitted))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -133,9 +136,9 @@ pub async fn return_report(
     let review = Review::Return {
         reason: body.reason,
     };
-    Ok(Json(
-        state.store.review_report(id, &review, &who(&actor)).await?,
-    ))
+    let returned = state.store.review_report(id, &review, &who(&actor)).await?;
+    crate::mail::report_changed(&state, &returned).await;
+    Ok(Json(returned))
 }
 
 /// Accepts a submitted report (reviewer or admin).

@@ -58,6 +58,7 @@ pub async fn open_round_page(
         .store
         .open_round(gov.name(), period, due, &who(&actor))
         .await?;
+    crate::mail::round_opened(&state);
     Ok(Redirect::to(&gov.link(&format!("/work/{period}"))))
 }
 
@@ -533,7 +534,8 @@ pub async fn report_form(
     let done: Result<(), ApiError> = async {
         state.store.save_report(&r, &edit, &who(&actor)).await?;
         if submit {
-            state.store.submit_report(id, &who(&actor)).await?;
+            let submitted = state.store.submit_report(id, &who(&actor)).await?;
+            crate::mail::report_changed(&state, &submitted).await;
         }
         Ok(())
     }
@@ -635,6 +637,7 @@ pub async fn open_round(
         .store
         .open_round(gov.name(), p, due, &who(&actor))
         .await?;
+    crate::mail::round_opened(&state);
     Ok((StatusCode::CREATED, Json(r)))
 }
 

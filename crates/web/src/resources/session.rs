@@ -68,10 +68,16 @@ pub async fn login_submit(
             let (secret, hash) = auth::new_secret()?;
             state
                 .store
-                .create_token(user, &hash, TokenKind::Session, auth::SESSION_TTL)
+                .create_token(user.user_id, &hash, TokenKind::Session, auth::SESSION_TTL)
                 .await?;
             let cookie = auth::session_set_cookie(&secret, auth::is_tls(&headers));
-            let mut resp = Redirect::to(&next).into_response();
+            // A password the office set is changed before anything else.
+            let to = if user.must_change_password {
+                "/work/password?reset=1".to_owned()
+            } else {
+                next
+            };
+            let mut resp = Redirect::to(&to).into_response();
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 resp.headers_mut().insert(header::SET_COOKIE, v);
             }
@@ -114,13 +120,25 @@ struct PasswordPage {
     l: crate::view::i18n::Labels,
     who: String,
     error: Option<String>,
+    /// The office reset the password: this login must choose a new one.
+    reset: bool,
 }
 
-pub async fn password_page(PageActor(actor): PageActor) -> Result<Html<String>, PageError> {
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordQuery {
+    #[serde(default)]
+    reset: Option<String>,
+}
+
+pub async fn password_page(
+    PageActor(actor): PageActor,
+    axum::extract::Query(q): axum::extract::Query<PasswordQuery>,
+) -> Result<Html<String>, PageError> {
     html(&PasswordPage {
         l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work/password"),
         who: nav_who(&actor),
         error: None,
+        reset: q.reset.is_some(),
     })
 }
 
@@ -143,6 +161,7 @@ pub async fn password_change(
             l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work/password"),
             who: nav_who(&actor),
             error: Some(message),
+            reset: false,
         })?;
         Ok((status, page).into_response())
     };
@@ -210,6 +229,7 @@ pub struct LoginUser {
     responses(
         (status = 200, description = "Logged in", body = LoginAnswer),
         (status = 401, description = "Wrong user name or password (`bad_credentials`)", body = ErrorBody),
+        (status = 403, description = "The account is disabled (`account_disabled`), or its password was reset and must be changed on the web page first (`password_change_required`)", body = ErrorBody),
         (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, …)", body = ErrorBody),
         (status = 429, description = "Too many failed logins (`too_many_attempts`)", body = ErrorBody),
     ),
@@ -219,13 +239,21 @@ pub async fn login(
     addr: ClientAddr,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Json<LoginAnswer>, ApiError> {
-    let user = auth::login(
+    let login = auth::login(
         &state,
         body.username.as_str(),
         body.password.as_str(),
         &addr.0,
     )
     .await?;
+    if login.must_change_password {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "password_change_required",
+            "管理员已重置密码：请先在网页登录并设置新密码 / the office reset this password: log in on the web page and choose a new one first",
+        ));
+    }
+    let user = login.user_id;
     let (secret, hash) = auth::new_secret()?;
     state
         .store

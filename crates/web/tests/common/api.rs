@@ -26,6 +26,11 @@ pub async fn site_on(backend: super::Backend) -> Site {
     wrap(super::site_on(backend).await)
 }
 
+/// A site that mails through `mail`'s SMTP server.
+pub async fn site_with_mail(backend: super::Backend, mail: duban_web::mail::MailConfig) -> Site {
+    wrap(super::site_with_mail(backend, mail).await)
+}
+
 /// A site holding two governments (see [`super::two_site_on`]).
 pub async fn two_site_on(backend: super::Backend) -> Site {
     wrap(super::two_site_on(backend).await)

@@ -84,32 +84,78 @@ static TWO_SEED: Seed = Seed::new();
 /// published and 2023Q4 open, and one account per role bound to each (菏泽's named as on
 /// [`site_on`], 郓城's with a `y_` prefix), plus `platform`, an admin of neither (of both).
 pub async fn two_site_on(backend: Backend) -> Site {
-    serve(Fresh::seeded(backend, &TWO_SEED, two_seed).await, backend).await
+    serve(
+        Fresh::seeded(backend, &TWO_SEED, two_seed).await,
+        backend,
+        None,
+    )
+    .await
 }
 
 pub async fn site_on(backend: Backend) -> Site {
-    serve(Fresh::seeded(backend, &SEED, seed).await, backend).await
+    serve(Fresh::seeded(backend, &SEED, seed).await, backend, None).await
 }
 
-async fn serve(fresh: Fresh, backend: Backend) -> Site {
-    let store = fresh.store.clone();
+/// A site that sends 催办 mail through `mail`'s SMTP server.
+pub async fn site_with_mail(backend: Backend, mail: duban_web::mail::MailConfig) -> Site {
+    serve(
+        Fresh::seeded(backend, &SEED, seed).await,
+        backend,
+        Some(mail),
+    )
+    .await
+}
+
+/// Serves `store` on port 0; the address, and the server, stopped when dropped.
+async fn serve_store(
+    store: Arc<dyn Store>,
+    mail: Option<duban_web::mail::MailConfig>,
+) -> (String, Server) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = duban_web::app(AppState::new(store.clone()));
+    let mut state = AppState::new(store);
+    if let Some(mail) = mail {
+        state = state.with_mail(mail).unwrap();
+    }
+    let app = duban_web::app(state);
     let make = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let serving = tokio::spawn(async move {
         let _ = axum::serve(listener, make).await;
     });
+    (base, Server(serving))
+}
+
+async fn serve(fresh: Fresh, backend: Backend, mail: Option<duban_web::mail::MailConfig>) -> Site {
+    let store = fresh.store.clone();
+    let (base, server) = serve_store(store.clone(), mail).await;
     Site {
         base,
         store,
         backend,
-        _server: Server(serving),
+        _server: server,
         _fresh: fresh,
     }
 }
 
+/// A second instance of a site: its own store on the same database, its own server.
+pub struct Instance {
+    pub base: String,
+    pub store: Arc<dyn Store>,
+    _server: Server,
+}
+
 impl Site {
+    /// Another instance on the same database, as a second `duban serve` behind the same proxy.
+    pub async fn another_instance(&self, mail: Option<duban_web::mail::MailConfig>) -> Instance {
+        let store = self._fresh.db.reopen().await;
+        let (base, server) = serve_store(store.clone(), mail).await;
+        Instance {
+            base,
+            store,
+            _server: server,
+        }
+    }
+
     /// The id of a 2023Q4 report by target number and entry.
     pub async fn report_id(&self, no: u32, entry: u32) -> i64 {
         let all = self
@@ -149,6 +195,7 @@ async fn government_accounts(store: &dyn Store, government: &str, prefix: &str) 
             units: units.iter().map(|s| (*s).to_owned()).collect(),
             leader: leader.map(str::to_owned),
             government: Some(government.to_owned()),
+            email: None,
         };
         store.add_user(&u, "test").await.unwrap();
     }
@@ -198,6 +245,7 @@ async fn two_seed(store: Arc<dyn Store>) {
         units: Vec::new(),
         leader: None,
         government: None,
+        email: None,
     };
     store.add_user(&platform, "test").await.unwrap();
     open_q4(store.as_ref(), HEZE_GOV).await;
