@@ -395,6 +395,51 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     screenshot(&c, backend, "audit", 1280).await;
     screenshot(&c, backend, "audit", 390).await;
 
+    // The accounts page: the office creates a clerk's account and is shown its temporary
+    // password once; the mail page says no SMTP server is configured here.
+    c.goto(&format!("{base}/work/users")).await.unwrap();
+    c.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys("wang_czj")
+        .await
+        .unwrap();
+    c.find(Locator::Css("select[name=role] option[value=unit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("textarea[name=units]"))
+        .await
+        .unwrap()
+        .send_keys("市财政局")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=email]"))
+        .await
+        .unwrap()
+        .send_keys("wang@czj.example")
+        .await
+        .unwrap();
+    click_through(&c, "form[action='/work/users'] button.primary").await;
+    let notice = text_of(&c, ".notice.ok").await;
+    assert!(
+        notice.contains("wang_czj") && notice.contains("临时密码"),
+        "{notice}"
+    );
+    assert!(
+        text_of(&c, "table.users")
+            .await
+            .contains("wang@czj.example")
+    );
+    screenshot(&c, backend, "accounts", 1280).await;
+    screenshot(&c, backend, "accounts", 390).await;
+    c.set_window_size(1280, 1400).await.unwrap();
+    c.goto(&format!("{base}/work/mail")).await.unwrap();
+    assert!(text_of(&c, "main").await.contains("未配置邮件服务器"));
+    screenshot(&c, backend, "mail", 1280).await;
+
     // The public sees it without logging in, and can follow the target across rounds.
     c.delete_all_cookies().await.unwrap();
     c.goto(&format!("{base}{g}/tables/2023Q4")).await.unwrap();

@@ -2182,3 +2182,162 @@ async fn a_refused_form_comes_back_with_what_was_typed(backend: Backend) {
     assert!(page.contains("该报告已被他人修改"), "{page}");
     assert_eq!(s.store.report(id).await.unwrap().unwrap().progress, typed);
 }
+
+on_both!(the_office_manages_accounts_on_the_accounts_page);
+/// Issue #15 part 5: the office creates an account (a temporary password, shown once, to be
+/// changed at the first login), a refused form keeps what was typed, disabling an account ends
+/// its token at once, and an unknown action changes nothing.
+async fn the_office_manages_accounts_on_the_accounts_page(backend: Backend) {
+    let s = site_on(backend).await;
+    let admin = s.token("admin").await;
+    let admin = admin.as_deref();
+
+    // A unit account without its unit: refused on the same page, with the input kept.
+    let (st, page) = s
+        .call(
+            Method::POST,
+            "/work/users",
+            admin,
+            Some(json!({"username": "zhang_czj", "role": "unit", "units": "", "email": "zhang@czj.example"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = page.as_str().unwrap().to_owned();
+    assert!(page.contains("单位账户须绑定责任单位"), "{page}");
+    assert!(page.contains("value=\"zhang_czj\"") && page.contains("zhang@czj.example"));
+    assert!(s.store.credentials("zhang_czj").await.unwrap().is_none());
+
+    let (st, page) = s
+        .call(
+            Method::POST,
+            "/work/users",
+            admin,
+            Some(json!({"username": "zhang_czj", "role": "unit", "units": "市财政局", "email": "zhang@czj.example"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let page = page.as_str().unwrap().to_owned();
+    let password = page
+        .split("<code class=\"secret\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .unwrap_or_else(|| panic!("no temporary password on {page}"))
+        .to_owned();
+    assert_eq!(password.chars().count(), 12);
+    // The temporary password logs in only to be changed.
+    let (st, body) = s
+        .call(
+            Method::POST,
+            "/api/v1/login",
+            None,
+            Some(json!({"username": "zhang_czj", "password": password})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "password_change_required");
+    let r = s
+        .http
+        .post(format!("{}/login", s.base))
+        .form(&[("username", "zhang_czj"), ("password", password.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/work/password?reset=1");
+
+    // Disabled: its token stops at once, and the login is refused.
+    let unit_a = s.login("unit_a").await;
+    let reports = "/api/v1/rounds/2023Q4/reports";
+    assert_eq!(
+        s.call(Method::GET, reports, unit_a.as_deref(), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let id = s
+        .store
+        .credentials("unit_a")
+        .await
+        .unwrap()
+        .unwrap()
+        .user_id;
+    let account = format!("/work/users/{id}");
+    // An unknown action is refused and changes nothing.
+    let (st, _) = s
+        .call(
+            Method::POST,
+            &account,
+            admin,
+            Some(json!({"action": "delete"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    assert!(
+        s.store
+            .user(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled_at
+            .is_none()
+    );
+    let (st, page) = s
+        .call(
+            Method::POST,
+            &account,
+            admin,
+            Some(json!({"action": "disable"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains("已停用"));
+    assert_eq!(
+        s.call(Method::GET, reports, unit_a.as_deref(), None)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED,
+        "a disabled account's token ends at once"
+    );
+    let (st, body) = s
+        .call(
+            Method::POST,
+            "/api/v1/login",
+            None,
+            Some(json!({"username": "unit_a", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(
+        (st, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("account_disabled"))
+    );
+    // The office cannot lock itself out.
+    let me = s.store.credentials("admin").await.unwrap().unwrap().user_id;
+    let (st, _) = s
+        .call(
+            Method::POST,
+            &format!("/work/users/{me}"),
+            admin,
+            Some(json!({"action": "disable"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+
+    // Every change is in the audit log.
+    let actions: Vec<String> = s
+        .store
+        .audit(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    for a in ["user.create", "user.reset_password", "user.disable"] {
+        assert!(actions.iter().any(|x| x == a), "{a} not in {actions:?}");
+    }
+    let (_, list) = s.call(Method::GET, "/work/users", admin, None).await;
+    let list = list.as_str().unwrap();
+    assert!(
+        list.contains("zhang_czj") && list.contains("待改密"),
+        "{list}"
+    );
+}

@@ -49,12 +49,12 @@ impl Accounts for PgStore {
         match user.role {
             Role::Unit if user.units.is_empty() => {
                 return Err(StoreError::Invalid(
-                    "a unit account needs at least one --unit".into(),
+                    "units: a unit account needs at least one unit (--unit) / 单位账户须绑定责任单位".into(),
                 ));
             }
             Role::Leader if user.leader.is_none() => {
                 return Err(StoreError::Invalid(
-                    "a leader account needs --leader NAME".into(),
+                    "leader: a leader account needs a leader's name (--leader) / 领导账户须填写领导姓名".into(),
                 ));
             }
             _ => {}
