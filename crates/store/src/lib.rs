@@ -288,6 +288,17 @@ pub trait Aliases: Send + Sync {
     async fn aliases(&self, government: &str) -> Result<Vec<(String, String)>, StoreError>;
     /// Every unit a government's plans name.
     async fn unit_names(&self, government: &str) -> Result<Vec<String>, StoreError>;
+    /// Renames a unit (机构改革): the plan's rows and the accounts bound to it take the new
+    /// name, and each name becomes an alias of the other, so a search for either finds the
+    /// rounds published under both. Publications keep the name they were published with;
+    /// the audit log keeps who renamed what, when. Refused when the new name is taken.
+    async fn rename_unit(
+        &self,
+        government: &str,
+        from: &str,
+        to: &str,
+        actor: &str,
+    ) -> Result<(), StoreError>;
 }
 
 /// 检索 over what was published: the newest publication of each round, nothing else.

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::resources::{
     audit, bundle, comments, dashboard, directory, extensions, feeds, home, import, mail, messages,
-    publications, reports, rounds, search, session, users,
+    publications, reports, rounds, search, session, units, users,
 };
 use crate::{assets, openapi};
 use axum::http::Method;
@@ -97,6 +97,8 @@ fn global() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/work/extensions", get(extensions::page_list)),
         (Method::GET, "/work/messages", get(messages::page_queue)),
         (Method::GET, "/work/mail", get(mail::page_list)),
+        (Method::GET, "/work/units", get(units::page_list)),
+        (Method::POST, "/work/units/rename", post(units::page_rename)),
         (Method::GET, "/work/users", get(users::page_list)),
         (Method::POST, "/work/users", post(users::page_create)),
         (Method::GET, "/work/users/{id}", get(users::page_edit)),

@@ -154,7 +154,8 @@ on_both!(the_cycle_in_a_browser);
 /// The whole cycle, on a deployment holding two governments: 菏泽's accounts work on 菏泽's
 /// round under its prefix, and the public finds 菏泽 from the home page that lists both.
 async fn the_cycle_in_a_browser(backend: common::Backend) {
-    let site = common::two_site_on(backend).await;
+    let smtp = common::smtpd::Smtpd::start();
+    let site = common::two_site_with_mail(backend, common::smtpd::config(&smtp)).await;
     let base = site.base.clone();
     let id = site.report_id(39, 0).await;
     let g = format!("/g/{}", common::HEZE_CODE);
@@ -339,7 +340,53 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     screenshot(&c, backend, "dashboard", 1280).await;
     screenshot(&c, backend, "dashboard", 390).await;
 
+    // 市发展改革委's clerk gets an e-mail address; the office opens the next round, and the
+    // reminder reaches the clerk's mailbox (with the open 2023Q4's, which it had not had).
+    let fgw = site
+        .store
+        .credentials("unit_a")
+        .await
+        .unwrap()
+        .unwrap()
+        .user_id;
+    let change = duban_store::UserChange {
+        units: vec!["市发展改革委".into()],
+        leader: None,
+        email: Some("fgw@test.example".into()),
+    };
+    site.store.change_user(fgw, &change, "test").await.unwrap();
     login(&c, &base, "admin").await;
+    c.goto(&format!("{base}/work")).await.unwrap();
+    let form = format!("form[action='{g}/work/rounds']");
+    c.find(Locator::Css(&format!("{form} input[name=period]")))
+        .await
+        .unwrap()
+        .send_keys("2023M12")
+        .await
+        .unwrap();
+    // A date input's typing order depends on the browser's locale; its value does not.
+    c.execute(
+        &format!("document.querySelector(\"{form} input[name=due]\").value = '2099-02-01'"),
+        vec![],
+    )
+    .await
+    .unwrap();
+    click_through(&c, &format!("{form} button")).await;
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        format!("{g}/work/2023M12")
+    );
+    let mail = smtp.wait_for(2).await;
+    assert!(
+        mail.iter().all(|m| m.0.contains("fgw@test.example")),
+        "{mail:#?}"
+    );
+    assert!(
+        mail.iter()
+            .any(|m| m.1.contains("已开始报送") && m.1.contains("2099年2月1日")),
+        "{mail:#?}"
+    );
+
     c.goto(&format!("{base}{g}/work/2023Q4")).await.unwrap();
     // The round is still open with entries not accepted: the office is shown what would go
     // public as 未报送 and confirms.
@@ -396,7 +443,7 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     screenshot(&c, backend, "audit", 390).await;
 
     // The accounts page: the office creates a clerk's account and is shown its temporary
-    // password once; the mail page says no SMTP server is configured here.
+    // password once; the mail page lists what was sent.
     c.goto(&format!("{base}/work/users")).await.unwrap();
     c.find(Locator::Css("input[name=username]"))
         .await
@@ -437,7 +484,11 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     screenshot(&c, backend, "accounts", 390).await;
     c.set_window_size(1280, 1400).await.unwrap();
     c.goto(&format!("{base}/work/mail")).await.unwrap();
-    assert!(text_of(&c, "main").await.contains("未配置邮件服务器"));
+    let listed = text_of(&c, "table.mail").await;
+    assert!(
+        listed.contains("fgw@test.example") && listed.contains("已发送"),
+        "{listed}"
+    );
     screenshot(&c, backend, "mail", 1280).await;
 
     // The public sees it without logging in, and can follow the target across rounds.

@@ -382,3 +382,54 @@ contract!(
         );
     }
 );
+
+contract!(
+    /// A renamed unit (机构改革): the plan and its accounts take the new name, each name answers
+    /// for the other, what was published keeps the old one, and a taken name is refused.
+    a_renamed_unit_keeps_its_history,
+    |store, _db| async move {
+        store.import_table(&heze(), "test").await.unwrap();
+        store
+            .add_user(&new_user("clerk", Role::Unit, &["市财政局"], None), "cli")
+            .await
+            .unwrap();
+        let clerk = NewUser {
+            government: Some(GOV.into()),
+            ..new_user("clerk_gov", Role::Unit, &["市财政局"], None)
+        };
+        let clerk = store.add_user(&clerk, "cli").await.unwrap();
+        store.add_alias(GOV, "财政局", "市财政局", "user:office").await.unwrap();
+
+        assert_not_found(store.rename_unit(GOV, "市粮食局", "市粮储局", "user:office").await);
+        assert_conflict(
+            store.rename_unit(GOV, "市财政局", "市发展改革委", "user:office").await,
+            "unit_exists",
+        );
+        assert_invalid(store.rename_unit(GOV, "市财政局", " ", "user:office").await);
+        store
+            .rename_unit(GOV, "市财政局", "市财政事务中心", "user:office")
+            .await
+            .unwrap();
+
+        let units = store.unit_names(GOV).await.unwrap();
+        assert!(units.iter().any(|u| u == "市财政事务中心"));
+        assert!(!units.iter().any(|u| u == "市财政局"));
+        // The government's account follows; the platform's own is another government's affair.
+        let actor = store.actor(clerk).await.unwrap().unwrap();
+        assert_eq!(actor.units.iter().map(|u| u.as_str()).collect::<Vec<_>>(), ["市财政事务中心"]);
+        let aliases = store.aliases(GOV).await.unwrap();
+        for pair in [("财政局", "市财政事务中心"), ("市财政局", "市财政事务中心"), ("市财政事务中心", "市财政局")] {
+            assert!(
+                aliases.contains(&(pair.0.to_owned(), pair.1.to_owned())),
+                "{pair:?} not in {aliases:?}"
+            );
+        }
+        // Published as it was.
+        let chain = store.chain_of(GOV).await.unwrap();
+        assert_eq!(chain.len(), 1);
+        assert!(chain[0].content.contains("市财政局") && !chain[0].content.contains("市财政事务中心"));
+        // Newest first: the rename, after the alias added under the old name.
+        let trail = trail(&*store, "unit:市财政局").await;
+        assert_eq!(actions(&trail), ["unit.rename", "alias.add"]);
+    }
+);

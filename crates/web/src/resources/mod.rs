@@ -19,4 +19,5 @@ pub mod reports;
 pub mod rounds;
 pub mod search;
 pub mod session;
+pub mod units;
 pub mod users;

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod smtpd;
 
 use duban_core::access::Role;
 use duban_formats::twoup::{ReadOptions, read};
@@ -88,6 +89,16 @@ pub async fn two_site_on(backend: Backend) -> Site {
         Fresh::seeded(backend, &TWO_SEED, two_seed).await,
         backend,
         None,
+    )
+    .await
+}
+
+/// [`two_site_on`], sending 催办 mail through `mail`'s SMTP server.
+pub async fn two_site_with_mail(backend: Backend, mail: duban_web::mail::MailConfig) -> Site {
+    serve(
+        Fresh::seeded(backend, &TWO_SEED, two_seed).await,
+        backend,
+        Some(mail),
     )
     .await
 }
