@@ -248,7 +248,16 @@ pub enum Key {
     Feed(String, String, &'static str),
     /// The units or leaders a government's tables name, as JSON.
     Names(String, &'static str),
+    /// The latest publication of a period filtered (`?unit=…`): as HTML in a language (`zh`,
+    /// `en`) or as a file (`csv`, `xlsx`, `pdf`, `json`), by the filter's canonical query.
+    /// At most [`MAX_FILTERED`] are kept: the filters people share are few, and the ways to
+    /// combine parameters are not.
+    Filtered(String, String, &'static str, String),
 }
+
+/// Filtered pages and files kept at once; past it, a new filter's page is rendered for its
+/// request and not kept, so a crawler walking every combination cannot grow the process.
+pub const MAX_FILTERED: usize = 2000;
 
 /// The rendered resources, by key.
 #[derive(Debug)]
@@ -281,7 +290,9 @@ impl PageCache {
     }
 
     pub fn put(&self, key: Key, value: Arc<Rendered>) {
-        if let Ok(mut m) = self.map.write() {
+        if let Ok(mut m) = self.map.write()
+            && room_for(&m, &key)
+        {
             m.insert(key, value);
         }
     }
@@ -297,6 +308,7 @@ impl PageCache {
     pub fn put_unless_forgotten(&self, key: Key, value: Arc<Rendered>, generation: u64) {
         if let Ok(mut m) = self.map.write()
             && self.generation.load(Ordering::Acquire) == generation
+            && room_for(&m, &key)
         {
             m.insert(key, value);
         }
@@ -326,15 +338,28 @@ impl PageCache {
         if let Ok(mut m) = self.map.write() {
             self.generation.fetch_add(1, Ordering::AcqRel);
             m.retain(|k, _| match k {
-                Key::LatestPage(_, p, _) | Key::LatestJson(_, p) | Key::Download(_, p, _) => {
-                    p != period
-                }
+                Key::LatestPage(_, p, _)
+                | Key::LatestJson(_, p)
+                | Key::Download(_, p, _)
+                | Key::Filtered(_, p, ..) => p != period,
                 Key::Target(_, year, ..) => !period.starts_with(&year.to_string()),
                 Key::Bundle(_) | Key::Feed(..) | Key::Names(..) => false,
                 Key::Permalink(..) => true,
             });
         }
     }
+}
+
+/// Whether `key` may be kept: anything but a filtered page past [`MAX_FILTERED`] of them (a
+/// scan, on a miss only, over a map of a few thousand keys).
+fn room_for(map: &HashMap<Key, Arc<Rendered>>, key: &Key) -> bool {
+    !matches!(key, Key::Filtered(..))
+        || map.contains_key(key)
+        || map
+            .keys()
+            .filter(|k| matches!(k, Key::Filtered(..)))
+            .count()
+            < MAX_FILTERED
 }
 
 #[cfg(test)]

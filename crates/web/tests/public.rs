@@ -579,3 +579,151 @@ async fn units_and_leaders_are_listed_with_links() {
     assert!(li.get("feed").is_none(), "{li}");
     assert_eq!(li["search"], "/search?leader=%E6%9D%8E%E6%98%A5%E8%8B%B1");
 }
+
+/// The targets a table page shows, and its continuation rows (`t39-1`), by their row ids.
+fn shown_rows(page: &str) -> (Vec<u32>, Vec<String>) {
+    let mut targets = Vec::new();
+    let mut continued = Vec::new();
+    for piece in page.split("<tr id=\"t").skip(1) {
+        let id: String = piece.chars().take_while(|c| *c != '"').collect();
+        match id.split_once('-') {
+            Some((_, "checks")) => {}
+            Some(_) => continued.push(id),
+            None => targets.push(id.parse().unwrap()),
+        }
+    }
+    (targets, continued)
+}
+
+#[tokio::test]
+async fn the_table_filters_without_javascript_and_keeps_merged_targets_whole() {
+    let s = site(Duration::from_secs(2)).await;
+    let table = heze();
+    let matching = |keep: &dyn Fn(&duban_core::TableEntry) -> bool| -> Vec<u32> {
+        table
+            .targets
+            .iter()
+            .filter(|t| t.entries.iter().any(keep))
+            .map(|t| t.no.get())
+            .collect()
+    };
+
+    // A unit, lead or assisting: exactly its targets, each with all its entries.
+    let unit = "华瑞集团";
+    let expected = matching(&|e| e.units.iter().any(|u| u.as_str() == unit));
+    assert!(!expected.is_empty());
+    let r = s.get(&format!("/tables/2023Q3?unit={unit}"), &[]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let etag = r.headers()[ETAG].to_str().unwrap().to_owned();
+    let page = r.text().await.unwrap();
+    let (targets, continued) = shown_rows(&page);
+    assert_eq!(targets, expected);
+    let entries_beyond_first: usize = table
+        .targets
+        .iter()
+        .filter(|t| expected.contains(&t.no.get()))
+        .map(|t| t.entries.len() - 1)
+        .sum();
+    assert_eq!(continued.len(), entries_beyond_first, "{continued:?}");
+    assert!(
+        page.contains(&format!(
+            "显示 {} / {} 项目标",
+            expected.len(),
+            table.targets.len()
+        )),
+        "the count"
+    );
+    assert!(page.contains(&format!("<option selected>{unit}</option>")));
+    // The filter's page is cached: the same ETag answers 304, whatever order the query had.
+    let again = s
+        .get(
+            &format!("/tables/2023Q3?unit={unit}"),
+            &[("if-none-match", &etag)],
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    // Answers and a leader together: every parameter holds, on one entry.
+    let leader = table.targets[0].entries[0].leaders[0].as_str().to_owned();
+    let expected = matching(&|e| {
+        e.on_schedule == Some(true) && e.leaders.iter().any(|l| l.as_str() == leader)
+    });
+    let page = s
+        .get(
+            &format!("/tables/2023Q3?answer=yes&leader={leader}&lang=en"),
+            &[],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(shown_rows(&page).0, expected);
+    assert!(page.contains(&format!(
+        "{} of {} targets",
+        expected.len(),
+        table.targets.len()
+    )));
+
+    // Flagged by the checks: the targets with a note beside them, notes included.
+    let page = s
+        .get("/tables/2023Q3?flagged=1", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (flagged, _) = shown_rows(&page);
+    assert!(!flagged.is_empty() && flagged.len() < table.targets.len());
+    for no in &flagged {
+        assert!(
+            page.contains(&format!("id=\"t{no}-checks\"")),
+            "target {no} has its note"
+        );
+    }
+
+    // The downloads offer the rows shown.
+    assert!(page.contains("href=\"/downloads/2023Q3/csv?flagged=1\""));
+    let csv = s
+        .get(&format!("/downloads/2023Q3/csv?unit={unit}"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    // After the title (read as the header): the intro when there is one, the column names,
+    // then one record per entry.
+    let records = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(csv.as_bytes())
+        .records()
+        .count()
+        - usize::from(table.intro.is_some())
+        - 1;
+    let entries: usize = table
+        .targets
+        .iter()
+        .filter(|t| {
+            t.entries
+                .iter()
+                .any(|e| e.units.iter().any(|u| u.as_str() == unit))
+        })
+        .map(|t| t.entries.len())
+        .sum();
+    assert_eq!(records, entries);
+
+    // A choice that is not one is refused, naming it; an unknown unit shows nothing.
+    let r = s.get("/tables/2023Q3?answer=maybe", &[]).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("answer"));
+    let page = s
+        .get("/tables/2023Q3?unit=不存在的单位", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(shown_rows(&page).0.is_empty());
+    assert!(page.contains("显示 0 / "));
+
+    // The unfiltered page offers the form and stays the pre-rendered one.
+    let page = s.get("/tables/2023Q3", &[]).await.text().await.unwrap();
+    assert!(page.contains("<form method=\"get\" action=\"/tables/2023Q3\" class=\"filters"));
+    assert_eq!(shown_rows(&page).0.len(), table.targets.len());
+}

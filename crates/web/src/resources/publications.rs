@@ -7,11 +7,12 @@ use crate::cache::{Key, Rendered};
 use crate::error::{ApiError, PageError};
 use crate::extract::{LangQuery, PagePath, PeriodPath, api_period};
 use crate::government::{Gov, base_in, base_of};
+use crate::view::filter::TableFilter;
 use crate::view::i18n::Lang;
-use crate::view::render;
+use crate::view::render::{self, FilterView};
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use duban_core::{Period, Table};
 use duban_store::{Publication, PublicationSummary};
@@ -101,15 +102,35 @@ fn table_html(
     base: &str,
     path: &str,
     p: &Publication,
+    filter: Option<&TableFilter>,
 ) -> Result<Vec<u8>, ApiError> {
-    let table = table_of(p)?;
+    let full = table_of(p)?;
     // Checked once per rendering; the page is then cached, so this is not on the hot path.
     let checks = state
         .public_checks
-        .then(|| duban_checks::check_table(&table));
-    render::table_page(lang, base, path, &table, &p.summary, checks.as_ref())
-        .map(String::into_bytes)
-        .map_err(|e| ApiError::internal(&e))
+        .then(|| duban_checks::check_table(&full));
+    let shown = match filter {
+        Some(f) if !f.is_empty() => f.apply(&full, checks.as_ref()),
+        _ => full.clone(),
+    };
+    let form = filter.map(|f| {
+        (
+            FilterView::new(lang, &full, f, checks.is_some(), shown.targets.len()),
+            f.canonical(),
+        )
+    });
+    render::table_page(
+        lang,
+        base,
+        path,
+        &shown,
+        &full,
+        &p.summary,
+        checks.as_ref(),
+        form,
+    )
+    .map(String::into_bytes)
+    .map_err(|e| ApiError::internal(&e))
 }
 
 /// The home page: with one government, its rounds (as before governments were); with several,
@@ -162,19 +183,39 @@ async fn rounds_home(state: &AppState, lang: Lang, gov: &Gov) -> Result<Html<Str
         .map_err(|e| PageError(ApiError::internal(&e)))
 }
 
+/// A filter's parameters, refused with 400 and the parameter named.
+fn filter_of(query: Option<&str>) -> Result<TableFilter, ApiError> {
+    TableFilter::parse(query.unwrap_or(""))
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_filter", e))
+}
+
+/// The table page, filtered when the query asks (`?unit=…&answer=no…`, see
+/// [`crate::view::filter`]). The unfiltered page is the pre-rendered one; each filter's page is
+/// rendered once from the publication and cached beside it (see [`Key::Filtered`]).
 pub async fn table_page(
     State(state): State<AppState>,
     gov: Gov,
     Path(PeriodPath { period }): Path<PeriodPath>,
     Query(q): Query<LangQuery>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let period = api_period(&period).map_err(|_| ApiError::not_found("period"))?;
     let lang = q.lang();
+    let filter = filter_of(raw.as_deref())?;
     let path = gov.link(&format!("/tables/{period}"));
-    let key = Key::LatestPage(gov.base.clone(), period.to_string(), lang.code());
+    let key = if filter.is_empty() {
+        Key::LatestPage(gov.base.clone(), period.to_string(), lang.code())
+    } else {
+        Key::Filtered(
+            gov.base.clone(),
+            period.to_string(),
+            lang.code(),
+            filter.canonical(),
+        )
+    };
     let r = latest(&state, key, &gov, period, HTML, |p| {
-        table_html(&state, lang, &gov.base, &path, p)
+        table_html(&state, lang, &gov.base, &path, p, Some(&filter))
     })
     .await?;
     Ok(r.respond(&headers))
@@ -202,7 +243,14 @@ pub async fn permalink(
     // Links from a permalink go to its government's pages.
     let all = state.governments.get(&state, false).await?;
     let base = base_in(&all, &p.summary.government);
-    let body = table_html(&state, lang, &base, &format!("/publications/{sha256}"), &p)?;
+    let body = table_html(
+        &state,
+        lang,
+        &base,
+        &format!("/publications/{sha256}"),
+        &p,
+        None,
+    )?;
     let r = compress(sha256, HTML, FOREVER, body).await?;
     state.cache.put(key, r.clone());
     Ok(r.respond(&headers))
@@ -351,9 +399,12 @@ pub async fn download(
     State(state): State<AppState>,
     gov: Gov,
     Path(DownloadPath { period, format }): Path<DownloadPath>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let period = api_period(&period)?;
+    // The table page's filter, so a download offers the rows the page shows.
+    let filter = filter_of(raw.as_deref())?;
     let (format, content_type): (&'static str, &'static str) = match format.as_str() {
         "csv" => ("csv", "text/csv; charset=utf-8"),
         "xlsx" => (
@@ -364,7 +415,16 @@ pub async fn download(
         "json" => ("json", JSON),
         _ => return Err(ApiError::not_found("format")),
     };
-    let key = Key::Download(gov.base.clone(), period.to_string(), format);
+    let key = if filter.is_empty() {
+        Key::Download(gov.base.clone(), period.to_string(), format)
+    } else {
+        Key::Filtered(
+            gov.base.clone(),
+            period.to_string(),
+            format,
+            filter.canonical(),
+        )
+    };
     let generation = state.cache.generation();
     if let Some(r) = current(&state, &key, &gov, period).await? {
         return Ok(r.respond(&headers));
@@ -374,7 +434,13 @@ pub async fn download(
         .latest_publication(gov.name(), period)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no publication for {period}")))?;
-    let table = table_of(&p)?;
+    let mut table = table_of(&p)?;
+    if !filter.is_empty() {
+        let checks = state
+            .public_checks
+            .then(|| duban_checks::check_table(&table));
+        table = filter.apply(&table, checks.as_ref());
+    }
     let stamp = duban_formats::Stamp {
         published_at: p.summary.published_at.clone(),
         sha256: p.summary.sha256.clone(),

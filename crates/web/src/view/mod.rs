@@ -9,6 +9,7 @@
 //! download, stays exactly as submitted.
 
 pub mod feed;
+pub mod filter;
 pub(crate) mod findings;
 pub mod i18n;
 pub mod render;

@@ -1,10 +1,11 @@
 //! Renders pages to HTML strings (askama templates in `templates/`). No I/O here: handlers
 //! fetch, this module formats.
 
+use crate::view::filter::{Answer, TableFilter};
 use crate::view::i18n::{Labels, Lang, progress_header};
 use crate::view::shown_time;
 use askama::Template;
-use duban_checks::{CheckReport, Severity};
+use duban_checks::{CheckReport, Severity, Verdict};
 use duban_core::Table;
 use duban_store::PublicationSummary;
 use std::collections::BTreeMap;
@@ -114,6 +115,152 @@ struct TablePage<'a> {
     json_href: String,
     /// The round's 自动核查 summary, when checks are shown.
     checks_summary: Option<String>,
+    /// The filter form and what it found (not on a permalink, which shows one publication
+    /// whole).
+    filter: Option<FilterView>,
+    /// What the download links add: the filter, so they offer the rows shown.
+    download_query: String,
+}
+
+/// The words of the filter form.
+#[derive(Debug)]
+pub struct FilterWords {
+    leader: &'static str,
+    unit: &'static str,
+    answer: &'static str,
+    deadline: &'static str,
+    verdict: &'static str,
+    flagged: &'static str,
+    all: &'static str,
+    apply: &'static str,
+    clear: &'static str,
+}
+
+/// A table page's filter form, with the choices the table offers, and the count it found.
+#[derive(Debug)]
+pub struct FilterView {
+    active: bool,
+    /// "显示 5 / 39 项目标" when a filter is active.
+    shown_line: String,
+    leaders: Vec<(String, bool)>,
+    units: Vec<(String, bool)>,
+    deadlines: Vec<(String, bool)>,
+    answers: Vec<(&'static str, &'static str, bool)>,
+    verdicts: Vec<(&'static str, &'static str, bool)>,
+    flagged: bool,
+    has_checks: bool,
+    w: FilterWords,
+}
+
+impl FilterView {
+    /// The form for `full` (every choice it offers), with `filter` selected, having shown
+    /// `shown` of its targets.
+    pub fn new(
+        lang: Lang,
+        full: &Table,
+        filter: &TableFilter,
+        has_checks: bool,
+        shown: usize,
+    ) -> FilterView {
+        let mut leaders: Vec<&str> = Vec::new();
+        let mut units: Vec<&str> = Vec::new();
+        let mut deadlines: Vec<String> = Vec::new();
+        for t in &full.targets {
+            let d = t.deadline.to_string();
+            if !deadlines.contains(&d) {
+                deadlines.push(d);
+            }
+            for e in &t.entries {
+                for l in &e.leaders {
+                    if !leaders.contains(&l.as_str()) {
+                        leaders.push(l.as_str());
+                    }
+                }
+                for u in &e.units {
+                    if !units.contains(&u.as_str()) {
+                        units.push(u.as_str());
+                    }
+                }
+            }
+        }
+        let chosen = |all: Vec<String>, picked: &[String]| -> Vec<(String, bool)> {
+            all.into_iter()
+                .map(|v| {
+                    let on = picked.contains(&v);
+                    (v, on)
+                })
+                .collect()
+        };
+        let zh = lang == Lang::Zh;
+        let answers = Answer::ALL
+            .into_iter()
+            .map(|a| {
+                let label = match (a, zh) {
+                    (Answer::Yes, true) => "是",
+                    (Answer::No, true) => "否",
+                    (Answer::Missing, true) => "未报送",
+                    (Answer::Yes, false) => "yes (是)",
+                    (Answer::No, false) => "no (否)",
+                    (Answer::Missing, false) => "not reported",
+                };
+                (a.as_str(), label, filter.answers.contains(&a))
+            })
+            .collect();
+        let verdicts = Verdict::ALL
+            .into_iter()
+            .map(|v| {
+                let label = if zh { v.label_zh() } else { v.as_str() };
+                (v.as_str(), label, filter.verdicts.contains(&v))
+            })
+            .collect();
+        let total = full.targets.len();
+        FilterView {
+            active: !filter.is_empty(),
+            shown_line: if zh {
+                format!("筛选结果：显示 {shown} / {total} 项目标（合并的目标整项显示）。")
+            } else {
+                format!("Filtered: {shown} of {total} targets (a merged target is shown whole).")
+            },
+            leaders: chosen(
+                leaders.into_iter().map(str::to_owned).collect(),
+                &filter.leaders,
+            ),
+            units: chosen(
+                units.into_iter().map(str::to_owned).collect(),
+                &filter.units,
+            ),
+            deadlines: chosen(deadlines, &filter.deadlines),
+            answers,
+            verdicts,
+            flagged: filter.flagged,
+            has_checks,
+            w: if zh {
+                FilterWords {
+                    leader: "分管领导",
+                    unit: "责任单位",
+                    answer: "是否按计划",
+                    deadline: "完成时限",
+                    verdict: "核查结论",
+                    flagged: "仅看核查提示",
+                    all: "全部",
+                    apply: "筛选",
+                    clear: "清除筛选",
+                }
+            } else {
+                FilterWords {
+                    leader: "Leader",
+                    unit: "Unit",
+                    answer: "On schedule",
+                    deadline: "Deadline",
+                    verdict: "Checks' verdict",
+                    flagged: "Flagged by the checks only",
+                    all: "all",
+                    apply: "Filter",
+                    clear: "Clear",
+                }
+            },
+        }
+    }
 }
 
 /// One 自动核查 note under a target.
@@ -163,15 +310,27 @@ fn extension_lines(lang: Lang, t: &duban_core::TableTarget) -> Vec<String> {
 }
 
 /// A published table as the 一览表 page. `path` is the page's own path (for language links).
+/// `table` holds the targets shown, `full` the whole publication (what the summary counts);
+/// with `filter`, the page carries the filter form and says how many targets it shows.
+#[allow(clippy::too_many_arguments)]
 pub fn table_page<'a>(
     lang: Lang,
     base: &str,
     path: &str,
     table: &'a Table,
+    full: &Table,
     publication: &'a PublicationSummary,
     checks: Option<&'a CheckReport>,
+    filter: Option<(FilterView, String)>,
 ) -> Result<String, askama::Error> {
-    let l = Labels::new(lang, path).under(base).with_publications_feed();
+    let mut l = Labels::new(lang, path).under(base).with_publications_feed();
+    // The other language shows the same rows.
+    if let Some((_, q)) = filter.as_ref().filter(|(_, q)| !q.is_empty()) {
+        l.other_lang_href = match lang {
+            Lang::Zh => format!("{path}?{q}&lang=en"),
+            Lang::En => format!("{path}?{q}"),
+        };
+    }
     // Errors and warnings only: notes (severity info) are too weak to print beside a
     // government's table.
     let mut notes: BTreeMap<u32, Vec<Note<'a>>> = BTreeMap::new();
@@ -231,9 +390,9 @@ pub fn table_page<'a>(
             });
         }
     }
-    let c = table.schedule_counts();
-    let (present, entries) = (table.targets.len(), table.entry_count());
-    let facts = match (lang, table.declared_total) {
+    let c = full.schedule_counts();
+    let (present, entries) = (full.targets.len(), full.entry_count());
+    let facts = match (lang, full.declared_total) {
         (Lang::Zh, Some(d)) => format!(
             "本表列出 {present} 项目标（文件称共 {d} 项），{entries} 个承办条目；填报“是” {} 条，“否” {} 条，未报送 {} 条。",
             c.yes, c.no, c.missing
@@ -275,6 +434,13 @@ pub fn table_page<'a>(
         previous: publication.previous_sha256.as_deref(),
         superseded: publication.superseded,
         json_href: format!("/api/v1{base}/tables/{}", table.period),
+        download_query: filter
+            .as_ref()
+            .map(|(_, q)| q.clone())
+            .filter(|q| !q.is_empty())
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default(),
+        filter: filter.map(|(f, _)| f),
         t: table,
         l,
     }
