@@ -248,6 +248,8 @@ pub enum Key {
     Feed(String, String, &'static str),
     /// The units or leaders a government's tables name, as JSON.
     Names(String, &'static str),
+    /// A government's home page with its overview, in a language.
+    Overview(String, &'static str),
     /// The latest publication of a period filtered (`?unit=…`): as HTML in a language (`zh`,
     /// `en`) or as a file (`csv`, `xlsx`, `pdf`, `json`), by the filter's canonical query.
     /// At most [`MAX_FILTERED`] are kept: the filters people share are few, and the ways to
@@ -343,7 +345,7 @@ impl PageCache {
                 | Key::Download(_, p, _)
                 | Key::Filtered(_, p, ..) => p != period,
                 Key::Target(_, year, ..) => !period.starts_with(&year.to_string()),
-                Key::Bundle(_) | Key::Feed(..) | Key::Names(..) => false,
+                Key::Bundle(_) | Key::Feed(..) | Key::Names(..) | Key::Overview(..) => false,
                 Key::Permalink(..) => true,
             });
         }

@@ -727,3 +727,44 @@ async fn the_table_filters_without_javascript_and_keeps_merged_targets_whole() {
     assert!(page.contains("<form method=\"get\" action=\"/tables/2023Q3\" class=\"filters"));
     assert_eq!(shown_rows(&page).0.len(), table.targets.len());
 }
+
+#[tokio::test]
+async fn the_home_page_shows_the_latest_round_at_a_glance() {
+    let s = site(Duration::from_secs(2)).await;
+    let table = heze();
+    let checks = duban_checks::check_table(&table);
+    let r = s.get("/", &[]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let etag = r.headers()[ETAG].to_str().unwrap().to_owned();
+    let page = r.text().await.unwrap();
+    let c = table.schedule_counts();
+    assert!(page.contains("最新一期概览"));
+    for (n, words) in [
+        (c.yes, "条填报“是”"),
+        (c.no, "条填报“否”"),
+        (c.missing, "条未报送"),
+    ] {
+        assert!(
+            page.contains(&format!("<strong>{n}</strong> {words}")),
+            "{n} {words}"
+        );
+    }
+    assert!(page.contains(&format!(
+        "<strong>{}</strong> 条填报“是”，但其自身数据显示进度滞后",
+        checks.summary.claims_not_supported
+    )));
+    // Target 39 is among those behind, with its figures, linked to its page.
+    assert!(page.contains("href=\"/targets/2023/39\""), "39 listed");
+    assert!(page.contains("19.9%"));
+    // Two charts, each an image with its numbers in words, and bars linking to the filtered table.
+    assert_eq!(page.matches("<svg class=\"chart\"").count(), 2);
+    assert!(page.contains("role=\"img\" aria-label=\"各分管领导的条目状态。"));
+    assert!(page.contains("href=\"/tables/2023Q3?leader="));
+    // And the rounds below, as before.
+    assert!(page.contains("href=\"/tables/2023Q3\""));
+    // Made once per publication: a revalidation answers 304.
+    let again = s.get("/", &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let en = s.get("/?lang=en", &[]).await.text().await.unwrap();
+    assert!(en.contains("The latest round at a glance"));
+}

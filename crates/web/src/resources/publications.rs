@@ -138,14 +138,15 @@ fn table_html(
 pub async fn home(
     State(state): State<AppState>,
     Query(q): Query<LangQuery>,
-) -> Result<Html<String>, PageError> {
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
     let all = state.governments.get(&state, false).await?;
     if let [only] = all.as_slice() {
         let gov = Gov {
             government: only.clone(),
             base: String::new(),
         };
-        return rounds_home(&state, q.lang(), &gov).await;
+        return rounds_home(&state, q.lang(), &gov, &headers).await;
     }
     let published = state.store.published().await?;
     let governments: Vec<render::GovernmentItem> = all
@@ -157,30 +158,70 @@ pub async fn home(
         })
         .collect();
     render::governments_home(q.lang(), &governments)
-        .map(Html)
+        .map(|h| Html(h).into_response())
         .map_err(|e| PageError(ApiError::internal(&e)))
 }
 
-/// A government's home page (`/g/{gov}`): its published rounds, newest first.
+/// A government's home page (`/g/{gov}`): its latest round at a glance, then its published
+/// rounds, newest first.
 pub async fn government_home(
     State(state): State<AppState>,
     gov: Gov,
     Query(q): Query<LangQuery>,
-) -> Result<Html<String>, PageError> {
-    rounds_home(&state, q.lang(), &gov).await
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    rounds_home(&state, q.lang(), &gov, &headers).await
 }
 
-async fn rounds_home(state: &AppState, lang: Lang, gov: &Gov) -> Result<Html<String>, PageError> {
-    let published: Vec<PublicationSummary> = state
-        .store
-        .published()
-        .await?
-        .into_iter()
-        .filter(|p| p.government == gov.name())
-        .collect();
-    render::home(lang, &gov.base, &published)
-        .map(Html)
-        .map_err(|e| PageError(ApiError::internal(&e)))
+/// Made once per head of the government's chain (see [`crate::chained`]): the overview reads
+/// and checks the latest round's table, which is work for a publication, not for a request.
+async fn rounds_home(
+    state: &AppState,
+    lang: Lang,
+    gov: &Gov,
+    headers: &HeaderMap,
+) -> Result<Response, PageError> {
+    let key = Key::Overview(gov.base.clone(), lang.code());
+    let base = gov.base.clone();
+    let public_checks = state.public_checks;
+    let made = crate::chained::serve(state, gov, key, headers, move |head, chain| {
+        // The newest publication of each period, newest period first.
+        let mut latest: Vec<Publication> = Vec::new();
+        for p in chain.into_iter().rev() {
+            if !latest.iter().any(|q| q.summary.period == p.summary.period) {
+                latest.push(p);
+            }
+        }
+        latest.sort_by_key(|p| std::cmp::Reverse(p.summary.period));
+        let overview = match latest.first() {
+            Some(p) => {
+                let table = table_of(p)?;
+                let checks = public_checks.then(|| duban_checks::check_table(&table));
+                Some(crate::view::overview::overview(
+                    lang,
+                    &base,
+                    &table,
+                    checks.as_ref(),
+                ))
+            }
+            None => None,
+        };
+        let summaries: Vec<PublicationSummary> = latest.into_iter().map(|p| p.summary).collect();
+        let body =
+            render::home(lang, &base, &summaries, overview).map_err(|e| ApiError::internal(&e))?;
+        Ok(Some(Rendered::new(head, HTML, LATEST, body.into_bytes())))
+    })
+    .await;
+    match made {
+        Ok(r) => Ok(r),
+        // Nothing published yet: the page says so.
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            let body = render::home(lang, &gov.base, &[], None)
+                .map_err(|e| PageError(ApiError::internal(&e)))?;
+            Ok(Html(body).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
 }
 
 /// A filter's parameters, refused with 400 and the parameter named.

@@ -8,10 +8,12 @@
 //! RIGHT-TO-LEFT OVERRIDE cannot print backwards on the public table. The stored text, and every
 //! download, stays exactly as submitted.
 
+pub mod chart;
 pub mod feed;
 pub mod filter;
 pub(crate) mod findings;
 pub mod i18n;
+pub mod overview;
 pub mod render;
 
 use crate::error::{ApiError, PageError};

@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 struct Home<'a> {
     l: Labels,
     items: Vec<HomeItem<'a>>,
+    /// The latest round at a glance, when something is published.
+    overview: Option<crate::view::overview::Overview>,
 }
 
 struct HomeItem<'a> {
@@ -31,9 +33,11 @@ pub fn home(
     lang: Lang,
     base: &str,
     published: &[PublicationSummary],
+    overview: Option<crate::view::overview::Overview>,
 ) -> Result<String, askama::Error> {
     let home = if base.is_empty() { "/" } else { base };
     Home {
+        overview,
         l: Labels::new(lang, home).under(base).with_publications_feed(),
         items: published
             .iter()
