@@ -120,6 +120,18 @@ async fn screenshot(c: &Client, backend: common::Backend, name: &str, width: u32
     c.set_window_size(1280, 1400).await.unwrap();
 }
 
+/// Fails when the page at the window's width scrolls sideways.
+async fn assert_no_sideways_scroll(c: &Client, what: &str) {
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(wide, json!(false), "{what} scrolls sideways");
+}
+
 /// Fills in a report's form and presses one of its buttons ("save" or "submit").
 async fn fill(c: &Client, id: i64, text: &str, yes: bool, button: &str) {
     let card = format!("#r{id}");
@@ -491,8 +503,40 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     );
     screenshot(&c, backend, "mail", 1280).await;
 
-    // The public sees it without logging in, and can follow the target across rounds.
+    // The public sees it without logging in: the government's overview first, then the table
+    // filtered to one unit with the form, then the target across rounds.
     c.delete_all_cookies().await.unwrap();
+    c.goto(&format!("{base}{g}")).await.unwrap();
+    let overview = text_of(&c, "section.overview").await;
+    assert!(overview.contains("最新一期概览"), "{overview}");
+    assert_eq!(
+        c.find_all(Locator::Css("section.overview svg.chart"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    screenshot(&c, backend, "overview", 1280).await;
+    screenshot(&c, backend, "overview", 390).await;
+    c.set_window_size(390, 1400).await.unwrap();
+    assert_no_sideways_scroll(&c, "the overview").await;
+    c.set_window_size(1280, 1400).await.unwrap();
+    c.goto(&format!("{base}{g}/tables/2023Q4")).await.unwrap();
+    c.execute(
+        "const s = document.querySelector('form.filters select[name=unit]'); s.value = '市财政局';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    click_through(&c, "form.filters button[type=submit]").await;
+    let url = c.current_url().await.unwrap();
+    assert!(url.query().unwrap_or("").contains("unit="), "{url}");
+    let shown = text_of(&c, "p.filtered").await;
+    assert!(shown.contains("项目标"), "{shown}");
+    let units = text_of(&c, "table.yilan tbody").await;
+    assert!(units.contains("市财政局"));
+    screenshot(&c, backend, "filtered-table", 1280).await;
+    screenshot(&c, backend, "filtered-table", 390).await;
     c.goto(&format!("{base}{g}/tables/2023Q4")).await.unwrap();
     assert!(text_of(&c, "#t39").await.contains("完成年度目标"));
     click_through(&c, "#t39 td.no a").await;

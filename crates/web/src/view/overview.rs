@@ -144,25 +144,25 @@ pub fn overview(lang: Lang, base: &str, table: &Table, checks: Option<&CheckRepo
                 behind.push(Behind {
                     no: t.no.get(),
                     content: clip(&t.content, 40),
-                    figures: match lang {
-                        Lang::Zh => format!(
-                            "{actual} / {}，完成 {done}{}",
-                            v.target_text,
-                            if due.is_empty() {
-                                String::new()
-                            } else {
-                                format!("，按时间应达 {due}")
-                            }
-                        ),
-                        Lang::En => format!(
-                            "{actual} of {}: {done} done{}",
-                            v.target_text,
-                            if due.is_empty() {
-                                String::new()
-                            } else {
-                                format!(", {due} of the year elapsed")
-                            }
-                        ),
+                    figures: {
+                        // A rate (增长10%左右) has no share done: the two figures say it.
+                        let mut f = match lang {
+                            Lang::Zh => format!("{actual} / {}", v.target_text),
+                            Lang::En => format!("{actual} of {}", v.target_text),
+                        };
+                        if !done.is_empty() {
+                            f.push_str(&match lang {
+                                Lang::Zh => format!("，完成 {done}"),
+                                Lang::En => format!(": {done} done"),
+                            });
+                        }
+                        if !due.is_empty() {
+                            f.push_str(&match lang {
+                                Lang::Zh => format!("，按时间应达 {due}"),
+                                Lang::En => format!(", {due} of the year elapsed"),
+                            });
+                        }
+                        f
                     },
                     claimed: e.on_schedule == Some(true),
                 });
