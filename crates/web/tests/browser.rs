@@ -549,6 +549,22 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
         page.contains("1.71万吨") && page.contains("完成年度目标"),
         "{page}"
     );
+    // What the checks read, as a bar, and what changed since the third quarter.
+    assert!(
+        c.find_all(Locator::Css(".indicator svg.progress"))
+            .await
+            .unwrap()
+            .len()
+            >= 2
+    );
+    c.find(Locator::Css("details.diff summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let diff = text_of(&c, "details.diff").await;
+    assert!(diff.contains("完成年度目标"), "{diff}");
     screenshot(&c, backend, "target", 1280).await;
     screenshot(&c, backend, "target", 390).await;
 

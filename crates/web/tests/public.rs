@@ -768,3 +768,29 @@ async fn the_home_page_shows_the_latest_round_at_a_glance() {
     let en = s.get("/?lang=en", &[]).await.text().await.unwrap();
     assert!(en.contains("The latest round at a glance"));
 }
+
+#[tokio::test]
+async fn the_target_page_shows_the_figures_the_checks_read() {
+    let s = site(Duration::from_secs(2)).await;
+    let page = s.get("/targets/2023/39", &[]).await.text().await.unwrap();
+    assert!(page.contains("指标「增加市级储备粮8.6万吨」"), "{page}");
+    assert!(
+        page.contains("目标 8.6万吨 · 实际 1.71万吨 · 完成 19.9% · 按时间应达 75%"),
+        "{page}"
+    );
+    assert!(page.contains("<strong class=\"verdict\">滞后</strong>"));
+    // The bar: 20 of 100 done, the year's 75 marked; its words are its aria-label.
+    assert!(page.contains("<rect class=\"done\" x=\"0\" y=\"1\" width=\"20\" height=\"8\"/>"));
+    assert!(page.contains("<rect class=\"due\" x=\"75\""));
+    assert!(page.contains("role=\"img\" aria-label=\"目标 8.6万吨"));
+    let en = s
+        .get("/targets/2023/39?lang=en", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        en.contains("target 8.6万吨 · reported 1.71万吨 · done 19.9%"),
+        "{en}"
+    );
+}

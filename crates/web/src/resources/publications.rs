@@ -365,7 +365,23 @@ pub async fn target_page(
     if found.is_empty() {
         return Err(ApiError::not_found("target").into());
     }
-    let body = render::target_page(lang, &gov.base, year, &found, &messages)
+    // The figures the checks read in each round's entries of this target (rendered once per
+    // set of publications, like the page).
+    let indicators: Vec<Vec<duban_checks::IndicatorVerdict>> = tables
+        .iter()
+        .filter(|(_, t)| t.targets.iter().any(|t| t.no.get() == no))
+        .map(|(_, t)| {
+            if !state.public_checks {
+                return Vec::new();
+            }
+            duban_checks::check_table(t)
+                .indicators
+                .into_iter()
+                .filter(|v| v.target_no == no)
+                .collect()
+        })
+        .collect();
+    let body = render::target_page(lang, &gov.base, year, &found, &indicators, &messages)
         .map(String::into_bytes)
         .map_err(|e| ApiError::internal(&e))?;
     let r = compress(source, HTML, TARGET, body).await?;

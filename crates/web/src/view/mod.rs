@@ -9,6 +9,7 @@
 //! download, stays exactly as submitted.
 
 pub mod chart;
+pub mod diff;
 pub mod feed;
 pub mod filter;
 pub(crate) mod findings;

@@ -486,6 +486,77 @@ struct TargetRoundEntry<'a> {
     progress: &'a str,
     on_schedule: &'static str,
     on_schedule_class: &'static str,
+    /// What changed since the same entry's text in the round before (HTML, see
+    /// [`crate::view::diff`]).
+    diff: Option<String>,
+    /// The figures the checks read in this entry.
+    indicators: Vec<IndicatorLine>,
+}
+
+/// One figure of an entry against its target, as the checks judged it.
+struct IndicatorLine {
+    /// The target's clause that holds the figure (增加市级储备粮8.6万吨).
+    clause: String,
+    /// "目标 8.6万吨 · 实际 1.71万吨 · 完成 19.9% · 按时间应达 75%".
+    figures: String,
+    verdict: &'static str,
+    class: &'static str,
+    /// The bar: share done and the share of the year elapsed, in percent (0–100).
+    done: Option<u32>,
+    due: Option<u32>,
+}
+
+fn percent_of(d: rust_decimal::Decimal) -> (String, u32) {
+    let hundred = rust_decimal::Decimal::from(100);
+    let p = (d * hundred).round_dp(1).normalize();
+    let bar = (d * hundred)
+        .round()
+        .clamp(rust_decimal::Decimal::ZERO, hundred)
+        .to_string()
+        .parse()
+        .unwrap_or(0);
+    (format!("{p}%"), bar)
+}
+
+fn indicator_line(lang: Lang, v: &duban_checks::IndicatorVerdict) -> IndicatorLine {
+    let zh = lang == Lang::Zh;
+    let mut parts = vec![
+        format!("{} {}", if zh { "目标" } else { "target" }, v.target_text),
+        format!(
+            "{} {}",
+            if zh { "实际" } else { "reported" },
+            v.actual_text
+                .as_deref()
+                .unwrap_or(if zh { "未读出" } else { "none read" })
+        ),
+    ];
+    let done = v.share.map(percent_of);
+    let due = v.expected_share.map(percent_of);
+    if let Some((text, _)) = &done {
+        parts.push(format!("{} {text}", if zh { "完成" } else { "done" }));
+    }
+    if let Some((text, _)) = &due {
+        parts.push(format!(
+            "{} {text}",
+            if zh {
+                "按时间应达"
+            } else {
+                "of the year elapsed"
+            }
+        ));
+    }
+    IndicatorLine {
+        clause: v.target_clause.clone(),
+        figures: parts.join(" · "),
+        verdict: if zh {
+            v.verdict.label_zh()
+        } else {
+            v.verdict.as_str()
+        },
+        class: v.verdict.as_str(),
+        done: done.map(|(_, b)| b),
+        due: due.map(|(_, b)| b),
+    }
 }
 
 /// One target followed across the year's published rounds, oldest first: what each round
@@ -496,6 +567,7 @@ pub fn target_page<'a>(
     base: &str,
     year: i16,
     rounds: &[(&'a PublicationSummary, &'a duban_core::TableTarget)],
+    indicators: &[Vec<duban_checks::IndicatorVerdict>],
     messages: &'a [duban_store::MessageView],
 ) -> Result<String, askama::Error> {
     let Some((newest_pub, newest)) = rounds.last() else {
@@ -550,14 +622,21 @@ pub fn target_page<'a>(
         extensions: extension_lines(lang, newest),
         rounds: rounds
             .iter()
-            .map(|(p, t)| TargetRound {
+            .enumerate()
+            .map(|(round, (p, t))| TargetRound {
                 period_label: lang.period_label(p.period),
                 sha256: &p.sha256,
                 published_at: shown_time(&p.published_at, lang),
                 entries: t
                     .entries
                     .iter()
-                    .map(|e| {
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let before = round
+                            .checked_sub(1)
+                            .and_then(|r| rounds.get(r))
+                            .and_then(|(_, t)| t.entries.get(i))
+                            .map(|e| e.progress.as_str());
                         let (on_schedule, class) = match e.on_schedule {
                             Some(true) => (l.yes, ""),
                             Some(false) => (l.no, "behind"),
@@ -569,6 +648,16 @@ pub fn target_page<'a>(
                             progress: &e.progress,
                             on_schedule,
                             on_schedule_class: class,
+                            diff: before
+                                .filter(|b| !b.is_empty() && !e.progress.is_empty())
+                                .and_then(|b| crate::view::diff::clauses_html(b, &e.progress)),
+                            indicators: indicators
+                                .get(round)
+                                .into_iter()
+                                .flatten()
+                                .filter(|v| v.entry == i)
+                                .map(|v| indicator_line(lang, v))
+                                .collect(),
                         }
                     })
                     .collect(),
