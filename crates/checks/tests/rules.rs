@@ -29,6 +29,7 @@ fn table(period: &str, rows: &[Row<'_>]) -> Table {
                     progress: (*progress).into(),
                     on_schedule: *on_schedule,
                     extension: None,
+                    timeliness: None,
                 }],
             })
             .collect(),

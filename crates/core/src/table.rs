@@ -51,6 +51,25 @@ pub struct TableEntry {
     /// when none (an extension of INTERFACES.md, so tables without one hash as before).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<Extension>,
+    /// How the entry's report came in, for a round collected here (absent for a table imported
+    /// as another system published it, whose timeliness nobody here knows). Frozen into the
+    /// publication, so it is covered by its hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeliness: Option<Timeliness>,
+}
+
+/// How an entry's report came in (INTERFACES.md: `"timeliness": {"submitted_at", "late",
+/// "returned"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Timeliness {
+    /// When the unit last submitted it (UTC, RFC 3339); absent when it never did (missing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<String>,
+    /// Submitted after the round's due date.
+    pub late: bool,
+    /// How many times a reviewer returned it.
+    pub returned: u32,
 }
 
 /// A table that breaks the rules every table keeps.

@@ -348,6 +348,7 @@ pub(crate) fn read(
                 progress: get(cells, Role::Progress),
                 on_schedule,
                 extension: None,
+                timeliness: None,
             })
         };
         let no = if no_cell.is_empty() {

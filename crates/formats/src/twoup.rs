@@ -375,6 +375,7 @@ impl<'a> Row<'a> {
             progress: self.get(Role::Progress).to_owned(),
             on_schedule,
             extension: None,
+            timeliness: None,
         })
     }
 

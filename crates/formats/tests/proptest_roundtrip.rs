@@ -47,6 +47,7 @@ fn entry() -> impl Strategy<Value = TableEntry> {
             progress,
             on_schedule,
             extension: None,
+            timeliness: None,
         })
 }
 

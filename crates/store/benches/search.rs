@@ -156,6 +156,7 @@ fn table(period: Period, rng: &mut Rng) -> Table {
                     progress: rng.sentence(20),
                     on_schedule: Some(!rng.next().is_multiple_of(5)),
                     extension: None,
+                    timeliness: None,
                 }],
             }
         })

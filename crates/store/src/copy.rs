@@ -106,6 +106,8 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("late", Bool),
             ("version", Int),
             ("updated_at", Text),
+            ("submitted_at", Text),
+            ("returned_count", Int),
         ],
     ),
     (

@@ -191,6 +191,7 @@ mod tests {
             progress: progress.into(),
             on_schedule,
             extension: None,
+            timeliness: None,
         }
     }
 

@@ -7,7 +7,7 @@
 
 use crate::StoreError;
 use crate::logic::{parse_period, target_no};
-use duban_core::{Deadline, Extension, Leader, Table, TableEntry, TableTarget, Unit};
+use duban_core::{Deadline, Extension, Leader, Table, TableEntry, TableTarget, Timeliness, Unit};
 use std::collections::HashMap;
 
 /// Whether a table carries the deadline extensions approved so far.
@@ -21,7 +21,7 @@ pub(crate) enum ApprovedExtensions {
 
 /// The plan and round: [`HeadRow`], by round id.
 pub(crate) const HEAD_SQL: &str =
-    "SELECT p.government, p.year, p.declared_total, r.period, r.title, r.intro
+    "SELECT p.government, p.year, p.declared_total, r.period, r.title, r.intro, r.due
      FROM rounds r JOIN plans p ON p.id = r.plan_id WHERE r.id = $1";
 
 /// The units of the round's entries ([`NameRow`]), each entry's in their order.
@@ -44,7 +44,8 @@ pub(crate) const APPROVED_SQL: &str =
 
 /// The round's reports with their targets ([`ReportRow`]), in table order.
 pub(crate) const REPORTS_SQL: &str =
-    "SELECT t.no, t.content, t.deadline, e.id AS entry_id, r.progress, r.on_schedule, r.state
+    "SELECT t.no, t.content, t.deadline, e.id AS entry_id, r.progress, r.on_schedule, r.state,
+            r.submitted_at, r.late, r.returned_count
      FROM reports r JOIN entries e ON e.id = r.entry_id JOIN targets t ON t.id = e.target_id
      WHERE r.round_id = $1 ORDER BY t.no, e.position";
 
@@ -56,6 +57,8 @@ pub(crate) struct HeadRow {
     pub period: String,
     pub title: String,
     pub intro: Option<String>,
+    /// Set for a round opened here; an imported round has none.
+    pub due: Option<String>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -81,6 +84,9 @@ pub(crate) struct ReportRow {
     pub progress: String,
     pub on_schedule: Option<bool>,
     pub state: String,
+    pub submitted_at: Option<String>,
+    pub late: bool,
+    pub returned_count: i64,
 }
 
 /// Everything a round's table is made of.
@@ -116,6 +122,9 @@ pub(crate) fn assemble(rows: RoundRows) -> Result<Table, StoreError> {
         approved,
         reports,
     } = rows;
+    // A round opened here (it has a due date) carries its entries' timeliness; an imported
+    // table's do not: nobody here knows it.
+    let collected = head.due.is_some();
     let period = parse_period(&head.period)?;
     let units = by_entry(units);
     let leaders = by_entry(leaders);
@@ -157,6 +166,11 @@ pub(crate) fn assemble(rows: RoundRows) -> Result<Table, StoreError> {
                 String::new()
             },
             extension: granted.remove(&row.entry_id),
+            timeliness: collected.then(|| Timeliness {
+                submitted_at: row.submitted_at,
+                late: row.late,
+                returned: u32::try_from(row.returned_count).unwrap_or(0),
+            }),
         };
         match targets.last_mut() {
             Some(t) if t.no == no => t.entries.push(entry),
@@ -193,6 +207,9 @@ mod tests {
             progress: progress.into(),
             on_schedule: Some(true),
             state: state.into(),
+            submitted_at: None,
+            late: false,
+            returned_count: 0,
         }
     }
 
@@ -210,6 +227,7 @@ mod tests {
                 period: "2023Q4".into(),
                 title: "标题".into(),
                 intro: None,
+                due: None,
             },
             units: vec![
                 name(10, "甲局"),

@@ -254,7 +254,7 @@ impl Workflow for SqliteStore {
         // One statement gives the states the rules need and the audit's "before".
         let before = view_of(&mut tx, id).await?;
         let late = check_submit(&before)?;
-        sqlx::query("UPDATE reports SET state = 'submitted', late = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        sqlx::query("UPDATE reports SET state = 'submitted', late = $1, version = version + 1, updated_at = $2, submitted_at = $2 WHERE id = $3")
             .bind(i64::from(late))
             .bind(now())
             .bind(id)
@@ -285,7 +285,8 @@ impl Workflow for SqliteStore {
         let mut tx = self.write().await?;
         let before = view_of(&mut tx, id).await?;
         check_reviewable(before.round_state, before.state)?;
-        sqlx::query("UPDATE reports SET state = $1, return_reason = $2, version = version + 1, updated_at = $3 WHERE id = $4")
+        sqlx::query("UPDATE reports SET state = $1, return_reason = $2, version = version + 1, updated_at = $3,
+             returned_count = returned_count + CASE WHEN $1 = 'returned' THEN 1 ELSE 0 END WHERE id = $4")
             .bind(state)
             .bind(reason)
             .bind(now())

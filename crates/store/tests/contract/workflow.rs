@@ -753,3 +753,51 @@ contract!(
         );
     }
 );
+
+contract!(
+    /// A round collected here freezes each entry's timeliness into its publication (when the
+    /// unit last submitted, whether late, how many times it was returned); an imported table
+    /// carries none, so its bytes and hash stay as before.
+    publications_freeze_timeliness,
+    |store, _db| async move {
+        let reports = round_q4(&*store).await;
+        let (a, b) = (&reports[0], &reports[1]);
+        let returned = Review::Return {
+            reason: ReturnReason::parse("请补充数据").unwrap(),
+        };
+        // a: returned twice, then accepted on time.
+        let mut version = a.version;
+        for _ in 0..2 {
+            let saved = store
+                .save_report(&store.report(a.id).await.unwrap().unwrap(), &edit("推进中", Some(version)), "user:clerk")
+                .await
+                .unwrap();
+            store.submit_report(saved.id, "user:clerk").await.unwrap();
+            version = store.review_report(a.id, &returned, "user:reviewer").await.unwrap().version;
+        }
+        let again = store.report(a.id).await.unwrap().unwrap();
+        accept(&*store, &again, "已完成").await;
+        // b: never submitted.
+        let _ = b;
+        store.close_round(GOV, period("2023Q4"), "user:office").await.unwrap();
+        let published = store.publish(GOV, period("2023Q4"), "user:office").await.unwrap();
+        let p = store.publication(&published.sha256).await.unwrap().unwrap();
+        let table: duban_core::Table = serde_json::from_str(&p.content).unwrap();
+        let entry = |r: &ReportView| {
+            let t = table.targets.iter().find(|t| t.no.get() == r.target_no).unwrap();
+            t.entries[usize::try_from(r.entry).unwrap()].clone()
+        };
+        let ta = entry(a).timeliness.expect("a round collected here says how reports came in");
+        assert!(ta.submitted_at.is_some());
+        assert!(!ta.late);
+        assert_eq!(ta.returned, 2);
+        let tb = entry(b).timeliness.unwrap();
+        assert_eq!((tb.submitted_at, tb.late, tb.returned), (None, false, 0));
+        assert!(p.content.contains("\"timeliness\""));
+
+        // The imported third quarter has none.
+        let q3 = store.publications_of(GOV, period("2023Q3")).await.unwrap().remove(0);
+        let q3 = store.publication(&q3.sha256).await.unwrap().unwrap();
+        assert!(!q3.content.contains("timeliness"));
+    }
+);

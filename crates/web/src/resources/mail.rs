@@ -105,8 +105,12 @@ pub async fn api_list(
 pub struct ChaseBody {
     /// One unit (by name, as the plan has it); every unit that still owes reports when absent.
     #[serde(default)]
+    #[schema(max_length = 100)]
     unit: Option<String>,
 }
+
+/// The longest unit name a 催办 press takes (as the search's unit filter).
+const MAX_UNIT: usize = 100;
 
 /// What a 催办 press did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -145,6 +149,13 @@ async fn chase(
         actor.user_id
     );
     let unit = unit.map(str::trim).filter(|u| !u.is_empty());
+    if unit.is_some_and(|u| u.chars().count() > MAX_UNIT) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_unit",
+            format!("unit: at most {MAX_UNIT} characters"),
+        ));
+    }
     let mails = crate::mail::plan::chase(&service.config, &round, &reports, &users, unit, &press);
     Ok(crate::mail::queue(state, mails).await)
 }
@@ -162,7 +173,7 @@ async fn chase(
         (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such round (`not_found`)", body = ErrorBody),
         (status = 409, description = "No SMTP server is configured (`mail_not_configured`)", body = ErrorBody),
-        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`)", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_json`, `invalid_period`, `invalid_unit`)", body = ErrorBody),
     ),
 )]
 pub async fn api_chase(

@@ -18,6 +18,7 @@ fn table_of(round: &RoundSummary, reports: &[ReportView]) -> Table {
             progress: r.progress.clone(),
             on_schedule: r.on_schedule,
             extension: None,
+            timeliness: None,
         };
         match targets.last_mut() {
             Some(t) if t.no.get() == r.target_no => t.entries.push(entry),
