@@ -250,6 +250,8 @@ pub enum Key {
     Names(String, &'static str),
     /// A government's home page with its overview, in a language.
     Overview(String, &'static str),
+    /// A government's scorecard of a year, as HTML in a language or as `csv`.
+    Scorecard(String, i16, &'static str),
     /// The latest publication of a period filtered (`?unit=…`): as HTML in a language (`zh`,
     /// `en`) or as a file (`csv`, `xlsx`, `pdf`, `json`), by the filter's canonical query.
     /// At most [`MAX_FILTERED`] are kept: the filters people share are few, and the ways to
@@ -345,7 +347,11 @@ impl PageCache {
                 | Key::Download(_, p, _)
                 | Key::Filtered(_, p, ..) => p != period,
                 Key::Target(_, year, ..) => !period.starts_with(&year.to_string()),
-                Key::Bundle(_) | Key::Feed(..) | Key::Names(..) | Key::Overview(..) => false,
+                Key::Bundle(_)
+                | Key::Feed(..)
+                | Key::Names(..)
+                | Key::Overview(..)
+                | Key::Scorecard(..) => false,
                 Key::Permalink(..) => true,
             });
         }

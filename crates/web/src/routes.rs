@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::resources::{
     audit, bundle, comments, dashboard, directory, extensions, feeds, home, import, mail, messages,
-    publications, reports, rounds, search, session, units, users,
+    publications, reports, rounds, scorecards, search, session, units, users,
 };
 use crate::{assets, openapi};
 use axum::http::Method;
@@ -189,6 +189,11 @@ pub(crate) fn scoped_paths() -> Vec<&'static str> {
 fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     use axum::routing::post;
     vec![
+        (
+            Method::GET,
+            "/scorecards/{file}",
+            get(scorecards::scorecard),
+        ),
         (
             Method::GET,
             "/tables/{period}",

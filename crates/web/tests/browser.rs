@@ -516,6 +516,14 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
             .len(),
         2
     );
+    click_through(&c, &format!("a[href='{g}/scorecards/2023']")).await;
+    assert!(text_of(&c, "table.scorecard").await.contains("市财政局"));
+    screenshot(&c, backend, "scorecard", 1280).await;
+    screenshot(&c, backend, "scorecard", 390).await;
+    c.set_window_size(390, 1400).await.unwrap();
+    assert_no_sideways_scroll(&c, "the scorecard").await;
+    c.set_window_size(1280, 1400).await.unwrap();
+    c.goto(&format!("{base}{g}")).await.unwrap();
     screenshot(&c, backend, "overview", 1280).await;
     screenshot(&c, backend, "overview", 390).await;
     c.set_window_size(390, 1400).await.unwrap();

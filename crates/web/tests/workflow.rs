@@ -531,6 +531,7 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
         (Method::GET, "/feeds/targets/{year}/{file}", [OK; 6]),
         (Method::GET, "/feeds/units/{file}", [OK; 6]),
         (Method::GET, "/api/v1/units", [OK; 6]),
+        (Method::GET, "/scorecards/{file}", [OK; 6]),
         (Method::GET, "/api/v1/leaders", [OK; 6]),
         (Method::GET, "/targets/{year}/{no}", [OK; 6]),
         (Method::GET, "/search", [OK; 6]),
@@ -1345,6 +1346,8 @@ async fn matrix_cell(backend: Backend, cell: Cell) {
             "{file}",
             if pattern.contains("/units/") {
                 "市发展改革委.atom"
+            } else if pattern.contains("/scorecards/") {
+                "2023"
             } else {
                 "6.atom"
             },
@@ -2364,5 +2367,175 @@ async fn the_office_manages_accounts_on_the_accounts_page(backend: Backend) {
     assert!(
         list.contains("zhang_czj") && list.contains("待改密"),
         "{list}"
+    );
+}
+
+on_both!(the_scorecard_ranks_units_by_how_their_reports_came_in);
+/// Issue #13 part 4: a round walked through the API — 市财政局 on time in 2023Q4 and late in
+/// 2023M12 (due in the past), 市发展改革委 returned twice then accepted, the rest missing — and
+/// the year's scorecard counts exactly that, from what the publications froze.
+async fn the_scorecard_ranks_units_by_how_their_reports_came_in(backend: Backend) {
+    let s = site_on(backend).await;
+    let (unit_a, unit_b, reviewer, admin) = (
+        s.token("unit_a").await,
+        s.token("unit_b").await,
+        s.token("reviewer").await,
+        s.token("admin").await,
+    );
+    let (st, r) = s
+        .call(
+            Method::POST,
+            "/api/v1/rounds",
+            admin.as_deref(),
+            Some(json!({"period": "2023M12", "due": "2000-01-01"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{r}");
+    let report = |period: &'static str, no: u32| {
+        let store = s.store.clone();
+        async move {
+            store
+                .reports(common::HEZE_GOV, period.parse().unwrap())
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|r| r.target_no == no && r.entry == 0)
+                .unwrap()
+                .id
+        }
+    };
+    let write = |id: i64, token: Option<String>| {
+        let s = &s;
+        async move {
+            let (st, r) = s
+                .call(
+                    Method::PUT,
+                    &format!("/api/v1/reports/{id}"),
+                    token.as_deref(),
+                    Some(json!({"progress": "推进中，已完成阶段任务。", "on_schedule": true})),
+                )
+                .await;
+            assert_eq!(st, StatusCode::OK, "{r}");
+            let (st, r) = s
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/reports/{id}/submit"),
+                    token.as_deref(),
+                    None,
+                )
+                .await;
+            assert_eq!(st, StatusCode::OK, "{r}");
+        }
+    };
+    // 市财政局 leads target 2: on time in 2023Q4, late in 2023M12.
+    for period in ["2023Q4", "2023M12"] {
+        let id = report(period, 2).await;
+        write(id, unit_b.clone()).await;
+        let (st, _) = s
+            .call(
+                Method::POST,
+                &format!("/api/v1/reports/{id}/accept"),
+                reviewer.as_deref(),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+    }
+    // 市发展改革委 leads target 39: returned twice in 2023Q4, then accepted.
+    let id = report("2023Q4", 39).await;
+    for _ in 0..2 {
+        write(id, unit_a.clone()).await;
+        let (st, _) = s
+            .call(
+                Method::POST,
+                &format!("/api/v1/reports/{id}/return"),
+                reviewer.as_deref(),
+                Some(json!({"reason": "请补充数据"})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+    }
+    write(id, unit_a.clone()).await;
+    s.call(
+        Method::POST,
+        &format!("/api/v1/reports/{id}/accept"),
+        reviewer.as_deref(),
+        None,
+    )
+    .await;
+    for period in ["2023Q4", "2023M12"] {
+        let (st, r) = s
+            .call(
+                Method::POST,
+                &format!("/api/v1/rounds/{period}/publish"),
+                admin.as_deref(),
+                Some(json!({"confirm": true})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{period}: {r}");
+    }
+
+    // How many entries each unit leads in a round (the plan is the same in the three).
+    let table = common::heze_table();
+    let leads = |unit: &str| {
+        table
+            .targets
+            .iter()
+            .flat_map(|t| &t.entries)
+            .filter(|e| e.units[0].as_str() == unit)
+            .count()
+    };
+    let csv = s.text("/scorecards/2023.csv").await;
+    let rows: Vec<Vec<String>> =
+        csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+    let row = |unit: &str| rows.iter().find(|r| r[1] == unit).unwrap().clone();
+    // entries, on time, late, missing, returned: over 2023Q3 (imported: no timeliness), Q4, M12.
+    let (n, m) = (leads("市财政局"), leads("市发展改革委"));
+    let czj = row("市财政局");
+    assert_eq!(
+        czj[2..6],
+        [
+            (3 * n).to_string(),
+            "1".into(),
+            "1".into(),
+            (2 * n - 2).to_string()
+        ],
+        "{czj:?}"
+    );
+    assert_eq!(czj[7], "0");
+    let fgw = row("市发展改革委");
+    assert_eq!(
+        fgw[2..8],
+        [
+            (3 * m).to_string(),
+            "1".into(),
+            "0".into(),
+            (2 * m - 1).to_string(),
+            {
+                let p = (1000 + m) / (2 * m);
+                format!("{}.{}%", p / 10, p % 10)
+            },
+            "2".into()
+        ],
+        "{fgw:?}"
+    );
+    // Ranked by on-time rate: 市财政局 (1 of 2n) above 市发展改革委 (1 of 2m) when n < m.
+    if n < m {
+        let pos = |u: &str| rows.iter().position(|r| r[1] == u).unwrap();
+        assert!(pos("市财政局") < pos("市发展改革委"));
+    }
+    // The page says its rule and links each unit to its entries.
+    let page = s.text("/scorecards/2023").await;
+    assert!(page.contains("排名规则"));
+    assert!(
+        page.contains("/tables/2023M12?unit=") || page.contains("/tables/2023Q4?unit="),
+        "links to a round of the year's end: {page}"
+    );
+    assert_eq!(
+        s.call(Method::GET, "/scorecards/1999", None, None).await.0,
+        StatusCode::NOT_FOUND
     );
 }

@@ -17,6 +17,7 @@ pub mod messages;
 pub mod publications;
 pub mod reports;
 pub mod rounds;
+pub mod scorecards;
 pub mod search;
 pub mod session;
 pub mod units;

@@ -16,6 +16,7 @@ pub(crate) mod findings;
 pub mod i18n;
 pub mod overview;
 pub mod render;
+pub mod scorecard;
 
 use crate::error::{ApiError, PageError};
 use askama::Template;

@@ -220,6 +220,11 @@ async fn open_q4(store: &dyn Store, government: &str) {
         .unwrap();
 }
 
+/// 菏泽's 2023 third-quarter table, as the fixture reads.
+pub fn heze_table() -> duban_core::Table {
+    read(HEZE, &ReadOptions::default()).unwrap()
+}
+
 /// 郓城's table: 菏泽's, renamed, with text of its own in every target (so a page showing the
 /// other's data is caught) and a target 39 only it has.
 pub fn yuncheng_table() -> duban_core::Table {
