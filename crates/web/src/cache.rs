@@ -252,6 +252,9 @@ pub enum Key {
     Overview(String, &'static str),
     /// A government's scorecard of a year, as HTML in a language or as `csv`.
     Scorecard(String, i16, &'static str),
+    /// One unit's or leader's year (`units` or `leaders`, the name, the year asked for or the
+    /// newest naming them), as HTML in a language. Only names the tables hold are kept.
+    Person(String, &'static str, String, Option<i16>, &'static str),
     /// The latest publication of a period filtered (`?unit=…`): as HTML in a language (`zh`,
     /// `en`) or as a file (`csv`, `xlsx`, `pdf`, `json`), by the filter's canonical query.
     /// At most [`MAX_FILTERED`] are kept: the filters people share are few, and the ways to
@@ -351,7 +354,8 @@ impl PageCache {
                 | Key::Feed(..)
                 | Key::Names(..)
                 | Key::Overview(..)
-                | Key::Scorecard(..) => false,
+                | Key::Scorecard(..)
+                | Key::Person(..) => false,
                 Key::Permalink(..) => true,
             });
         }

@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::government::Gov;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use duban_core::{Period, Table};
 use duban_store::Publication;
 use std::sync::Arc;
 
@@ -54,4 +55,46 @@ pub async fn serve(
     let r = Arc::new(r);
     state.cache.put_unless_forgotten(key, r.clone(), generation);
     Ok(r.respond(headers))
+}
+
+/// The newest publication of each round in `chain` (oldest first) as tables, newest round
+/// first: a correction replaces what it corrects.
+pub fn newest_per_round(chain: Vec<Publication>) -> Result<Vec<(Period, Table)>, ApiError> {
+    let mut latest: Vec<(Period, Table)> = Vec::new();
+    for p in chain.into_iter().rev() {
+        if latest.iter().any(|(period, _)| *period == p.summary.period) {
+            continue;
+        }
+        let table: Table = serde_json::from_str(&p.content).map_err(|e| ApiError::internal(&e))?;
+        latest.push((p.summary.period, table));
+    }
+    latest.sort_by_key(|(period, _)| std::cmp::Reverse(*period));
+    Ok(latest)
+}
+
+/// [`newest_per_round`] with what the checks find in each table (or nothing, when the
+/// deployment does not show them).
+pub fn newest_with_checks(
+    chain: Vec<Publication>,
+    public_checks: bool,
+) -> Result<(Vec<(Period, Table)>, Vec<duban_checks::CheckReport>), ApiError> {
+    let tables = newest_per_round(chain)?;
+    let checks = tables
+        .iter()
+        .map(|(_, t)| public_checks_of(t, public_checks))
+        .collect();
+    Ok((tables, checks))
+}
+
+/// What the checks find in `table`, or nothing when the deployment does not show them.
+pub fn public_checks_of(table: &Table, public_checks: bool) -> duban_checks::CheckReport {
+    if public_checks {
+        duban_checks::check_table(table)
+    } else {
+        duban_checks::CheckReport {
+            findings: Vec::new(),
+            indicators: Vec::new(),
+            summary: duban_checks::Summary::default(),
+        }
+    }
 }

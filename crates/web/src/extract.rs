@@ -197,3 +197,30 @@ impl LangQuery {
         crate::view::i18n::Lang::from_query(self.lang.as_deref())
     }
 }
+
+/// `?year=2023&lang=en` on a page about a year (a unit's, a leader's): the year, when given,
+/// and the language.
+#[derive(Debug, serde::Deserialize)]
+pub struct YearQuery {
+    year: Option<String>,
+    lang: Option<String>,
+}
+
+impl YearQuery {
+    /// The year asked for; text that is not a year is a 404, like a year naming no one.
+    pub fn year(&self) -> Result<Option<i16>, ApiError> {
+        self.year
+            .as_deref()
+            .map(|y| {
+                y.parse()
+                    .ok()
+                    .filter(|y| (1949..=2200).contains(y))
+                    .ok_or_else(|| ApiError::not_found("year"))
+            })
+            .transpose()
+    }
+
+    pub fn lang(&self) -> crate::view::i18n::Lang {
+        crate::view::i18n::Lang::from_query(self.lang.as_deref())
+    }
+}

@@ -194,6 +194,8 @@ fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/scorecards/{file}",
             get(scorecards::scorecard),
         ),
+        (Method::GET, "/units/{name}", get(directory::unit_page)),
+        (Method::GET, "/leaders/{name}", get(directory::leader_page)),
         (
             Method::GET,
             "/tables/{period}",

@@ -575,6 +575,30 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     assert!(diff.contains("完成年度目标"), "{diff}");
     screenshot(&c, backend, "target", 1280).await;
     screenshot(&c, backend, "target", 390).await;
+    // The lead unit's page: every entry it carries in the year's rounds, with timeliness.
+    c.set_window_size(1280, 1400).await.unwrap();
+    click_through(
+        &c,
+        &format!("a[href^='{g}/units/%E5%B8%82%E5%8F%91%E5%B1%95%E6%94%B9%E9%9D%A9%E5%A7%94']"),
+    )
+    .await;
+    let unit = text_of(&c, "main").await;
+    assert!(
+        unit.starts_with("市发展改革委")
+            && unit.contains("牵头")
+            && unit.contains("导入的一览表，报送时间未知"),
+        "{unit}"
+    );
+    assert!(
+        c.find(Locator::Css(&format!("a[href^='{g}/targets/2023/39']")))
+            .await
+            .is_ok()
+    );
+    screenshot(&c, backend, "unit", 1280).await;
+    screenshot(&c, backend, "unit", 390).await;
+    c.set_window_size(390, 1400).await.unwrap();
+    assert_no_sideways_scroll(&c, "a unit's page").await;
+    c.set_window_size(1280, 1400).await.unwrap();
 
     // 群众监督: a citizen searches two words, follows the hit and leaves a message; the office
     // publishes it with a reply; the citizen sees both on the target's page.

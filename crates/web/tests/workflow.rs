@@ -532,6 +532,8 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
         (Method::GET, "/feeds/units/{file}", [OK; 6]),
         (Method::GET, "/api/v1/units", [OK; 6]),
         (Method::GET, "/scorecards/{file}", [OK; 6]),
+        (Method::GET, "/units/{name}", [OK; 6]),
+        (Method::GET, "/leaders/{name}", [OK; 6]),
         (Method::GET, "/api/v1/leaders", [OK; 6]),
         (Method::GET, "/targets/{year}/{no}", [OK; 6]),
         (Method::GET, "/search", [OK; 6]),
@@ -1350,6 +1352,14 @@ async fn matrix_cell(backend: Backend, cell: Cell) {
                 "2023"
             } else {
                 "6.atom"
+            },
+        )
+        .replace(
+            "{name}",
+            if pattern.contains("/units/") {
+                "市发展改革委"
+            } else {
+                "李春英"
             },
         )
         .replace("{format}", "csv")
@@ -2538,4 +2548,64 @@ async fn the_scorecard_ranks_units_by_how_their_reports_came_in(backend: Backend
         s.call(Method::GET, "/scorecards/1999", None, None).await.0,
         StatusCode::NOT_FOUND
     );
+
+    // Each unit's page says the same, entry by entry: frozen in the publications, round by
+    // round, newest first; the imported round says it knows nothing of timeliness.
+    let page = s.text("/units/市发展改革委").await;
+    assert!(
+        page.contains(&format!(
+            "按时报送 <strong>1</strong> 条，迟报 <strong>0</strong> 条，未报送 <strong>{}</strong> 条，被退回 <strong>2</strong> 次",
+            2 * m - 1
+        )),
+        "{page}"
+    );
+    let at = |needle: &str| page.find(needle).unwrap_or_else(|| panic!("{needle}"));
+    assert!(at("2023年12月") < at("2023年三季度") && at("2023年四季度") < at("2023年三季度"));
+    assert!(page.contains("导入的一览表，报送时间未知"));
+    let q4 = &page[at("2023年四季度")..at("2023年三季度")];
+    let t39 = &q4[q4.find("/targets/2023/39").unwrap()..];
+    let t39 = &t39[..t39.find("</li>").unwrap()];
+    assert!(t39.contains("牵头") && t39.contains("按时 · 2"), "{t39}");
+    assert!(t39.contains("退回 2 次"), "{t39}");
+    assert!(page.contains("配合"), "it also assists somewhere");
+    let czj = s.text("/units/市财政局").await;
+    assert!(czj.contains("迟报 <strong>1</strong>"), "{czj}");
+    assert!(czj.contains("<span class=\"when late\">迟报 · "), "{czj}");
+    // A leader's page lists every entry in the leader's charge, with the lead unit.
+    let leader = table
+        .targets
+        .iter()
+        .find(|t| t.no.get() == 39)
+        .unwrap()
+        .entries[0]
+        .leaders[0]
+        .as_str()
+        .to_owned();
+    let charge = table
+        .targets
+        .iter()
+        .flat_map(|t| &t.entries)
+        .filter(|e| e.leaders.iter().any(|l| l.as_str() == leader))
+        .count();
+    let page = s.text(&format!("/leaders/{leader}")).await;
+    assert!(
+        page.contains(&format!("最新一期中分管 <strong>{charge}</strong> 项")),
+        "{page}"
+    );
+    assert!(page.contains("牵头 市发展改革委"), "{page}");
+    let en = s
+        .text(&format!("/leaders/{leader}?year=2023&lang=en"))
+        .await;
+    assert!(en.contains("entries are in this leader's charge"), "{en}");
+    for missing in [
+        "/units/不存在的单位",
+        "/units/市财政局?year=1999",
+        "/units/市财政局?year=abc",
+    ] {
+        assert_eq!(
+            s.call(Method::GET, missing, None, None).await.0,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
 }

@@ -8,6 +8,7 @@
 //! office's 催办 (to the units that owe).
 
 use super::Sender;
+use crate::view::clip;
 use duban_core::ReportState;
 use duban_store::{NewMail, ReportView, RoundSummary, StoreError, UserView};
 
@@ -272,12 +273,4 @@ fn link(config: &super::MailConfig, path: &str) -> String {
         Some(base) => format!("{}{path}", base.trim_end_matches('/')),
         None => format!("（站内页面 {path}）"),
     }
-}
-
-fn clip(text: &str, chars: usize) -> String {
-    let mut clipped: String = text.chars().take(chars).collect();
-    if text.chars().count() > chars {
-        clipped.push('…');
-    }
-    clipped
 }

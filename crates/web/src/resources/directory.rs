@@ -1,18 +1,22 @@
-//! Who is named in a government's published tables: `GET /api/v1/units` and
-//! `GET /api/v1/leaders`, for open-data users who want every unit's or leader's entries without
-//! guessing names. Each name links to what the site has for it: the search filtered by it and,
-//! for a unit, its Atom feed.
+//! Who is named in a government's published tables, and what each carries:
+//! - `GET /api/v1/units` and `GET /api/v1/leaders`, for open-data users who want every unit's or
+//!   leader's entries without guessing names; each name links to its page, the search filtered
+//!   by it and, for a unit, its Atom feed;
+//! - `/units/{name}` and `/leaders/{name}`: every entry they carry in each published round of a
+//!   year, with the answer, the 核查 findings and timeliness (see [`crate::view::people`]).
 //!
-//! Read from the newest publication of every round (a superseded text names no one), and kept
-//! per head of the chain ([`crate::chained`]).
+//! All read from the newest publication of every round (a superseded text names no one), and
+//! kept per head of the chain ([`crate::chained`]).
 
 use crate::AppState;
 use crate::cache::{Key, Rendered};
 use crate::chained;
-use crate::error::ApiError;
+use crate::error::{ApiError, PageError};
+use crate::extract::{PagePath, YearQuery};
 use crate::government::Gov;
 use crate::view::feed::encoded;
-use axum::extract::State;
+use crate::view::people::{self, Who};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use duban_core::{Period, Table};
@@ -21,6 +25,7 @@ use serde::Serialize;
 
 /// A new publication may name someone new: revalidate, cheaply, by ETag.
 const CACHE_CONTROL: &str = "public, max-age=60, must-revalidate";
+const HTML: &str = "text/html; charset=utf-8";
 
 /// A unit or leader named in the published tables.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -33,18 +38,15 @@ pub struct Named {
     periods: Vec<Period>,
     /// Entries naming it in the most recently published of those rounds.
     entries: usize,
+    /// Its page: what it carries in each round of the newest year naming it.
+    #[schema(example = "/units/%E5%B8%82%E5%8F%91%E5%B1%95%E6%94%B9%E9%9D%A9%E5%A7%94")]
+    page: String,
     /// The search page for its entries.
     #[schema(example = "/search?unit=%E5%B8%82%E5%8F%91%E5%B1%95%E6%94%B9%E9%9D%A9%E5%A7%94")]
     search: String,
     /// Its Atom feed (units only).
     #[serde(skip_serializing_if = "Option::is_none")]
     feed: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Who {
-    Unit,
-    Leader,
 }
 
 /// Everyone of a kind named in the newest publication of each round (`chain` oldest first), in
@@ -63,12 +65,12 @@ fn named(who: Who, base: &str, chain: Vec<Publication>) -> Result<Vec<Named>, Ap
                 let i = match out.iter().position(|n| n.name == name) {
                     Some(i) => i,
                     None => {
-                        let param = if who == Who::Unit { "unit" } else { "leader" };
                         out.push(Named {
                             name: name.to_owned(),
                             periods: Vec::new(),
                             entries: 0,
-                            search: format!("{base}/search?{param}={}", encoded(name)),
+                            page: format!("{base}/{}/{}", who.segment(), encoded(name)),
+                            search: format!("{base}/search?{}={}", who.param(), encoded(name)),
                             feed: (who == Who::Unit)
                                 .then(|| format!("{base}/feeds/units/{}.atom", encoded(name))),
                         });
@@ -98,8 +100,7 @@ async fn list(
     who: Who,
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
-    let kind = if who == Who::Unit { "units" } else { "leaders" };
-    let key = Key::Names(gov.base.clone(), kind);
+    let key = Key::Names(gov.base.clone(), who.segment());
     let base = gov.base.clone();
     chained::serve(state, gov, key, headers, move |head, chain| {
         let body =
@@ -148,4 +149,59 @@ pub async fn api_leaders(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     list(&state, &gov, Who::Leader, &headers).await
+}
+
+/// `/units/{name}` or `/leaders/{name}`.
+#[derive(Debug, serde::Deserialize)]
+pub struct NamePath {
+    name: String,
+}
+
+/// A unit's page: every entry it leads or assists in, round by round.
+pub async fn unit_page(
+    State(state): State<AppState>,
+    gov: Gov,
+    PagePath(NamePath { name }): PagePath<NamePath>,
+    Query(q): Query<YearQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    Ok(page(&state, &gov, Who::Unit, name, &q, &headers).await?)
+}
+
+/// A leader's page: every entry in the leader's charge, round by round.
+pub async fn leader_page(
+    State(state): State<AppState>,
+    gov: Gov,
+    PagePath(NamePath { name }): PagePath<NamePath>,
+    Query(q): Query<YearQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    Ok(page(&state, &gov, Who::Leader, name, &q, &headers).await?)
+}
+
+async fn page(
+    state: &AppState,
+    gov: &Gov,
+    who: Who,
+    name: String,
+    q: &YearQuery,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
+    let (year, lang) = (q.year()?, q.lang());
+    let key = Key::Person(
+        gov.base.clone(),
+        who.segment(),
+        name.clone(),
+        year,
+        lang.code(),
+    );
+    let base = gov.base.clone();
+    let public_checks = state.public_checks;
+    chained::serve(state, gov, key, headers, move |head, chain| {
+        let (tables, checks) = chained::newest_with_checks(chain, public_checks)?;
+        let body = people::page(lang, &base, who, &name, year, &tables, &checks)
+            .map_err(|e| ApiError::internal(&e))?;
+        Ok(body.map(|b| Rendered::new(head, HTML, CACHE_CONTROL, b.into_bytes())))
+    })
+    .await
 }

@@ -34,7 +34,8 @@ struct ScorecardPage {
     year: i16,
     /// The rounds counted, newest first: (period, its label).
     rounds: Vec<(String, String)>,
-    rows: Vec<(usize, UnitScore, String)>,
+    /// Rank, score, the newest table filtered to the unit, the unit's page.
+    rows: Vec<(usize, UnitScore, String, String)>,
 }
 
 pub async fn scorecard(
@@ -60,35 +61,16 @@ pub async fn scorecard(
     let public_checks = state.public_checks;
     crate::chained::serve(&state, &gov, key, &headers, move |head, chain| {
         // The newest publication of each of the year's rounds, newest round first.
-        let mut latest: Vec<(Period, Table)> = Vec::new();
-        for p in chain.into_iter().rev() {
-            if p.summary.period.year() != year
-                || latest.iter().any(|(period, _)| *period == p.summary.period)
-            {
-                continue;
-            }
-            let table: Table =
-                serde_json::from_str(&p.content).map_err(|e| ApiError::internal(&e))?;
-            latest.push((p.summary.period, table));
-        }
+        let latest: Vec<(Period, Table)> = crate::chained::newest_per_round(chain)?
+            .into_iter()
+            .filter(|(p, _)| p.year() == year)
+            .collect();
         if latest.is_empty() {
             return Ok(None);
         }
-        latest.sort_by_key(|(period, _)| std::cmp::Reverse(*period));
         let checks: Vec<duban_checks::CheckReport> = latest
             .iter()
-            .map(|(_, t)| {
-                if public_checks {
-                    duban_checks::check_table(t)
-                } else {
-                    // The deployment does not show the checks: nothing found.
-                    duban_checks::CheckReport {
-                        findings: Vec::new(),
-                        indicators: Vec::new(),
-                        summary: duban_checks::Summary::default(),
-                    }
-                }
-            })
+            .map(|(_, t)| crate::chained::public_checks_of(t, public_checks))
             .collect();
         let rounds: Vec<(&Table, &duban_checks::CheckReport)> =
             latest.iter().map(|(_, t)| t).zip(&checks).collect();
@@ -127,7 +109,16 @@ fn page(
             let q = form_urlencoded::Serializer::new(String::new())
                 .append_pair("unit", &s.unit)
                 .finish();
-            (i + 1, s, format!("{base}/tables/{newest}?{q}{suffix}"))
+            let page = format!(
+                "{base}/units/{}?year={year}{suffix}",
+                crate::view::feed::encoded(&s.unit)
+            );
+            (
+                i + 1,
+                s,
+                format!("{base}/tables/{newest}?{q}{suffix}"),
+                page,
+            )
         })
         .collect();
     ScorecardPage {

@@ -6,7 +6,7 @@
 //! nothing; the SVG here is small, deterministic (the same numbers give the same bytes) and
 //! styled by the page's own stylesheet.
 
-use crate::view::escape_html;
+use crate::view::{clip, escape_html};
 
 /// One bar of a stacked bar chart: a label and a count per series.
 #[derive(Debug, Clone)]
@@ -69,7 +69,7 @@ pub fn stacked_bars(title: &str, series: &[Series], bars: &[Bar]) -> String {
     }
     for (i, b) in bars.iter().enumerate() {
         let y = LEGEND + i * ROW;
-        let label = escape_html(&clip(&b.label, 10));
+        let label = escape_html(&clip(&b.label, 9));
         let label = match &b.href {
             Some(h) => format!("<a href=\"{}\">{label}</a>", escape_html(h)),
             None => label,
@@ -103,16 +103,6 @@ pub fn stacked_bars(title: &str, series: &[Series], bars: &[Bar]) -> String {
     }
     svg.push_str("</svg>");
     svg
-}
-
-fn clip(s: &str, chars: usize) -> String {
-    if s.chars().count() <= chars {
-        s.to_owned()
-    } else {
-        let mut c: String = s.chars().take(chars - 1).collect();
-        c.push('…');
-        c
-    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod filter;
 pub(crate) mod findings;
 pub mod i18n;
 pub mod overview;
+pub mod people;
 pub mod render;
 pub mod scorecard;
 
@@ -45,7 +46,25 @@ pub(crate) fn shown_time(rfc3339: &str, lang: i18n::Lang) -> String {
     }
 }
 
-/// The same, for HTML put together outside a template (the error page, the reviewer's diff).
+/// `text` cut to its first `chars` characters, with "…" when something was cut (a chart's
+/// label, a list's line, a mail's subject line).
+pub(crate) fn clip(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        None => text.to_owned(),
+        Some((at, _)) => format!("{}…", &text[..at]),
+    }
+}
+
+/// A share (0.199) as people read it: "19.9%", one decimal at most.
+pub(crate) fn percent(share: rust_decimal::Decimal) -> String {
+    let p = (share * rust_decimal::Decimal::from(100))
+        .round_dp(1)
+        .normalize();
+    format!("{p}%")
+}
+
+/// Text escaped as the templates escape it ([`VisibleHtml`]), for HTML put together outside a
+/// template (the error page, the reviewer's diff).
 pub(crate) fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     // Writing to a String cannot fail.

@@ -5,6 +5,7 @@
 
 use crate::view::chart::{self, Bar, Series};
 use crate::view::i18n::Lang;
+use crate::view::{clip, percent};
 use duban_checks::{CheckReport, Verdict};
 use duban_core::{Table, TableEntry};
 use std::collections::BTreeMap;
@@ -98,13 +99,6 @@ fn slot(entry: &TableEntry, unsupported: bool) -> usize {
         Some(false) => 2,
         None => 3,
     }
-}
-
-fn percent(d: rust_decimal::Decimal) -> String {
-    let p = (d * rust_decimal::Decimal::from(100))
-        .round_dp(1)
-        .normalize();
-    format!("{p}%")
 }
 
 pub fn overview(lang: Lang, base: &str, table: &Table, checks: Option<&CheckReport>) -> Overview {
@@ -220,16 +214,6 @@ pub fn overview(lang: Lang, base: &str, table: &Table, checks: Option<&CheckRepo
         unit_rows,
         series: series.iter().map(|s| s.name).collect(),
         period,
-    }
-}
-
-fn clip(s: &str, chars: usize) -> String {
-    if s.chars().count() <= chars {
-        s.to_owned()
-    } else {
-        let mut c: String = s.chars().take(chars).collect();
-        c.push('…');
-        c
     }
 }
 

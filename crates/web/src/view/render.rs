@@ -481,8 +481,9 @@ struct TargetRound<'a> {
 }
 
 struct TargetRoundEntry<'a> {
-    leaders: String,
-    units: String,
+    /// Each leader and unit with the link to their page.
+    leaders: Vec<(&'a str, String)>,
+    units: Vec<(&'a str, String)>,
     progress: &'a str,
     on_schedule: &'static str,
     on_schedule_class: &'static str,
@@ -508,14 +509,13 @@ struct IndicatorLine {
 
 fn percent_of(d: rust_decimal::Decimal) -> (String, u32) {
     let hundred = rust_decimal::Decimal::from(100);
-    let p = (d * hundred).round_dp(1).normalize();
     let bar = (d * hundred)
         .round()
         .clamp(rust_decimal::Decimal::ZERO, hundred)
         .to_string()
         .parse()
         .unwrap_or(0);
-    (format!("{p}%"), bar)
+    (crate::view::percent(d), bar)
 }
 
 fn indicator_line(lang: Lang, v: &duban_checks::IndicatorVerdict) -> IndicatorLine {
@@ -583,6 +583,14 @@ pub fn target_page<'a>(
             },
             format!("{base}/feeds/targets/{year}/{no}.atom"),
         );
+    // A leader's or unit's page, at this year.
+    let page_of = |kind: &str, name: &str| {
+        format!(
+            "{base}/{kind}/{}?year={year}{}",
+            crate::view::feed::encoded(name),
+            if lang == Lang::En { "&lang=en" } else { "" }
+        )
+    };
     let mut units: Vec<&str> = Vec::new();
     for u in newest.entries.iter().flat_map(|e| &e.units) {
         if !units.contains(&u.as_str()) {
@@ -643,8 +651,16 @@ pub fn target_page<'a>(
                             None => (l.not_reported, "no-answer"),
                         };
                         TargetRoundEntry {
-                            leaders: names(e.leaders.iter().map(|n| n.as_str())),
-                            units: names(e.units.iter().map(|n| n.as_str())),
+                            leaders: e
+                                .leaders
+                                .iter()
+                                .map(|n| (n.as_str(), page_of("leaders", n.as_str())))
+                                .collect(),
+                            units: e
+                                .units
+                                .iter()
+                                .map(|n| (n.as_str(), page_of("units", n.as_str())))
+                                .collect(),
                             progress: &e.progress,
                             on_schedule,
                             on_schedule_class: class,
