@@ -571,6 +571,19 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
         .click()
         .await
         .unwrap();
+    // The figure against its target across the third and fourth quarters.
+    let chart = c
+        .find(Locator::Css("figure.chart.rounds svg"))
+        .await
+        .unwrap()
+        .attr("aria-label")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        chart.contains("2023年三季度：19.9%") && chart.contains("2023年四季度"),
+        "{chart}"
+    );
     let diff = text_of(&c, "details.diff").await;
     assert!(diff.contains("完成年度目标"), "{diff}");
     screenshot(&c, backend, "target", 1280).await;

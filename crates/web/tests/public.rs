@@ -783,6 +783,11 @@ async fn the_target_page_shows_the_figures_the_checks_read() {
     assert!(page.contains("<rect class=\"done\" x=\"0\" y=\"1\" width=\"20\" height=\"8\"/>"));
     assert!(page.contains("<rect class=\"due\" x=\"75\""));
     assert!(page.contains("role=\"img\" aria-label=\"目标 8.6万吨"));
+    // The figure against its target across the rounds: here one round, a column at 19.9%.
+    assert!(
+        page.contains("aria-label=\"指标进度：增加市级储备粮8.6万吨。目标 8.6万吨；2023年三季度：19.9%（按时间应达 75%）\""),
+        "{page}"
+    );
     let en = s
         .get("/targets/2023/39?lang=en", &[])
         .await

@@ -1,6 +1,7 @@
 //! Renders pages to HTML strings (askama templates in `templates/`). No I/O here: handlers
 //! fetch, this module formats.
 
+use crate::view::chart;
 use crate::view::filter::{Answer, TableFilter};
 use crate::view::i18n::{Labels, Lang, progress_header};
 use crate::view::shown_time;
@@ -461,6 +462,8 @@ struct TargetPage<'a> {
     content: &'a str,
     deadline: String,
     extensions: Vec<String>,
+    /// Each figure the checks read, against its target across the rounds (SVG).
+    charts: Vec<String>,
     rounds: Vec<TargetRound<'a>>,
     /// Published 群众监督 messages, oldest first, and where the form posts.
     messages: Vec<TargetMessage<'a>>,
@@ -559,6 +562,105 @@ fn indicator_line(lang: Lang, v: &duban_checks::IndicatorVerdict) -> IndicatorLi
     }
 }
 
+/// A chart per figure the checks read (an entry's clause of the target), across the rounds
+/// (`labels`, oldest first, and each round's verdicts): the share done against the share of the
+/// year elapsed where the figure adds up over the year, else the reported level against the
+/// target's. None for a figure no round reported.
+fn figure_charts(
+    lang: Lang,
+    labels: &[String],
+    indicators: &[Vec<duban_checks::IndicatorVerdict>],
+) -> Vec<String> {
+    use rust_decimal::prelude::ToPrimitive;
+    let zh = lang == Lang::Zh;
+    // The figures in the order they first appear: (entry, clause).
+    let mut figures: Vec<(usize, &str)> = Vec::new();
+    for v in indicators.iter().flatten() {
+        if !figures.contains(&(v.entry, v.target_clause.as_str())) {
+            figures.push((v.entry, v.target_clause.as_str()));
+        }
+    }
+    let mut charts = Vec::new();
+    for (entry, clause) in figures {
+        let of_round: Vec<Option<&duban_checks::IndicatorVerdict>> = (0..labels.len())
+            .map(|r| {
+                indicators.get(r).and_then(|vs| {
+                    vs.iter()
+                        .find(|v| v.entry == entry && v.target_clause == clause)
+                })
+            })
+            .collect();
+        let by_share = of_round.iter().flatten().any(|v| v.share.is_some());
+        let Some(first) = of_round.iter().flatten().next() else {
+            continue;
+        };
+        let hundred = |d: rust_decimal::Decimal| (d * rust_decimal::Decimal::from(100)).to_f64();
+        let points: Vec<chart::Point> = labels
+            .iter()
+            .zip(&of_round)
+            .map(|(label, v)| chart::Point {
+                label: label.clone(),
+                value: v.and_then(|v| {
+                    if by_share {
+                        v.share.and_then(hundred)
+                    } else if v.actual_is_share_of_plan {
+                        None
+                    } else {
+                        v.actual.and_then(|a| a.to_f64())
+                    }
+                }),
+                due: v
+                    .and_then(|v| v.expected_share)
+                    .and_then(hundred)
+                    .filter(|_| by_share),
+            })
+            .collect();
+        if points.iter().all(|p| p.value.is_none()) {
+            continue;
+        }
+        let title = format!(
+            "{}{clause}",
+            if zh {
+                "指标进度："
+            } else {
+                "Figure across rounds: "
+            }
+        );
+        let target_label = format!(
+            "{} {}",
+            if zh { "目标" } else { "target" },
+            first.target_text
+        );
+        charts.push(if by_share {
+            chart::across_rounds(&title, 100.0, &target_label, &points, |v| {
+                format!("{}%", (v * 10.0).round() / 10.0)
+            })
+        } else {
+            let unit = first.unit;
+            chart::across_rounds(
+                &title,
+                first.target.to_f64().unwrap_or(0.0),
+                &target_label,
+                &points,
+                |v| amount(v, unit),
+            )
+        });
+    }
+    charts
+}
+
+/// An amount as Chinese tables write it: "1.71万吨", "3.2亿元", "5.5%".
+fn amount(v: f64, unit: &str) -> String {
+    let (v, scale) = if v.abs() >= 1e8 {
+        (v / 1e8, "亿")
+    } else if v.abs() >= 1e4 {
+        (v / 1e4, "万")
+    } else {
+        (v, "")
+    };
+    format!("{}{scale}{unit}", (v * 100.0).round() / 100.0)
+}
+
 /// One target followed across the year's published rounds, oldest first: what each round
 /// said, linked to the publication it comes from. `rounds` holds each round's newest
 /// publication and the target as it printed it.
@@ -628,6 +730,14 @@ pub fn target_page<'a>(
             Lang::En => newest.deadline.label_en(),
         },
         extensions: extension_lines(lang, newest),
+        charts: figure_charts(
+            lang,
+            &rounds
+                .iter()
+                .map(|(p, _)| lang.period_label(p.period))
+                .collect::<Vec<_>>(),
+            indicators,
+        ),
         rounds: rounds
             .iter()
             .enumerate()
