@@ -443,7 +443,15 @@ async fn run(cli: Cli) -> Result<()> {
                 ExportFormat::Pdf => {
                     binary(&output)?;
                     let fonts = duban_formats::export::system_fonts();
-                    duban_formats::export::pdf_with_fonts(&table, stamp.as_ref(), &fonts)?
+                    // The first page the site's download has: the counts and the status charts.
+                    let checks = duban_checks::check_table(&table);
+                    let front = duban_web::view::overview::front_page(&table, Some(&checks));
+                    duban_formats::export::pdf_with_fonts(
+                        &table,
+                        stamp.as_ref(),
+                        &fonts,
+                        Some(&front),
+                    )?
                 }
             };
             write_out(output.as_deref(), &bytes)

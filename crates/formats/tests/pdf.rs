@@ -299,3 +299,81 @@ fn user_text_is_never_typst_code() {
     );
     assert!(text.contains("=HYPERLINK"));
 }
+
+#[test]
+fn a_front_page_opens_the_pdf_with_the_counts_and_the_status_charts() {
+    let t = heze();
+    let green = ("是".to_owned(), "#4c9a5f".to_owned());
+    let front = export::FrontPage {
+        counts: vec![
+            ("责任目标".into(), "70 项".into()),
+            ("填报“是”但数据显示滞后".into(), "3 条".into()),
+        ],
+        series: vec![green, ("否".into(), "#c0392b".into())],
+        charts: vec![
+            export::FrontChart {
+                title: "按分管领导".into(),
+                bars: vec![
+                    ("聂元科".into(), vec![30, 2]),
+                    ("李春英".into(), vec![0, 0]),
+                ],
+            },
+            export::FrontChart {
+                title: "按牵头单位".into(),
+                bars: vec![("市发展改革委".into(), vec![17, 0])],
+            },
+        ],
+        note: "核查由系统根据公开文字与数字自动生成。".into(),
+    };
+    let plain = export::pdf(&t, Some(&stamp())).unwrap();
+    let with = export::pdf_with_fonts(&t, Some(&stamp()), &[], Some(&front))
+        .expect("typst warnings are errors");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plain.pdf"), &plain).unwrap();
+    std::fs::write(dir.path().join("front.pdf"), &with).unwrap();
+    let pages = |name: &str| {
+        let info = run("pdfinfo", &[name], dir.path());
+        String::from_utf8_lossy(&info.stdout)
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("Pages:")
+                    .map(|n| n.trim().parse::<u32>().unwrap())
+            })
+            .unwrap()
+    };
+    assert_eq!(pages("front.pdf"), pages("plain.pdf") + 1, "one page more");
+    // The first page alone holds the counts, the legend, both charts and their numbers.
+    run(
+        "pdftotext",
+        &["-f", "1", "-l", "1", "front.pdf", "first.txt"],
+        dir.path(),
+    );
+    let first: String = std::fs::read_to_string(dir.path().join("first.txt"))
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for needle in [
+        t.title.as_str(),
+        "70项",
+        "责任目标",
+        "填报“是”但数据显示滞后",
+        "按分管领导",
+        "聂元科",
+        "32",
+        "按牵头单位",
+        "市发展改革委",
+        "17",
+        "核查由系统根据公开文字与数字自动生成。",
+    ] {
+        let needle: String = needle.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(
+            first.contains(&needle),
+            "{needle} on the first page: {first}"
+        );
+    }
+    assert!(
+        !first.contains("三季度完成情况"),
+        "the table starts on page 2"
+    );
+}

@@ -357,7 +357,30 @@ async fn downloads_in_every_format() {
 
     let pdf = s.get("/downloads/2023Q3/pdf", &[]).await;
     assert_eq!(pdf.headers()[CONTENT_TYPE], "application/pdf");
-    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    let pdf = pdf.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    // Its first page: the round's counts and the status charts, what the checks found included.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("t.pdf"), &pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-f", "1", "-l", "1", "t.pdf", "-"])
+        .current_dir(dir.path())
+        .output()
+        .expect("pdftotext (poppler-utils; .ci/run installs it)");
+    let first: String = String::from_utf8_lossy(&out.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for needle in [
+        "39项",
+        "40条",
+        "填报“是”但数据显示滞后",
+        "各分管领导的条目状态",
+        "各牵头单位的条目状态",
+        "聂元科",
+    ] {
+        assert!(first.contains(needle), "{needle}: {first}");
+    }
     let csv = s
         .get("/downloads/2023Q3/csv", &[])
         .await
@@ -578,6 +601,29 @@ async fn units_and_leaders_are_listed_with_links() {
     assert_eq!(li["entries"], 5);
     assert!(li.get("feed").is_none(), "{li}");
     assert_eq!(li["search"], "/search?leader=%E6%9D%8E%E6%98%A5%E8%8B%B1");
+    // Each has a page, listing what it carries: as many entries as the list says.
+    assert_eq!(li["page"], "/leaders/%E6%9D%8E%E6%98%A5%E8%8B%B1");
+    assert_eq!(fgw["page"], format!("/units/{encoded}"));
+    let page = s
+        .get(li["page"].as_str().unwrap(), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page.matches("<li><a href=\"/targets/2023/").count(), 5, "{page}");
+    assert!(page.contains("最新一期中分管 <strong>5</strong> 项"), "{page}");
+    assert!(page.contains("导入的一览表，报送时间未知"));
+    let page = s
+        .get(fgw["page"].as_str().unwrap(), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.matches("<li><a href=\"/targets/2023/").count() as u64,
+        entries,
+        "lead and assisting entries both listed"
+    );
 }
 
 /// The targets a table page shows, and its continuation rows (`t39-1`), by their row ids.

@@ -15,7 +15,7 @@
 pub mod pdf;
 
 #[cfg(feature = "pdf")]
-pub use pdf::{pdf, pdf_with_fonts, system_fonts};
+pub use pdf::{FrontChart, FrontPage, pdf, pdf_with_fonts, system_fonts};
 
 use crate::columns::Role;
 use crate::neutralise;

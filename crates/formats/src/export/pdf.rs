@@ -15,10 +15,17 @@
 //! rather than dropped, left blank or refused. The box only needs ASCII, which every font has.
 //! Any typst warning is an error: the template is ours and no text reaches it as markup, so a
 //! warning is a bug of ours, never something a table can cause.
+//!
+//! A published round's PDF opens with a [`FrontPage`]: the round's counts and its status by
+//! leader and by lead unit, made by the caller (the checks are another crate's). The web pages
+//! draw the same numbers as SVG; here they are drawn with typst's own shapes, so their text goes
+//! through the same fonts and per-character fallback as the rest of the document, which an SVG
+//! image inside typst would not guarantee.
 
 use super::{ExportError, Stamp, header};
 use crate::display::{self, Piece};
 use duban_core::Table;
+use serde::Serialize;
 use serde_json::Value;
 use typst::foundations::{Dict, IntoValue};
 use typst::text::{Coverage, FontInfo};
@@ -83,16 +90,38 @@ pub fn system_fonts() -> Vec<Vec<u8>> {
     found
 }
 
-/// The PDF of a table with the bundled font only: what a fresh machine produces.
-pub fn pdf(t: &Table, stamp: Option<&Stamp>) -> Result<Vec<u8>, ExportError> {
-    pdf_with_fonts(t, stamp, &[])
+/// The first page of a round's PDF: its counts, and stacked-bar charts of the entries' status.
+/// Every text is the caller's (Chinese, as the official table).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FrontPage {
+    /// What is counted and how many: ("责任目标", "70 项").
+    pub counts: Vec<(String, String)>,
+    /// The charts' series in stacking order: name and colour (`#4c9a5f`).
+    pub series: Vec<(String, String)>,
+    pub charts: Vec<FrontChart>,
+    /// A line under the charts (what the figures rest on).
+    pub note: String,
 }
 
-/// The PDF of a table, preferring `fonts` (e.g. [`system_fonts`]) over the bundled one.
+/// One stacked-bar chart: a title, and per bar its label and a count per series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FrontChart {
+    pub title: String,
+    pub bars: Vec<(String, Vec<usize>)>,
+}
+
+/// The PDF of a table with the bundled font only: what a fresh machine produces.
+pub fn pdf(t: &Table, stamp: Option<&Stamp>) -> Result<Vec<u8>, ExportError> {
+    pdf_with_fonts(t, stamp, &[], None)
+}
+
+/// The PDF of a table, preferring `fonts` (e.g. [`system_fonts`]) over the bundled one, opening
+/// with `front` when given.
 pub fn pdf_with_fonts(
     t: &Table,
     stamp: Option<&Stamp>,
     fonts: &[Vec<u8>],
+    front: Option<&FrontPage>,
 ) -> Result<Vec<u8>, ExportError> {
     let mut families: Vec<String> = Vec::new();
     let mut coverage = Vec::new();
@@ -114,8 +143,11 @@ pub fn pdf_with_fonts(
     // are; the template reads only text fields through `shown`.
     let mut table = serde_json::to_value(t).map_err(|e| ExportError::Typst(e.to_string()))?;
     map_strings(&mut table, &|s| shown(s, &coverage));
+    let mut front = serde_json::to_value(front).map_err(|e| ExportError::Typst(e.to_string()))?;
+    map_strings(&mut front, &|s| shown(s, &coverage));
     let data = serde_json::json!({
         "table": table,
+        "front": front,
         // The PDF's metadata title: not typeset, so only the hidden characters are replaced.
         "title": display::visible_text(&t.title),
         "header": head,

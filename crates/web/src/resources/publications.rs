@@ -492,10 +492,11 @@ pub async fn download(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no publication for {period}")))?;
     let mut table = table_of(&p)?;
+    // What the checks find in the whole round: the filter reads them, and so does the PDF's
+    // first page (a filtered table keeps its targets' numbers and entries, so they still apply).
+    let checks = (state.public_checks && (!filter.is_empty() || format == "pdf"))
+        .then(|| duban_checks::check_table(&table));
     if !filter.is_empty() {
-        let checks = state
-            .public_checks
-            .then(|| duban_checks::check_table(&table));
         table = filter.apply(&table, checks.as_ref());
     }
     let stamp = duban_formats::Stamp {
@@ -530,8 +531,13 @@ pub async fn download(
                 sha,
                 content_type,
                 LATEST,
-                duban_formats::export::pdf_with_fonts(&table, Some(&stamp), &PDF_FONTS)
-                    .map_err(|e| e.to_string())?,
+                duban_formats::export::pdf_with_fonts(
+                    &table,
+                    Some(&stamp),
+                    &PDF_FONTS,
+                    Some(&crate::view::overview::front_page(&table, checks.as_ref())),
+                )
+                .map_err(|e| e.to_string())?,
                 &file,
             ),
         })

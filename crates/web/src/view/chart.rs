@@ -17,11 +17,13 @@ pub struct Bar {
     pub href: Option<String>,
 }
 
-/// A series: its name (for the legend and the table) and its CSS class (its colour).
+/// A series: its name (for the legend and the table), its CSS class and its colour (written
+/// on the shapes, so the chart keeps it printed, saved alone, or drawn in the PDF).
 #[derive(Debug, Clone, Copy)]
 pub struct Series {
     pub name: &'static str,
     pub class: &'static str,
+    pub colour: &'static str,
 }
 
 const LABEL_WIDTH: usize = 150;
@@ -60,8 +62,9 @@ pub fn stacked_bars(title: &str, series: &[Series], bars: &[Bar]) -> String {
     let mut x = LABEL_WIDTH;
     for s in series {
         svg.push_str(&format!(
-            "<rect class=\"{}\" x=\"{x}\" y=\"4\" width=\"12\" height=\"12\"/><text x=\"{}\" y=\"14\">{}</text>",
+            "<rect class=\"{}\" fill=\"{}\" x=\"{x}\" y=\"4\" width=\"12\" height=\"12\"/><text x=\"{}\" y=\"14\">{}</text>",
             s.class,
+            s.colour,
             x + 16,
             escape_html(s.name)
         ));
@@ -86,8 +89,9 @@ pub fn stacked_bars(title: &str, series: &[Series], bars: &[Bar]) -> String {
             }
             let w = (n * BAR_AREA).div_ceil(max);
             svg.push_str(&format!(
-                "<rect class=\"{}\" x=\"{x}\" y=\"{}\" width=\"{w}\" height=\"16\"><title>{}：{} {n}</title></rect>",
+                "<rect class=\"{}\" fill=\"{}\" x=\"{x}\" y=\"{}\" width=\"{w}\" height=\"16\"><title>{}：{} {n}</title></rect>",
                 s.class,
+                s.colour,
                 y + 3,
                 escape_html(&b.label),
                 escape_html(s.name)
@@ -212,10 +216,12 @@ mod tests {
             Series {
                 name: "是",
                 class: "yes",
+                colour: "#4c9a5f",
             },
             Series {
                 name: "否",
                 class: "no",
+                colour: "#c0392b",
             },
         ];
         let bars = [

@@ -56,36 +56,44 @@ fn series(lang: Lang) -> [Series; 4] {
             Series {
                 name: "是",
                 class: "yes",
+                colour: "#4c9a5f",
             },
             Series {
                 name: "是·数据显示滞后",
                 class: "unsupported",
+                colour: "#e0a030",
             },
             Series {
                 name: "否",
                 class: "no",
+                colour: "#c0392b",
             },
             Series {
                 name: "未报送",
                 class: "missing",
+                colour: "#b8bec6",
             },
         ],
         Lang::En => [
             Series {
                 name: "yes",
                 class: "yes",
+                colour: "#4c9a5f",
             },
             Series {
                 name: "yes, figures behind",
                 class: "unsupported",
+                colour: "#e0a030",
             },
             Series {
                 name: "no",
                 class: "no",
+                colour: "#c0392b",
             },
             Series {
                 name: "not reported",
                 class: "missing",
+                colour: "#b8bec6",
             },
         ],
     }
@@ -214,6 +222,54 @@ pub fn overview(lang: Lang, base: &str, table: &Table, checks: Option<&CheckRepo
         unit_rows,
         series: series.iter().map(|s| s.name).collect(),
         period,
+    }
+}
+
+/// The first page of the round's PDF: the counts and both charts, in Chinese as the official
+/// table is. `checks` are the round's when the deployment shows them.
+pub fn front_page(table: &Table, checks: Option<&CheckReport>) -> duban_formats::export::FrontPage {
+    use duban_formats::export::{FrontChart, FrontPage};
+    let o = overview(Lang::Zh, "", table, checks);
+    let mut counts = vec![
+        ("责任目标".to_owned(), format!("{} 项", o.targets)),
+        ("承办条目".to_owned(), format!("{} 条", o.entries)),
+        ("是".to_owned(), o.yes.to_string()),
+        ("否".to_owned(), o.no.to_string()),
+        ("未报送".to_owned(), o.missing.to_string()),
+    ];
+    if let Some(n) = o.not_supported {
+        counts.push(("填报“是”但数据显示滞后".to_owned(), n.to_string()));
+    }
+    let units_title = if o.units_left_out > 0 {
+        format!(
+            "各牵头单位的条目状态（条目未全为“是”者居前，另有 {} 个单位未列）",
+            o.units_left_out
+        )
+    } else {
+        "各牵头单位的条目状态".to_owned()
+    };
+    FrontPage {
+        counts,
+        series: series(Lang::Zh)
+            .iter()
+            .map(|s| (s.name.to_owned(), s.colour.to_owned()))
+            .collect(),
+        charts: vec![
+            FrontChart {
+                title: "各分管领导的条目状态".to_owned(),
+                bars: o.leader_rows,
+            },
+            FrontChart {
+                title: units_title,
+                bars: o.unit_rows.into_iter().take(UNITS_CHARTED).collect(),
+            },
+        ],
+        note: if o.not_supported.is_some() {
+            "“数据显示滞后”由系统根据公开文字中的数字自动核查得出，供阅读参考，不代表官方结论。"
+                .to_owned()
+        } else {
+            String::new()
+        },
     }
 }
 
