@@ -72,12 +72,15 @@ pub fn newest_per_round(chain: Vec<Publication>) -> Result<Vec<(Period, Table)>,
     Ok(latest)
 }
 
+/// Each round's newest table (newest round first) and, in the same order, what the checks find.
+pub type RoundsWithChecks = (Vec<(Period, Table)>, Vec<duban_checks::CheckReport>);
+
 /// [`newest_per_round`] with what the checks find in each table (or nothing, when the
 /// deployment does not show them).
 pub fn newest_with_checks(
     chain: Vec<Publication>,
     public_checks: bool,
-) -> Result<(Vec<(Period, Table)>, Vec<duban_checks::CheckReport>), ApiError> {
+) -> Result<RoundsWithChecks, ApiError> {
     let tables = newest_per_round(chain)?;
     let checks = tables
         .iter()

@@ -610,8 +610,15 @@ async fn units_and_leaders_are_listed_with_links() {
         .text()
         .await
         .unwrap();
-    assert_eq!(page.matches("<li><a href=\"/targets/2023/").count(), 5, "{page}");
-    assert!(page.contains("最新一期中分管 <strong>5</strong> 项"), "{page}");
+    assert_eq!(
+        page.matches("<li><a href=\"/targets/2023/").count(),
+        5,
+        "{page}"
+    );
+    assert!(
+        page.contains("最新一期中分管 <strong>5</strong> 项"),
+        "{page}"
+    );
     assert!(page.contains("导入的一览表，报送时间未知"));
     let page = s
         .get(fgw["page"].as_str().unwrap(), &[])
