@@ -99,6 +99,7 @@ fn global() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/work/mail", get(mail::page_list)),
         (Method::GET, "/work/units", get(units::page_list)),
         (Method::POST, "/work/units/rename", post(units::page_rename)),
+        (Method::POST, "/work/units/alias", post(units::page_alias)),
         (Method::GET, "/work/users", get(users::page_list)),
         (Method::POST, "/work/users", post(users::page_create)),
         (Method::GET, "/work/users/{id}", get(users::page_edit)),

@@ -239,6 +239,42 @@ async fn short_names_and_the_offices_aliases_find_the_unit() {
         .await
         .unwrap();
     assert_eq!(hits("q=粮食局&limit=200").await, fgw);
+    // … added on the unit directory's page, as the office does it.
+    let admin = s.token("admin").await;
+    let add = |unit: &'static str, alias: &'static str| {
+        let (s, admin) = (&s, admin.clone());
+        async move {
+            s.call(
+                Method::POST,
+                "/work/units/alias",
+                admin.as_deref(),
+                Some(json!({"unit": unit, "alias": alias})),
+            )
+            .await
+        }
+    };
+    assert!(hits("q=发展委").await.is_empty());
+    assert_eq!(add("市发展改革委", "发展委").await.0, StatusCode::SEE_OTHER);
+    assert_eq!(hits("q=发展委&limit=200").await, fgw);
+    let (st, page) = add("不存在的单位", "不存在").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert!(
+        page.as_str().unwrap().contains("简称 Short name:"),
+        "{page}"
+    );
+    assert_eq!(
+        add("市发展改革委", " ").await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let directory = s
+        .call(Method::GET, "/work/units", admin.as_deref(), None)
+        .await
+        .1;
+    assert!(
+        directory.as_str().unwrap().contains("粮食局、发展委")
+            || directory.as_str().unwrap().contains("发展委、粮食局"),
+        "{directory}"
+    );
     // The page too.
     let page = s.text("/search?q=储备粮%20发改委").await;
     assert!(page.contains("href=\"/tables/2023Q3#t39\""), "{page}");

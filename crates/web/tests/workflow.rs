@@ -762,6 +762,18 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
             ],
         ),
         (
+            Method::POST,
+            "/work/units/alias",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
             Method::GET,
             "/work/users",
             [
@@ -1396,6 +1408,7 @@ async fn matrix_cell(backend: Backend, cell: Cell) {
         ("POST", p) if p.ends_with("/messages") => Some(json!({"body": "储备粮进度偏慢，请说明"})),
         ("POST", "/work/messages/{id}") => Some(json!({"action": "publish", "text": "已答复"})),
         ("POST", "/work/units/rename") => Some(json!({"from": "市财政局", "to": "市财政事务中心"})),
+        ("POST", "/work/units/alias") => Some(json!({"unit": "市财政局", "alias": "财政"})),
         ("POST", "/work/users") => {
             Some(json!({"username": "new_clerk", "role": "unit", "units": "市财政局"}))
         }

@@ -28,6 +28,8 @@ struct UnitsPage {
     governments: Vec<(String, String)>,
     rows: Vec<Row>,
     error: Option<(String, String)>,
+    /// A refusal about a unit with no row here (a name typed by hand): shown above the table.
+    error_above: Option<String>,
     renamed: Option<String>,
 }
 
@@ -81,7 +83,7 @@ async fn page(
 ) -> Result<Html<String>, PageError> {
     let aliases = state.store.aliases(&government).await?;
     let users = state.store.users(Some(&government)).await?;
-    let rows = state
+    let rows: Vec<Row> = state
         .store
         .unit_names(&government)
         .await?
@@ -100,7 +102,12 @@ async fn page(
             name,
         })
         .collect();
+    let error_above = error
+        .as_ref()
+        .filter(|(unit, _)| !rows.iter().any(|r: &Row| &r.name == unit))
+        .map(|(_, message)| message.clone());
     html(&UnitsPage {
+        error_above,
         l: Labels::new(Lang::Zh, "/work/units"),
         who: nav_who(actor),
         government,
@@ -176,6 +183,60 @@ pub async fn page_rename(
             .await
         }
         Err(e @ StoreError::Conflict { .. }) => refused(StatusCode::CONFLICT, e.to_string()).await,
+        Err(e) => Err(PageError(ApiError::from(e))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AliasForm {
+    #[serde(default)]
+    government: String,
+    unit: String,
+    #[serde(default)]
+    alias: String,
+}
+
+/// Adds a short name the public may search a unit by (发改委 → 市发展改革委), as `duban alias
+/// add` does; a refusal comes back on the page, next to the unit.
+pub async fn page_alias(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    PageForm(f): PageForm<AliasForm>,
+) -> Result<Response, PageError> {
+    let of = government_of(&state, &actor, Some(&f.government)).await?;
+    if of.0.is_empty() {
+        return Err(ApiError::not_found("government").into());
+    }
+    let government = of.0.clone();
+    match state
+        .store
+        .add_alias(&government, &f.alias, &f.unit, &who(&actor))
+        .await
+    {
+        Ok(()) => {
+            let query = form_urlencoded::Serializer::new(String::new())
+                .append_pair("government", &government)
+                .finish();
+            Ok(Redirect::to(&format!("/work/units?{query}#aliases")).into_response())
+        }
+        Err(
+            e @ (StoreError::Invalid(_) | StoreError::NotFound(_) | StoreError::Conflict { .. }),
+        ) => {
+            let status = match e {
+                StoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+                _ => StatusCode::CONFLICT,
+            };
+            let html = page(
+                &state,
+                &actor,
+                of,
+                Some((f.unit.clone(), format!("简称 Short name: {e}"))),
+                None,
+            )
+            .await?;
+            Ok((status, html).into_response())
+        }
         Err(e) => Err(PageError(ApiError::from(e))),
     }
 }
