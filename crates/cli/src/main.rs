@@ -68,7 +68,7 @@ enum Command {
         #[command(flatten)]
         mail: MailArgs,
     },
-    /// 导入一览表（PDF 提取的文本、CSV/TSV（UTF-8 或 GBK）、XLSX）/ import a progress table (text from the PDF, CSV/TSV in UTF-8 or GBK, XLSX)
+    /// 导入一览表（PDF 提取的文本、CSV/TSV（UTF-8 或 GBK）、XLSX、Word（.docx）、网页（.html））/ import a progress table (text from the PDF, CSV/TSV in UTF-8 or GBK, XLSX, Word .docx, a saved web page)
     Import {
         /// 文件 / the file to read
         file: PathBuf,

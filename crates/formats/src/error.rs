@@ -106,20 +106,20 @@ pub enum ImportErrorKind {
     #[error("the file is {size} bytes; the limit is {limit}")]
     TooLarge { size: usize, limit: usize },
     #[error(
-        "the XLSX expands {ratio}-fold when unpacked (limit {limit}); refusing it as a possible zip bomb"
+        "the file expands {ratio}-fold when unpacked (limit {limit}); refusing it as a possible zip bomb"
     )]
     ZipBomb { ratio: u64, limit: u64 },
     /// Refused before anything is held in memory: `size` is what the archive declares for the
     /// part, or, when the declaration lied, what unpacking it produced before it was stopped.
     #[error(
-        "the XLSX part {part} unpacks to {} or more; the limit is {} per part; refusing it as a possible zip bomb",
+        "the part {part} of the file unpacks to {} or more; the limit is {} per part; refusing it as a possible zip bomb",
         mib(*size),
         mib(*limit)
     )]
     XlsxPartTooLarge { part: String, size: u64, limit: u64 },
     /// All parts together, counted up to and including `part`.
     #[error(
-        "the XLSX unpacks to {} or more in all (counted up to part {part}); the limit is {}; refusing it as a possible zip bomb",
+        "the file unpacks to {} or more in all (counted up to part {part}); the limit is {}; refusing it as a possible zip bomb",
         mib(*size),
         mib(*limit)
     )]
@@ -141,6 +141,10 @@ pub enum ImportErrorKind {
     BadXlsx(String),
     #[error("not a readable CSV/TSV file: {0}")]
     BadCsv(String),
+    #[error("not a readable Word (.docx) document: {0}")]
+    BadDocx(String),
+    #[error("not a readable web page: {0}")]
+    BadHtml(String),
     #[error("the text is neither UTF-8 nor GBK/GB18030: {0}")]
     BadEncoding(String),
     #[error("no sheet named “{wanted}”; the workbook has: {have}")]

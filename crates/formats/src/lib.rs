@@ -13,6 +13,7 @@
 //! - [`columns`]: the header words offices use for each column, and which role each plays.
 //! - [`meta`]: what a title and intro say: government, year, period, declared total.
 //! - [`twoup`]: the text extracted from a published PDF, with one or two tables side by side.
+//! - Word documents and saved web pages: their tables read as sheets (`docx`, `html`).
 //! - [`neutralise`]: keeping spreadsheet formulas out of what we write.
 //! - [`display`]: showing invisible and bidirectional control characters as code points, for the
 //!   PDF here and for HTML pages.
@@ -25,9 +26,11 @@ pub mod bundle;
 pub mod columns;
 mod delimited;
 pub mod display;
+mod docx;
 mod error;
 pub mod export;
 mod grid;
+mod html;
 pub mod meta;
 pub mod neutralise;
 mod sheet;
@@ -49,6 +52,10 @@ pub enum Format {
     /// CSV or TSV, in UTF-8 (with or without a BOM), UTF-16 with a BOM, or GBK/GB18030.
     Csv,
     Xlsx,
+    /// A Word document (.docx): its tables, with the paragraphs above them.
+    Docx,
+    /// A web page saved from a government site: its `<table>`s, with the page's heading.
+    Html,
 }
 
 /// Tells the format from the bytes, with the file name as a hint. Zip archives and OLE compound
@@ -56,17 +63,38 @@ pub enum Format {
 /// what they are; text is [`Format::TwoUpText`] when it is a `.txt` or its header names 序号
 /// twice (two tables side by side), and [`Format::Csv`] otherwise.
 pub fn detect(bytes: &[u8], file_name: Option<&str>) -> Format {
-    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
-        return Format::Xlsx;
-    }
     let ext = file_name
         .and_then(|n| n.rsplit_once('.'))
         .map(|(_, e)| e.to_ascii_lowercase());
+    if bytes.starts_with(b"PK\x03\x04") {
+        // A .docx names its main part in the central directory, at the end of the file.
+        let tail = &bytes[bytes.len().saturating_sub(64 * 1024)..];
+        let word = tail.windows(17).any(|w| w == b"word/document.xml");
+        return if ext.as_deref() == Some("docx") || word {
+            Format::Docx
+        } else {
+            Format::Xlsx
+        };
+    }
+    if bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return Format::Xlsx;
+    }
     match ext.as_deref() {
         Some("xlsx" | "xlsm" | "xls") => return Format::Xlsx,
+        Some("docx") => return Format::Docx,
+        Some("html" | "htm" | "shtml" | "xhtml") => return Format::Html,
         Some("csv" | "tsv" | "tab") => return Format::Csv,
         Some("txt") => return Format::TwoUpText,
         _ => {}
+    }
+    let start: Vec<u8> = bytes
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace() || **b == 0xEF || **b == 0xBB || **b == 0xBF)
+        .take(512)
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    if start.starts_with(b"<!doctype html") || start.starts_with(b"<html") {
+        return Format::Html;
     }
     let head = &bytes[..bytes.len().min(64 * 1024)];
     let text = String::from_utf8_lossy(head);
@@ -174,6 +202,11 @@ pub fn import(
             let g = delimited::grid(&text, file_name)?;
             grid::read(g, &opts.overrides, opts.limits.max_cell_chars)?
         }
+        Format::Docx => first_table(docx::grids(bytes, &opts.limits)?, opts, &mut sheet_name)?,
+        Format::Html => {
+            let (text, _) = text::decode(bytes)?;
+            first_table(html::grids(&text, &opts.limits)?, opts, &mut sheet_name)?
+        }
         Format::TwoUpText => {
             let (text, _) = text::decode(bytes)?;
             two_up_cells_within(&text, opts.limits.max_cell_chars)?;
@@ -193,6 +226,37 @@ pub fn import(
         mapping: read.mapping,
         warnings,
     })
+}
+
+/// The first of a document's tables that reads as a progress table (a Word document or a page
+/// may hold a layout table or a contact table before it); when none does, why the first one
+/// with a header-like row does not, else why the first does not.
+fn first_table(
+    grids: Vec<grid::Grid>,
+    opts: &ImportOptions,
+    sheet_name: &mut Option<String>,
+) -> Result<grid::Read, ImportError> {
+    let mut first_error: Option<ImportError> = None;
+    for g in grids {
+        let name = g.sheet.clone();
+        match grid::read(g, &opts.overrides, opts.limits.max_cell_chars) {
+            Ok(read) => {
+                *sheet_name = name;
+                return Ok(read);
+            }
+            Err(e) => {
+                let headerless = matches!(e.kind, ImportErrorKind::NoHeader);
+                match &first_error {
+                    None => first_error = Some(e),
+                    Some(f) if matches!(f.kind, ImportErrorKind::NoHeader) && !headerless => {
+                        first_error = Some(e);
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    Err(first_error.unwrap_or_else(|| ImportError::new(ImportErrorKind::NoHeader)))
 }
 
 fn two_up_cells_within(text: &str, max: usize) -> Result<(), ImportError> {

@@ -23,8 +23,9 @@ pub const MAX_COLUMNS: usize = 64;
 /// The magic number of an OLE compound file: an encrypted XLSX, or an old binary `.xls`.
 const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
-/// Refuses encrypted and old binary workbooks, damaged archives and zip bombs.
-fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), ImportError> {
+/// Refuses encrypted and old binary workbooks, damaged archives and zip bombs (of an XLSX, or of
+/// a .docx, which is a zip file too).
+pub(crate) fn check_archive(bytes: &[u8], limits: &Limits) -> Result<(), ImportError> {
     if bytes.starts_with(CFB_MAGIC) {
         // An encrypted OOXML file is a compound file holding an "EncryptedPackage" stream; the
         // directory stores names in UTF-16LE.

@@ -535,3 +535,76 @@ fn a_sheet_with_a_far_away_cell_is_not_a_memory_bomb() {
         got.warnings
     );
 }
+
+/// A .docx holding `document` as its word/document.xml (and nothing else a reader needs).
+fn docx(document: &[u8]) -> Vec<u8> {
+    let mut buf = Vec::new();
+    {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(&mut buf));
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("word/document.xml", o).unwrap();
+        z.write_all(document).unwrap();
+        z.finish().unwrap();
+    }
+    buf
+}
+
+#[test]
+fn a_word_document_may_not_declare_entities_or_unpack_without_bound() {
+    // Billion laughs: ten levels of ten, a few hundred bytes that would expand to gigabytes.
+    let mut laughs =
+        String::from("<?xml version=\"1.0\"?><!DOCTYPE w:document [<!ENTITY lol0 \"lol\">");
+    for i in 1..10 {
+        laughs.push_str(&format!(
+            "<!ENTITY lol{i} \"{}\">",
+            format!("&lol{};", i - 1).repeat(10)
+        ));
+    }
+    laughs.push_str("]><w:document xmlns:w=\"w\"><w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>");
+    let e = import(&docx(laughs.as_bytes()), Some("laughs.docx"), &opts()).unwrap_err();
+    assert!(matches!(e.kind, K::BadDocx(_)), "{e}");
+    assert!(e.to_string().contains("DTD"), "{e}");
+    // An entity nobody defined is refused too, never passed through.
+    let undefined = b"<w:document xmlns:w=\"w\"><w:body><w:p><w:r><w:t>&xxe;</w:t></w:r></w:p></w:body></w:document>";
+    let e = import(&docx(undefined), Some("t.docx"), &opts()).unwrap_err();
+    assert!(matches!(e.kind, K::BadDocx(_)), "{e}");
+    // The zip bomb an XLSX would be refused as.
+    let spaces = vec![b' '; 30 << 20];
+    let e = import(&docx(&spaces), Some("bomb.docx"), &opts()).unwrap_err();
+    assert!(matches!(e.kind, K::ZipBomb { limit: 100, .. }), "{e}");
+    // Not a Word document at all.
+    let e = import(b"PK\x03\x04 not a zip", Some("t.docx"), &opts()).unwrap_err();
+    assert!(matches!(e.kind, K::BadDocx(_)), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("not a readable Word (.docx) document"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_web_page_cannot_make_its_spans_cost_without_bound() {
+    // Every cell spans as far as HTML lets it, over thousands of rows: the grid is bounded like
+    // an XLSX sheet's cells, so this is either read or refused, quickly and in bounded memory.
+    let mut page = String::from("<table>");
+    for _ in 0..5_000 {
+        page.push_str("<tr><td rowspan=\"65534\" colspan=\"1000\">序号</td><td rowspan=\"99999999999\">x</td></tr>");
+    }
+    page.push_str("</table>");
+    let e = import(page.as_bytes(), Some("t.html"), &opts()).unwrap_err();
+    assert!(
+        matches!(e.kind, K::NoHeader | K::SheetTooLarge { .. }),
+        "{e}"
+    );
+    // What a script writes is never a cell's text, nor is a link's address.
+    let evil = "<h1>某市人民政府2023年责任目标三季度工作推进情况一览表</h1><table>\
+        <tr><th>序号</th><th>责任目标内容</th><th>完成时限</th><th>三季度完成情况</th><th>是否按计划完成进度</th><th>责任单位</th></tr>\
+        <tr><td>1</td><td>目标<script>alert(1)</script></td><td>年底</td>\
+        <td><a href=\"javascript:alert(2)\">已完成</a><style>td{}</style><img src=x onerror=alert(3)></td><td>是</td><td>市财政局</td></tr></table>";
+    let t = import(evil.as_bytes(), Some("t.html"), &opts())
+        .unwrap()
+        .table;
+    assert_eq!(t.targets[0].content, "目标");
+    assert_eq!(t.targets[0].entries[0].progress, "已完成");
+}

@@ -211,3 +211,117 @@ fn csv_errors_name_the_row() {
     let e = import(dup.as_bytes(), Some("a.csv"), &opts()).unwrap_err();
     assert!(matches!(e.kind, K::DuplicateTarget { no: 1, .. }), "{e}");
 }
+
+/// A Word document as offices save one: `word/document.xml` (written by hand in
+/// `tests/data/yilan-word.document.xml`, the way Word writes tables: a contact table first, the
+/// title as a paragraph, the intro as a row spanning all seven columns, target 26 merged
+/// vertically over two entries) in a zip with the parts Word needs.
+fn docx_of(document: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut buf = Vec::new();
+    {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(&mut buf));
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, body) in [
+            (
+                "[Content_Types].xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#,
+            ),
+            (
+                "_rels/.rels",
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#,
+            ),
+            ("word/document.xml", document),
+        ] {
+            z.start_file(name, o).unwrap();
+            z.write_all(body.as_bytes()).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    buf
+}
+
+const WORD: &str = include_str!("data/yilan-word.document.xml");
+const PAGE: &str = include_str!("data/yilan-saved-page.html");
+
+#[test]
+fn a_word_document_and_a_saved_web_page_read_as_the_published_table() {
+    let heze = duban_formats::twoup::read(
+        include_str!("../../../fixtures/heze-2023-q3.txt"),
+        &Default::default(),
+    )
+    .unwrap();
+    let word = import(&docx_of(WORD), None, &opts()).unwrap();
+    let page = import(PAGE.as_bytes(), None, &opts()).unwrap();
+    assert_eq!(word.format, Format::Docx, "told from the bytes alone");
+    assert_eq!(page.format, Format::Html, "told from the bytes alone");
+    // The first table of each is not the progress table (contacts; the site's navigation).
+    assert_eq!(word.sheet.as_deref(), Some("表格2 / table 2"));
+    assert_eq!(page.sheet.as_deref(), Some("表格2 / table 2"));
+    assert_eq!(word.table, page.table, "the same table either way");
+    let t = &word.table;
+    assert_eq!(t.government, heze.government);
+    assert_eq!(t.title, heze.title);
+    assert_eq!(t.period, heze.period);
+    assert_eq!(
+        t.targets.iter().map(|t| t.no.get()).collect::<Vec<_>>(),
+        [1, 2, 26, 39]
+    );
+    // Exactly as published, merged cells and all.
+    for no in [2, 26, 39] {
+        let ours = t.targets.iter().find(|t| t.no.get() == no).unwrap();
+        let theirs = heze.targets.iter().find(|t| t.no.get() == no).unwrap();
+        assert_eq!(ours, theirs, "target {no}");
+    }
+    assert_eq!(
+        t.targets[2].entries.len(),
+        2,
+        "26: one merged target, two entries"
+    );
+    // Paragraphs in a cell are its lines.
+    assert!(
+        t.targets[0].entries[0]
+            .progress
+            .contains("154件;\n省政协提案")
+    );
+    // Nothing of the page's scripts, handlers or links is kept.
+    let json = t.to_canonical_json();
+    for hostile in ["script", "alert", "javascript", "onclick", "onerror", "img"] {
+        assert!(!json.contains(hostile), "{hostile} in {json}");
+    }
+    // What was read is what an export writes and a re-import reads back.
+    let again = import(&duban_formats::export::csv(t), Some("t.csv"), &opts()).unwrap();
+    assert_eq!(again.table.to_canonical_json(), json);
+    // The preview's mapping names each column.
+    assert_eq!(
+        word.mapping.iter().map(|m| m.role).collect::<Vec<_>>(),
+        Role::ALL.map(Some)
+    );
+}
+
+#[test]
+fn word_and_web_page_problems_name_the_table_row_and_column() {
+    let word = WORD.replacen(">是<", ">大概<", 1);
+    let e = import(&docx_of(&word), Some("t.docx"), &opts()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "sheet 表格2 / table 2, row 4, column 是否按计划完成进度: “大概” is not an answer to 是否按计划完成进度: expected 是 or 否 (or nothing)"
+    );
+    let page = PAGE.replacen("<td>是</td>", "<td>大概</td>", 1);
+    let e = import(page.as_bytes(), Some("t.html"), &opts()).unwrap_err();
+    assert!(
+        e.to_string().starts_with("sheet 表格2 / table 2, row 4,"),
+        "{e}"
+    );
+    // A page or document with no progress table says what a header needs.
+    let e = import(
+        b"<html><body><table><tr><td>x</td></tr></table>",
+        None,
+        &opts(),
+    )
+    .unwrap_err();
+    assert!(matches!(e.kind, K::NoHeader), "{e}");
+    let e = import(&docx_of("<w:document/>"), Some("t.docx"), &opts()).unwrap_err();
+    assert!(matches!(e.kind, K::NoHeader), "{e}");
+}

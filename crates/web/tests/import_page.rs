@@ -323,3 +323,59 @@ async fn changing_the_password_ends_every_session() {
         .unwrap();
     assert_eq!(new.status(), StatusCode::SEE_OTHER);
 }
+
+/// A page saved from the government's site imports like any table (the preview names the
+/// format and the table chosen), and a hostile one is refused with the database unchanged.
+#[tokio::test]
+async fn a_saved_web_page_is_previewed_and_a_hostile_one_changes_nothing() {
+    let site = common::site().await;
+    let c = admin_client(&site.base).await;
+    let page = include_str!("../../formats/tests/data/yilan-saved-page.html");
+    let form = Form::new().part(
+        "file",
+        Part::bytes(page.as_bytes().to_vec()).file_name("yilan.html"),
+    );
+    let r = c
+        .post(format!("{}/work/import", site.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("网页 web page (.html)"), "{html}");
+    assert!(html.contains("表格2 / table 2"), "{html}");
+    assert!(html.contains("4 项目标"), "{html}");
+    assert!(
+        !html.contains("alert("),
+        "nothing of the page's scripts: {html}"
+    );
+
+    let before = site
+        .store
+        .latest_publication("菏泽市人民政府", "2023Q3".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut laughs =
+        String::from("<!DOCTYPE html [<!ENTITY a \"aaaaaaaaaa\">]><html><body><table>");
+    laughs.push_str(&"<tr><td rowspan=\"65534\" colspan=\"1000\">&a;</td></tr>".repeat(2_000));
+    let form = Form::new().part(
+        "file",
+        Part::bytes(laughs.into_bytes()).file_name("laughs.html"),
+    );
+    let r = c
+        .post(format!("{}/work/import", site.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let after = site
+        .store
+        .latest_publication("菏泽市人民政府", "2023Q3".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(before, after);
+}

@@ -231,6 +231,8 @@ pub async fn import_upload(
             duban_formats::Format::TwoUpText => "PDF 文本 two-up text",
             duban_formats::Format::Csv => "CSV/TSV",
             duban_formats::Format::Xlsx => "XLSX",
+            duban_formats::Format::Docx => "Word (.docx)",
+            duban_formats::Format::Html => "网页 web page (.html)",
         },
         sheet: imported.sheet.clone(),
         title: t.title.clone(),
