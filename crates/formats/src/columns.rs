@@ -64,18 +64,20 @@ impl Role {
         let w: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
         let role = match w.as_str() {
             "序号" | "编号" => Role::No,
-            "市政府领导" | "分管市领导" | "责任领导" | "分管领导" | "市领导" | "责任市领导" => {
-                Role::Leaders
+            "市政府领导" | "分管市领导" | "责任领导" | "分管领导" | "市领导" | "责任市领导"
+            | "牵头领导" | "县政府领导" | "区政府领导" | "分管县领导" | "分管区领导"
+            | "责任县领导" | "责任区领导" | "包保领导" => Role::Leaders,
+            "责任目标内容" | "目标任务" | "工作任务" | "目标内容" | "项目内容" | "责任目标"
+            | "重点任务" | "任务内容" | "工作内容" | "重点工作" => Role::Content,
+            "完成时限" | "时限" | "完成时间" | "完成期限" | "时间节点" => Role::Deadline,
+            "是否按计划完成进度" | "是否按时序推进" | "是否按期" | "是否按计划推进"
+            | "是否按序时推进" | "是否达到序时进度" | "是否按时序进度" => Role::OnSchedule,
+            "责任单位" | "牵头单位" | "责任部门" | "承办单位" | "主办单位" | "牵头部门" => {
+                Role::Units
             }
-            "责任目标内容" | "目标任务" | "工作任务" | "目标内容" | "项目内容" | "责任目标" => {
-                Role::Content
+            "当前进度" | "工作进展" | "进展" | "完成进度" | "形象进度" => {
+                return Some((Role::Progress, None));
             }
-            "完成时限" | "时限" | "完成时间" => Role::Deadline,
-            "是否按计划完成进度" | "是否按时序推进" | "是否按期" | "是否按计划推进" => {
-                Role::OnSchedule
-            }
-            "责任单位" | "牵头单位" | "责任部门" | "承办单位" => Role::Units,
-            "当前进度" => return Some((Role::Progress, None)),
             _ => {
                 for suffix in ["完成情况", "进展情况", "落实情况", "推进情况"] {
                     if let Some(word) = w.strip_suffix(suffix) {
@@ -111,5 +113,16 @@ mod tests {
             Some((Role::OnSchedule, None))
         );
         assert_eq!(Role::of_header("备注"), None);
+        // The words county and 民生实事 tables use.
+        for (header, role) in [
+            ("县政府领导", Role::Leaders),
+            ("重点任务", Role::Content),
+            ("时间节点", Role::Deadline),
+            ("是否达到序时进度", Role::OnSchedule),
+            ("主办单位", Role::Units),
+            ("工作进展", Role::Progress),
+        ] {
+            assert_eq!(Role::of_header(header), Some((role, None)), "{header}");
+        }
     }
 }
