@@ -545,6 +545,9 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     assert!(units.contains("市财政局"));
     screenshot(&c, backend, "filtered-table", 1280).await;
     screenshot(&c, backend, "filtered-table", 390).await;
+    c.set_window_size(390, 1400).await.unwrap();
+    assert_no_sideways_scroll(&c, "a filtered table").await;
+    c.set_window_size(1280, 1400).await.unwrap();
     c.goto(&format!("{base}{g}/tables/2023Q4")).await.unwrap();
     assert!(text_of(&c, "#t39").await.contains("完成年度目标"));
     click_through(&c, "#t39 td.no a").await;
@@ -588,6 +591,8 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     assert!(diff.contains("完成年度目标"), "{diff}");
     screenshot(&c, backend, "target", 1280).await;
     screenshot(&c, backend, "target", 390).await;
+    c.set_window_size(390, 1400).await.unwrap();
+    assert_no_sideways_scroll(&c, "a target's page").await;
     // The lead unit's page: every entry it carries in the year's rounds, with timeliness.
     c.set_window_size(1280, 1400).await.unwrap();
     click_through(
