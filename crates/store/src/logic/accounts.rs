@@ -82,12 +82,13 @@ pub(crate) fn check_change(role: &str, change: &crate::UserChange) -> Result<(),
 }
 
 /// The [`crate::AccountAdmin`] implementation, over `$units` (the backend's expression for an
-/// account's units as a JSON array, in `u`'s scope) and `$tokens_ended(&mut tx, user_id)`, run
-/// in the transaction that ends an account's tokens (PostgreSQL tells every instance). Each
+/// account's units as a JSON array, in `u`'s scope), `$tokens_ended(&mut tx, user_id)`, run in
+/// the transaction that changes whom an account's tokens speak for (PostgreSQL tells every
+/// instance), and `$end_tokens(&mut tx, user_id)`, which deletes them and tells as much. Each
 /// backend invokes it with `audit` and its write transaction in scope; a macro for the reason
 /// `logic::messages::messages_impl` is one.
 macro_rules! account_admin_impl {
-    ($store:ty, $units:expr, $tokens_ended:path) => {
+    ($store:ty, $units:expr, $tokens_ended:path, $end_tokens:path) => {
         impl $store {
             async fn user_rows(
                 &self,
@@ -210,12 +211,10 @@ macro_rules! account_admin_impl {
                     .execute(&mut *tx)
                     .await?;
                 if disabled {
-                    sqlx::query("DELETE FROM tokens WHERE user_id = $1")
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?;
+                    $end_tokens(&mut tx, user_id).await?;
+                } else {
+                    $tokens_ended(&mut tx, user_id).await?;
                 }
-                $tokens_ended(&mut tx, user_id).await?;
                 audit(
                     &mut tx,
                     before.government.as_deref(),
@@ -245,11 +244,7 @@ macro_rules! account_admin_impl {
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("DELETE FROM tokens WHERE user_id = $1")
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
-                $tokens_ended(&mut tx, user_id).await?;
+                $end_tokens(&mut tx, user_id).await?;
                 // Never the hash: the log is read by people who must not get it.
                 audit(
                     &mut tx,

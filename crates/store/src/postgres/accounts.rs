@@ -164,11 +164,7 @@ impl Accounts for PgStore {
         .await?;
         let (name, government) = user.ok_or_else(|| StoreError::NotFound("user".into()))?;
         // A new password ends every other session and token, on every instance.
-        sqlx::query("DELETE FROM tokens WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        announce(&mut tx, &Change::UserTokensEnded { user_id }).await?;
+        end_tokens(&mut tx, user_id).await?;
         audit(
             &mut tx,
             government.as_deref(),
@@ -325,9 +321,20 @@ async fn tokens_ended(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<(), S
     announce(tx, &Change::UserTokensEnded { user_id }).await
 }
 
+/// Ends every token and session of an account (a new password, a reset, a disabled account),
+/// on every instance.
+async fn end_tokens(tx: &mut sqlx::PgConnection, user_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM tokens WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    tokens_ended(tx, user_id).await
+}
+
 crate::logic::accounts::account_admin_impl!(
     PgStore,
     "(SELECT COALESCE(json_agg(unit_name ORDER BY unit_name COLLATE \"C\"), '[]'::json)::text
         FROM user_units WHERE user_id = u.id)",
-    tokens_ended
+    tokens_ended,
+    end_tokens
 );

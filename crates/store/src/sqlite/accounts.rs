@@ -149,10 +149,7 @@ impl Accounts for SqliteStore {
             .execute(&mut *tx)
             .await?;
         // A new password ends every other session and token.
-        sqlx::query("DELETE FROM tokens WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        end_tokens(&mut tx, user_id).await?;
         audit(
             &mut tx,
             government.as_deref(),
@@ -295,8 +292,18 @@ async fn tokens_ended(_: &mut super::WriteTx, _: i64) -> Result<(), StoreError> 
     Ok(())
 }
 
+/// Ends every token and session of an account (a new password, a reset, a disabled account).
+async fn end_tokens(tx: &mut super::WriteTx, user_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM tokens WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 crate::logic::accounts::account_admin_impl!(
     SqliteStore,
     "(SELECT json_group_array(unit_name ORDER BY unit_name) FROM user_units WHERE user_id = u.id)",
-    tokens_ended
+    tokens_ended,
+    end_tokens
 );
