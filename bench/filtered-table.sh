@@ -62,7 +62,7 @@ filtered="$plain?unit=$unit&answer=yes"
 for u in "$plain" "$filtered"; do
   size=$(curl -fs "$u" | wc -c)
   gz=$(curl -fs -H 'Accept-Encoding: gzip' "$u" | wc -c)
-  echo "$u: $size bytes, gzip $gz bytes, shows $(curl -fs "$u" | grep -o 'class="filtered">[^<]*' | head -1)"
+  echo "$u: $size bytes, gzip $gz bytes, $(curl -fs "$u" | grep -o '显示 [0-9]* / [0-9]* 项目标' | head -1)"
 done
 
 run() { wrk -t2 -c"$CONN" -d"$DUR" --latency -H 'Accept-Encoding: gzip' "$1" | tee "$work/wrk.out" >&2
