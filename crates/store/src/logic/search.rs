@@ -13,8 +13,10 @@ use duban_core::{Leader, Table, Unit};
 /// entries without filling its page is too broad to be read as a list anyway.
 pub(crate) const CANDIDATES: usize = 2_000;
 
-/// Candidates read at a time, newest first: most queries fill their page from the first batch.
-pub(crate) const BATCH: i64 = 200;
+/// The most candidates read at a time, newest first. A query starts smaller (see
+/// [`Collector::batch`]): most fill their page from the first few candidates, and each one read
+/// costs its text's transfer and, on PostgreSQL, the rows its index scan filtered out.
+pub(crate) const BATCH: i64 = 400;
 
 /// A government's id, which the sort key carries.
 pub(crate) const GOVERNMENT_ID_SQL: &str = "SELECT id FROM governments WHERE name = $1";
@@ -180,6 +182,8 @@ pub(crate) struct Collector<'q> {
     read: usize,
     /// The smallest key read: the next batch reads below it.
     pub below: i64,
+    /// How many candidates the next batch asks for.
+    batch: i64,
 }
 
 impl<'q> Collector<'q> {
@@ -195,13 +199,26 @@ impl<'q> Collector<'q> {
             skipped: 0,
             read: 0,
             below,
+            // Twice what the page needs: a single word's candidates are nearly all hits, and
+            // several words' (each whole within one field) mostly are.
+            batch: i64::try_from((query.offset + query.limit).saturating_mul(2))
+                .unwrap_or(BATCH)
+                .clamp(32, BATCH),
         }
     }
 
-    /// Takes a batch (at most [`BATCH`] rows, in descending key order); `true` when no further
-    /// batch is needed: the page is full, the candidates ran out, or enough were read.
+    /// How many candidates to read next: a first batch sized to the page, then four times more
+    /// each time the page is still not full, up to [`BATCH`].
+    pub(crate) fn batch(&self) -> i64 {
+        self.batch
+    }
+
+    /// Takes a batch (at most [`Collector::batch`] rows, in descending key order); `true` when
+    /// no further batch is needed: the page is full, the candidates ran out, or enough were
+    /// read.
     pub(crate) fn take(&mut self, rows: Vec<CandidateRow>) -> Result<bool, StoreError> {
-        let exhausted = rows.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
+        let exhausted = rows.len() < usize::try_from(self.batch).unwrap_or(usize::MAX);
+        self.batch = self.batch.saturating_mul(4).min(BATCH);
         self.read += rows.len();
         for row in rows {
             self.below = row.sort_key;

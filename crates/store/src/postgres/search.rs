@@ -11,7 +11,7 @@
 
 use super::PgStore;
 use crate::logic::search::{
-    BATCH, CandidateRow, Collector, GOVERNMENT_ID_SQL, PERIOD_RANK_SQL, ROUND_RANK_SQL, docs,
+    CandidateRow, Collector, GOVERNMENT_ID_SQL, PERIOD_RANK_SQL, ROUND_RANK_SQL, docs,
     key_range,
 };
 use crate::{Search, SearchHit, SearchQuery, StoreError};
@@ -155,7 +155,7 @@ impl Search for PgStore {
             .bind(&terms)
             .bind(from)
             .bind(hits.below)
-            .bind(BATCH)
+            .bind(hits.batch())
             .bind(&query.government)
             .fetch_all(&self.pool)
             .await?;

@@ -5,7 +5,7 @@
 
 use super::SqliteStore;
 use crate::logic::search::{
-    BATCH, CandidateRow, Collector, GOVERNMENT_ID_SQL, PERIOD_RANK_SQL, ROUND_RANK_SQL, docs,
+    CandidateRow, Collector, GOVERNMENT_ID_SQL, PERIOD_RANK_SQL, ROUND_RANK_SQL, docs,
     key_range,
 };
 use crate::{Search, SearchHit, SearchQuery, StoreError};
@@ -164,7 +164,7 @@ impl Search for SqliteStore {
             .bind(&matching)
             .bind(from)
             .bind(hits.below)
-            .bind(BATCH)
+            .bind(hits.batch())
             .fetch_all(&self.pool)
             .await?;
             if hits.take(rows)? {
