@@ -11,8 +11,7 @@
 
 use super::PgStore;
 use crate::logic::search::{
-    CandidateRow, Collector, GOVERNMENT_ID_SQL, PERIOD_RANK_SQL, ROUND_RANK_SQL, docs,
-    key_range,
+    CandidateRow, Collector, GOVERNMENT_ID_SQL, PERIOD_RANK_SQL, ROUND_RANK_SQL, docs, key_range,
 };
 use crate::{Search, SearchHit, SearchQuery, StoreError};
 use duban_core::Table;
