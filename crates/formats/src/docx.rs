@@ -228,16 +228,7 @@ fn grid_of(
     number: usize,
     limits: &Limits,
 ) -> Result<Grid, ImportError> {
-    let mut g = Grid {
-        // Errors name the table as an XLSX's name its sheet.
-        sheet: Some(format!("表格{number} / table {number}")),
-        max_held: Some(limits.max_xlsx_part),
-        ..Grid::default()
-    };
-    for (i, p) in above.into_iter().enumerate() {
-        g.hold(ROW_COST + cell_cost(p.len()))?;
-        g.rows.insert(i, vec![p]);
-    }
+    let mut g = Grid::for_table(number, above, limits)?;
     let first = g.rows.len();
     // Open vertical merges by grid column: the row they started on.
     let mut open: Vec<Option<(usize, usize)>> = Vec::new();

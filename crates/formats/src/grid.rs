@@ -49,6 +49,26 @@ pub(crate) fn cell_cost(len: usize) -> u64 {
 pub(crate) const ROW_COST: u64 = 64;
 
 impl Grid {
+    /// The grid of a document's `number`th table (a Word document's, a web page's), named as a
+    /// sheet is so errors can say which table, bounded like a sheet, with `above` (its title and
+    /// intro) as its first rows.
+    pub(crate) fn for_table(
+        number: usize,
+        above: Vec<String>,
+        limits: &crate::Limits,
+    ) -> Result<Grid, ImportError> {
+        let mut g = Grid {
+            sheet: Some(format!("表格{number} / table {number}")),
+            max_held: Some(limits.max_xlsx_part),
+            ..Grid::default()
+        };
+        for (i, line) in above.into_iter().enumerate() {
+            g.hold(ROW_COST + cell_cost(line.len()))?;
+            g.rows.insert(i, vec![line]);
+        }
+        Ok(g)
+    }
+
     /// Counts `cost` more bytes, refusing the sheet past its bound.
     pub(crate) fn hold(&mut self, cost: u64) -> Result<(), ImportError> {
         self.held += cost;

@@ -91,16 +91,8 @@ fn grid_of(
     number: usize,
     limits: &Limits,
 ) -> Result<Grid, ImportError> {
-    let mut g = Grid {
-        sheet: Some(format!("表格{number} / table {number}")),
-        max_held: Some(limits.max_xlsx_part),
-        ..Grid::default()
-    };
-    let first = usize::from(heading.is_some());
-    if let Some(h) = heading {
-        g.hold(ROW_COST + cell_cost(h.len()))?;
-        g.rows.insert(0, vec![h]);
-    }
+    let mut g = Grid::for_table(number, heading.into_iter().collect(), limits)?;
+    let first = g.rows.len();
     // Columns still taken by a cell above, per column: how many more rows.
     let mut taken: Vec<usize> = Vec::new();
     for (r, tr) in rows(table).into_iter().enumerate() {
