@@ -298,7 +298,8 @@ fn answer(lang: Lang, on_schedule: Option<bool>) -> (&'static str, &'static str)
 /// What the publication froze about a report: when it came, whether late, how often returned.
 fn timeliness(lang: Lang, t: &Timeliness) -> (String, &'static str) {
     let (mut text, class) = match (&t.submitted_at, t.late, lang) {
-        (None, _, Lang::Zh) => ("未报送".to_owned(), "missing"),
+        // Not 未报送 again: the answer beside it already says that; this is about the report.
+        (None, _, Lang::Zh) => ("报告未提交".to_owned(), "missing"),
         (None, _, Lang::En) => ("never submitted".to_owned(), "missing"),
         (Some(at), late, Lang::Zh) => (
             format!(
@@ -436,7 +437,7 @@ mod tests {
             rows[0].timeliness.as_deref(),
             Some("按时 · 2023-10-08 16:00 北京时间 · 退回 2 次")
         );
-        assert_eq!(rows[1].timeliness.as_deref(), Some("未报送"));
+        assert_eq!(rows[1].timeliness.as_deref(), Some("报告未提交"));
         assert_eq!(rounds[1].rows[0].timeliness, None);
         assert_eq!(rounds[1].rows[0].answer, "未报送");
         // The missing report was the other unit's to write: only the lead's report counts.
