@@ -85,7 +85,7 @@ impl<'a> Ctx<'a> {
                     target: ti,
                     entry: ei,
                     text: &e.progress,
-                    on_schedule: e.on_schedule,
+                    on_schedule: e.answer(),
                     all: Grams::of(&plain),
                     topic: Grams::content(&plain),
                     actuals: actuals(&e.progress, year),

@@ -21,15 +21,15 @@ fn table(period: &str, rows: &[Row<'_>]) -> Table {
             .enumerate()
             .map(|(i, (content, progress, on_schedule))| TableTarget {
                 no: TargetNo::new(u32::try_from(i + 1).unwrap()).unwrap(),
+                group: Vec::new(),
                 content: (*content).into(),
                 deadline: Deadline::YearEnd,
                 entries: vec![TableEntry {
-                    leaders: vec![],
+                    leaders: Some(vec![]),
                     units: vec![Unit::parse("市发展改革委").unwrap()],
                     progress: (*progress).into(),
-                    on_schedule: *on_schedule,
-                    extension: None,
-                    timeliness: None,
+                    on_schedule: Some(*on_schedule),
+                    ..TableEntry::default()
                 }],
             })
             .collect(),

@@ -13,6 +13,9 @@ pub enum Deadline {
     Ongoing,
     /// A calendar date.
     Date(Date),
+    /// The table gives none (a 民生实事 table without a 完成时限 column). Written as the empty
+    /// text where text is needed; a table's JSON leaves the key out.
+    Unstated,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,6 +85,7 @@ impl Deadline {
     /// Reads the JSON form back (年底, 长期坚持 or an ISO date).
     pub fn from_json_text(text: &str) -> Result<Deadline, DeadlineError> {
         match text {
+            "" => Ok(Deadline::Unstated),
             "年底" => Ok(Deadline::YearEnd),
             "长期坚持" => Ok(Deadline::Ongoing),
             other => other
@@ -96,7 +100,20 @@ impl Deadline {
             Deadline::YearEnd => "year end".into(),
             Deadline::Ongoing => "ongoing".into(),
             Deadline::Date(d) => d.to_string(),
+            Deadline::Unstated => String::new(),
         }
+    }
+
+    /// Whether the table gave no deadline (a table's JSON then leaves the key out).
+    pub fn is_unstated(&self) -> bool {
+        *self == Deadline::Unstated
+    }
+}
+
+/// A table without a 完成时限 column has no deadline to give.
+impl Default for Deadline {
+    fn default() -> Deadline {
+        Deadline::Unstated
     }
 }
 
@@ -106,6 +123,7 @@ impl fmt::Display for Deadline {
             Deadline::YearEnd => f.write_str("年底"),
             Deadline::Ongoing => f.write_str("长期坚持"),
             Deadline::Date(d) => write!(f, "{d}"),
+            Deadline::Unstated => Ok(()),
         }
     }
 }
@@ -168,7 +186,7 @@ mod tests {
 
     #[test]
     fn json_text_round_trips() {
-        for s in ["年底", "长期坚持", "2023-06-30"] {
+        for s in ["年底", "长期坚持", "2023-06-30", ""] {
             assert_eq!(Deadline::from_json_text(s).unwrap().to_string(), s);
         }
     }

@@ -60,7 +60,7 @@ pub struct Extension {
 /// Why a request for an extension is refused (422 over HTTP).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExtensionError {
-    #[error("长期坚持 has no deadline to extend")]
+    #[error("the target has no deadline to extend (长期坚持, or none given)")]
     Ongoing,
     #[error("the new deadline {new} is not later than the current one ({current})")]
     NotLater { new: Date, current: Date },
@@ -74,7 +74,7 @@ pub enum ExtensionError {
 pub fn last_day(deadline: Deadline, plan_year: i16) -> Option<Date> {
     match deadline {
         Deadline::YearEnd => Date::new(plan_year, 12, 31).ok(),
-        Deadline::Ongoing => None,
+        Deadline::Ongoing | Deadline::Unstated => None,
         Deadline::Date(d) => Some(d),
     }
 }

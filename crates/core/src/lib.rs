@@ -31,4 +31,4 @@ pub use names::{Leader, Unit};
 pub use period::{Period, PeriodKind};
 pub use plan::{Entry, Plan, Target, TargetNo};
 pub use round::{ReportState, RoundState};
-pub use table::{Table, TableEntry, TableTarget, Timeliness};
+pub use table::{Extra, Table, TableEntry, TableTarget, Timeliness};

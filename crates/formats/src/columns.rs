@@ -18,12 +18,21 @@ pub enum Role {
     Progress,
     /// 是否按计划完成进度
     OnSchedule,
-    /// 责任单位
+    /// 责任单位 / 牵头单位: the first listed leads.
     Units,
+    /// 配合单位
+    AssistingUnits,
+    /// 存在问题
+    Problems,
+    /// 下步打算
+    NextSteps,
+    /// 备注
+    Remarks,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    /// Every role, in the order duban writes its columns: the seven of the 菏泽 table first.
+    pub const ALL: [Role; 11] = [
         Role::No,
         Role::Leaders,
         Role::Content,
@@ -31,7 +40,18 @@ impl Role {
         Role::Progress,
         Role::OnSchedule,
         Role::Units,
+        Role::AssistingUnits,
+        Role::Problems,
+        Role::NextSteps,
+        Role::Remarks,
     ];
+
+    /// Whether a merged cell of this column belongs to every row it spans (an entry's cells), or
+    /// only to its first (a target's 序号, text and deadline, whose empty cells below make the
+    /// rows one target's entries).
+    pub fn is_entrys(self) -> bool {
+        !matches!(self, Role::No | Role::Content | Role::Deadline)
+    }
 
     /// The official header word, as the 菏泽 table writes it.
     pub fn official(self) -> &'static str {
@@ -43,6 +63,10 @@ impl Role {
             Role::Progress => "完成情况",
             Role::OnSchedule => "是否按计划完成进度",
             Role::Units => "责任单位",
+            Role::AssistingUnits => "配合单位",
+            Role::Problems => "存在问题",
+            Role::NextSteps => "下步打算",
+            Role::Remarks => "备注",
         }
     }
 
@@ -55,6 +79,10 @@ impl Role {
             Role::Progress => "Progress",
             Role::OnSchedule => "On schedule",
             Role::Units => "Responsible units",
+            Role::AssistingUnits => "Assisting units",
+            Role::Problems => "Problems",
+            Role::NextSteps => "Next steps",
+            Role::Remarks => "Remarks",
         }
     }
 
@@ -79,14 +107,41 @@ impl Role {
             | "是否按序时推进"
             | "是否达到序时进度"
             | "是否按时序进度" => Role::OnSchedule,
-            "责任单位" | "牵头单位" | "责任部门" | "承办单位" | "主办单位" | "牵头部门" => {
-                Role::Units
-            }
-            "当前进度" | "工作进展" | "进展" | "完成进度" | "形象进度" => {
+            "责任单位" | "牵头单位" | "责任部门" | "承办单位" | "主办单位" | "牵头部门"
+            | "牵头责任单位" => Role::Units,
+            "配合单位" | "协办单位" | "配合部门" | "协助单位" | "参与单位" | "协同单位"
+            | "配合责任单位" => Role::AssistingUnits,
+            "存在问题"
+            | "困难问题"
+            | "存在的问题"
+            | "存在困难"
+            | "困难和问题"
+            | "存在问题及原因"
+            | "问题及困难" => Role::Problems,
+            "下步打算"
+            | "下一步工作"
+            | "下步工作"
+            | "下一步打算"
+            | "下步计划"
+            | "下一步计划"
+            | "下步措施"
+            | "下一步措施"
+            | "下步工作打算"
+            | "下一步工作打算" => Role::NextSteps,
+            "备注" | "说明" => Role::Remarks,
+            "工作进展" | "进展" => {
                 return Some((Role::Progress, None));
             }
             _ => {
-                for suffix in ["完成情况", "进展情况", "落实情况", "推进情况"] {
+                for suffix in [
+                    "完成情况",
+                    "进展情况",
+                    "落实情况",
+                    "推进情况",
+                    "当前进度",
+                    "形象进度",
+                    "完成进度",
+                ] {
                     if let Some(word) = w.strip_suffix(suffix) {
                         let word = word.trim_start_matches(['（', '(']);
                         return Some((Role::Progress, (!word.is_empty()).then(|| word.to_owned())));
@@ -97,6 +152,15 @@ impl Role {
         };
         Some((role, None))
     }
+}
+
+/// Whether a progress header names a percentage (形象进度, 当前进度 "80%（…）"), whose cells give
+/// `progress_percent` when they open with one.
+pub fn is_percent_header(cell: &str) -> bool {
+    let w: String = cell.chars().filter(|c| !c.is_whitespace()).collect();
+    ["当前进度", "形象进度", "完成进度"]
+        .iter()
+        .any(|s| w.ends_with(s))
 }
 
 /// The roles a header must have for the table to be read at all.
@@ -119,7 +183,13 @@ mod tests {
             Role::of_header("是否按计划完成 进度"),
             Some((Role::OnSchedule, None))
         );
-        assert_eq!(Role::of_header("备注"), None);
+        assert_eq!(Role::of_header("备注"), Some((Role::Remarks, None)));
+        assert_eq!(Role::of_header("责任人"), None);
+        assert_eq!(
+            Role::of_header("三季度当前进度"),
+            Some((Role::Progress, Some("三季度".into())))
+        );
+        assert!(is_percent_header("形象进度") && !is_percent_header("三季度完成情况"));
         // The words county and 民生实事 tables use.
         for (header, role) in [
             ("县政府领导", Role::Leaders),
@@ -128,6 +198,10 @@ mod tests {
             ("是否达到序时进度", Role::OnSchedule),
             ("主办单位", Role::Units),
             ("工作进展", Role::Progress),
+            ("当前进度", Role::Progress),
+            ("协办单位", Role::AssistingUnits),
+            ("困难问题", Role::Problems),
+            ("下一步工作", Role::NextSteps),
         ] {
             assert_eq!(Role::of_header(header), Some((role, None)), "{header}");
         }

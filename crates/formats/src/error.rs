@@ -149,8 +149,6 @@ pub enum ImportErrorKind {
     BadEncoding(String),
     #[error("no sheet named “{wanted}”; the workbook has: {have}")]
     NoSuchSheet { wanted: String, have: String },
-    #[error("the header has no {0} column")]
-    MissingColumn(&'static str),
 }
 
 /// Bytes as a person reads them: `150.0 MiB`, `512 bytes`.

@@ -8,7 +8,7 @@
 //! merged cell looks like once unmerged), and so does a row that repeats the number of the
 //! target just above it, which is how our own CSV export writes a target with several entries.
 
-use crate::columns::{REQUIRED, Role};
+use crate::columns::{self, REQUIRED, Role};
 use crate::meta::{self, Overrides};
 use crate::{ImportError, ImportErrorKind as K};
 use duban_core::{Deadline, Leader, Table, TableEntry, TableTarget, TargetNo, Unit};
@@ -202,9 +202,6 @@ pub(crate) fn read(
         },
         kind: K::NoHeader,
     })?;
-    if h.col(Role::Deadline).is_none() {
-        return Err(err(h.row, None, K::MissingColumn("完成时限")));
-    }
 
     // Check every cell's length before anything else, so a hostile file is refused as such.
     for (r, cells) in &grid.rows {
@@ -223,7 +220,10 @@ pub(crate) fn read(
         }
     }
 
-    let mut warnings = Vec::new();
+    let warnings = Vec::new();
+    // Every column with a header that duban has no role for is kept as it is, under its header
+    // (made unique with its letter when two columns share one), in the table's order.
+    let mut extra_cols: Vec<(usize, String)> = Vec::new();
     let mapping: Vec<ColumnMapping> = h
         .names
         .iter()
@@ -233,17 +233,23 @@ pub(crate) fn read(
             let role = h.cols[i];
             let note = match (recognised, role) {
                 (Some(r), None) => Some(format!(
-                    "a second {} column; the first one is used",
+                    "a second {} column; kept as a column of its own",
                     r.official()
                 )),
                 _ => None,
             };
             if role.is_none() && !name.is_empty() {
-                warnings.push(format!(
-                    "column {} “{name}” is not recognised and is ignored: duban does not keep it, \
-                     so files exported from duban will not have it",
-                    column_letter(i)
-                ));
+                let taken = extra_cols.iter().any(|(_, n)| n == name)
+                    || h.names
+                        .iter()
+                        .zip(&h.cols)
+                        .any(|(n, r)| n == name && r.is_some());
+                let key = if taken {
+                    format!("{name}（{}列）", column_letter(i))
+                } else {
+                    name.clone()
+                };
+                extra_cols.push((i, key));
             }
             ColumnMapping {
                 index: i,
@@ -259,9 +265,11 @@ pub(crate) fn read(
     // A merged leader, progress, answer or unit cell belongs to every row it spans; merged 序号,
     // target text and deadline cells stay empty below their first row, which is what makes those
     // rows continuations of one target.
-    let entry_cols: Vec<usize> = [Role::Leaders, Role::Progress, Role::OnSchedule, Role::Units]
+    let entry_cols: Vec<usize> = Role::ALL
         .iter()
+        .filter(|r| r.is_entrys())
         .filter_map(|r| h.col(*r))
+        .chain(extra_cols.iter().map(|(i, _)| *i))
         .collect();
     for (r0, c0, r1, c1) in std::mem::take(&mut grid.merges) {
         if r0 <= h.row || r1 == r0 {
@@ -325,8 +333,19 @@ pub(crate) fn read(
             .and_then(|i| cells.get(i))
             .map_or_else(String::new, |c| c.trim().to_owned())
     };
+    // A text column the table has gives `Some` of its non-empty cells.
+    let said = |cells: &[String], role: Role| -> Option<String> {
+        h.col(role)
+            .map(|_| get(cells, role))
+            .filter(|t| !t.is_empty())
+    };
+    let percent = h
+        .col(Role::Progress)
+        .is_some_and(|i| columns::is_percent_header(&h.names[i]));
     let mut targets: Vec<(TableTarget, usize)> = Vec::new();
     let mut first_row: BTreeMap<TargetNo, usize> = BTreeMap::new();
+    // The group headings in force, innermost last, each with its rank (see [`heading_rank`]).
+    let mut groups: Vec<(u8, String)> = Vec::new();
     for (&r, cells) in grid.rows.range(h.row + 1..) {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -337,6 +356,12 @@ pub(crate) fn read(
         }
         let at = |role: Role, kind: K| err(r, Some(h.name(role)), kind);
         let no_cell = get(cells, Role::No);
+        if let Some(heading) = group_heading(&h, cells, &no_cell) {
+            let rank = heading_rank(&heading);
+            groups.retain(|(outer, _)| *outer < rank);
+            groups.push((rank, heading));
+            continue;
+        }
         let content = get(cells, Role::Content);
         let deadline_cell = get(cells, Role::Deadline);
         let deadline = if deadline_cell.is_empty() {
@@ -348,12 +373,14 @@ pub(crate) fn read(
             )
         };
         let entry = || -> Result<TableEntry, ImportError> {
-            let answer = get(cells, Role::OnSchedule);
-            let on_schedule = match answer.as_str() {
-                "是" => Some(true),
-                "否" => Some(false),
-                "" => None,
-                _ => return Err(at(Role::OnSchedule, K::BadOnSchedule(answer))),
+            let on_schedule = match h.col(Role::OnSchedule) {
+                None => None,
+                Some(_) => Some(match get(cells, Role::OnSchedule).as_str() {
+                    "是" => Some(true),
+                    "否" => Some(false),
+                    "" => None,
+                    other => return Err(at(Role::OnSchedule, K::BadOnSchedule(other.into()))),
+                }),
             };
             let units = Unit::split_cell(&get(cells, Role::Units));
             if units.is_empty() {
@@ -362,11 +389,28 @@ pub(crate) fn read(
                     K::Invalid("no responsible unit (责任单位)".into()),
                 ));
             }
+            let progress = get(cells, Role::Progress);
             Ok(TableEntry {
-                leaders: Leader::split_cell(&get(cells, Role::Leaders)),
+                leaders: h
+                    .col(Role::Leaders)
+                    .map(|_| Leader::split_cell(&get(cells, Role::Leaders))),
                 units,
-                progress: get(cells, Role::Progress),
+                assisting_units: Unit::split_cell(&get(cells, Role::AssistingUnits)),
+                progress_percent: percent
+                    .then(|| duban_core::table::leading_percent(&progress))
+                    .flatten(),
+                progress,
                 on_schedule,
+                problems: said(cells, Role::Problems),
+                next_steps: said(cells, Role::NextSteps),
+                remarks: said(cells, Role::Remarks),
+                extra: extra_cols
+                    .iter()
+                    .filter_map(|(i, key)| {
+                        let text = cells.get(*i).map_or("", |c| c.trim());
+                        (!text.is_empty()).then(|| (key.clone(), text.to_owned()))
+                    })
+                    .collect(),
                 extension: None,
                 timeliness: None,
             })
@@ -422,18 +466,13 @@ pub(crate) fn read(
                 },
             ));
         }
-        let deadline = deadline.ok_or_else(|| {
-            at(
-                Role::Deadline,
-                K::BadDeadline("the deadline is empty".into()),
-            )
-        })?;
         first_row.insert(no, r);
         targets.push((
             TableTarget {
                 no,
+                group: groups.iter().map(|(_, g)| g.clone()).collect(),
                 content,
-                deadline,
+                deadline: deadline.unwrap_or_default(),
                 entries: vec![entry()?],
             },
             r,
@@ -462,9 +501,57 @@ pub(crate) fn read(
     })
 }
 
+/// A row that heads a group of targets (一、民生实事 / (一)教育): no unit, no target number,
+/// and one text, in the 序号 or target column (a heading merged across the row keeps its text
+/// in the first cell). Its text, or `None` for any other row.
+fn group_heading(h: &Header, cells: &[String], no_cell: &str) -> Option<String> {
+    let units = h.col(Role::Units).and_then(|i| cells.get(i));
+    if units.is_some_and(|u| !u.trim().is_empty()) || TargetNo::parse(no_cell).is_ok() {
+        return None;
+    }
+    let mut texts = cells
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.trim().is_empty());
+    let (col, text) = texts.next()?;
+    let text = text.trim();
+    let placed = [Role::No, Role::Content]
+        .iter()
+        .any(|r| h.col(*r) == Some(col));
+    (placed && texts.all(|(_, c)| c.trim() == text)).then(|| text.to_owned())
+}
+
+/// How deep a heading sits, by the numbering 公文 use (GB/T 9704): 一、 0, （一） 1, 1. 2, （1） 3.
+/// A heading numbered some other way is outermost.
+pub(crate) fn heading_rank(text: &str) -> u8 {
+    const HAN: &str = "一二三四五六七八九十百零";
+    let t = text.trim_start();
+    let bracketed = t.strip_prefix(['(', '（']);
+    let body = bracketed.unwrap_or(t);
+    let han = body.chars().take_while(|c| HAN.contains(*c)).count();
+    let digits = body.chars().take_while(char::is_ascii_digit).count();
+    match (bracketed.is_some(), han > 0, digits > 0) {
+        (false, true, _) => 0,
+        (true, true, _) => 1,
+        (false, false, true) => 2,
+        (true, false, true) => 3,
+        _ => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heading_ranks() {
+        assert_eq!(heading_rank("一、民生实事"), 0);
+        assert_eq!(heading_rank("（一）教育"), 1);
+        assert_eq!(heading_rank("(二)医疗"), 1);
+        assert_eq!(heading_rank("1.学前教育"), 2);
+        assert_eq!(heading_rank("（1）幼儿园"), 3);
+        assert_eq!(heading_rank("民生实事"), 0);
+    }
 
     #[test]
     fn letters() {

@@ -369,13 +369,13 @@ impl<'a> Row<'a> {
                 K::Invalid("no responsible unit (责任单位)".into()),
             ));
         }
+        // The two-up text is the 菏泽 layout: all seven columns, so leaders and answer are asked.
         Ok(TableEntry {
-            leaders: Leader::split_cell(leaders),
+            leaders: Some(Leader::split_cell(leaders)),
             units,
             progress: self.get(Role::Progress).to_owned(),
-            on_schedule,
-            extension: None,
-            timeliness: None,
+            on_schedule: Some(on_schedule),
+            ..TableEntry::default()
         })
     }
 
@@ -388,6 +388,7 @@ impl<'a> Row<'a> {
         })?;
         Ok(TableTarget {
             no,
+            group: Vec::new(),
             content: self.get(Role::Content).to_owned(),
             deadline,
             entries: vec![self.entry(self.get(Role::Leaders))?],

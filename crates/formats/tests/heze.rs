@@ -52,7 +52,7 @@ fn exact_texts() {
         one.content,
         "依法接受市人大及其常委会监督,自觉接受市政协民主监督"
     );
-    assert_eq!(names(&one.entries[0].leaders), ["李春英"]);
+    assert_eq!(names(one.entries[0].leaders()), ["李春英"]);
     assert_eq!(names(&one.entries[0].units), ["市政府办公室"]);
     assert!(one.entries[0].progress.starts_with("把“两案”办理工作作为"));
     assert!(
@@ -77,13 +77,13 @@ fn exact_texts() {
         seven.entries[0].progress,
         "前三季度,固定资产投资增长8.5%,居全省第1位"
     );
-    assert_eq!(seven.entries[0].on_schedule, Some(true));
+    assert_eq!(seven.entries[0].answer(), Some(true));
 
     let thirteen = target(&t, 13);
     assert_eq!(thirteen.content, "");
     assert_eq!(thirteen.deadline, Deadline::YearEnd);
     assert_eq!(
-        names(&thirteen.entries[0].leaders),
+        names(thirteen.entries[0].leaders()),
         ["聂元科", "王昌华", "张鹏", "肖友华"]
     );
     assert_eq!(names(&thirteen.entries[0].units), ["市发展改革委"]);
@@ -127,12 +127,12 @@ fn exact_texts() {
     let twenty_six = target(&t, 26);
     assert_eq!(twenty_six.content, "积极推动20个重点镇快速发展");
     assert_eq!(twenty_six.entries.len(), 2);
-    assert_eq!(names(&twenty_six.entries[0].leaders), ["聂元科"]);
+    assert_eq!(names(twenty_six.entries[0].leaders()), ["聂元科"]);
     assert_eq!(
         names(&twenty_six.entries[0].units),
         ["市政府办公室", "市发展改革委", "市财政局", "各县区人民政府"]
     );
-    assert_eq!(names(&twenty_six.entries[1].leaders), ["肖友华"]);
+    assert_eq!(names(twenty_six.entries[1].leaders()), ["肖友华"]);
     assert_eq!(
         names(&twenty_six.entries[1].units),
         ["市自然资源和规划局", "市住房城乡建设局"]
@@ -148,7 +148,7 @@ fn exact_texts() {
         "发展新个体经济,新登记市场主体20万户以上"
     );
     assert_eq!(
-        names(&twenty_eight.entries[0].leaders),
+        names(twenty_eight.entries[0].leaders()),
         ["聂元科", "王昌华"]
     );
     assert_eq!(

@@ -35,7 +35,7 @@ fn continuations_with_the_leader_in_the_leader_column() {
     let t = layouts();
     let one = &t.targets[0];
     assert_eq!(one.entries.len(), 2);
-    assert_eq!(names(&one.entries[1].leaders), ["李四"]);
+    assert_eq!(names(one.entries[1].leaders()), ["李四"]);
     assert_eq!(names(&one.entries[1].units), ["县统计局"]);
     let six = &t.targets[5];
     assert_eq!(
@@ -43,7 +43,7 @@ fn continuations_with_the_leader_in_the_leader_column() {
         2,
         "the right side's continuation joins the right side's target"
     );
-    assert_eq!(names(&six.entries[1].leaders), ["赵六"]);
+    assert_eq!(names(six.entries[1].leaders()), ["赵六"]);
     assert_eq!(six.entries[1].progress, "乡镇配合完成摸底");
     assert_eq!(
         t.targets[1].entries.len(),
@@ -55,7 +55,7 @@ fn continuations_with_the_leader_in_the_leader_column() {
 #[test]
 fn several_names_deadlines_and_empty_answers() {
     let t = layouts();
-    assert_eq!(names(&t.targets[2].entries[0].leaders), ["张三", "李四"]);
+    assert_eq!(names(t.targets[2].entries[0].leaders()), ["张三", "李四"]);
     assert_eq!(
         names(&t.targets[2].entries[0].units),
         ["县工业和信息化局", "县通信发展办"]
@@ -68,8 +68,12 @@ fn several_names_deadlines_and_empty_answers() {
     assert_eq!(t.targets[4].deadline.to_string(), "2024-10-31");
     assert_eq!(t.targets[2].deadline.to_string(), "2024-06-30");
     assert_eq!(t.targets[5].deadline, Deadline::Ongoing);
-    assert_eq!(t.targets[4].entries[0].on_schedule, Some(false));
-    assert_eq!(t.targets[1].entries[0].on_schedule, None);
+    assert_eq!(t.targets[4].entries[0].answer(), Some(false));
+    assert_eq!(
+        t.targets[1].entries[0].on_schedule,
+        Some(None),
+        "asked, not answered"
+    );
     assert_eq!(t.targets[1].entries[0].progress, "");
     assert_eq!(t.targets[3].content, "");
 }

@@ -124,7 +124,7 @@ fn plant(t: &mut Table, i: usize, s: &str) {
     target.content = format!("前{n}号{s}后{n}号");
     let e = &mut target.entries[0];
     e.progress = s.to_owned();
-    e.leaders = vec![Leader::parse(&format!("领导{n}{s}")).unwrap()];
+    e.leaders = Some(vec![Leader::parse(&format!("领导{n}{s}")).unwrap()]);
     e.units = vec![
         Unit::parse(s).unwrap_or_else(|_| Unit::parse("空").unwrap()),
         Unit::parse(&format!("单位{n}{s}")).unwrap(),

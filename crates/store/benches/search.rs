@@ -148,15 +148,15 @@ fn table(period: Period, rng: &mut Rng) -> Table {
             let content = plan.sentence(12);
             TableTarget {
                 no: TargetNo::new(no).unwrap(),
+                group: Vec::new(),
                 content,
                 deadline: Deadline::parse("年底", year).unwrap(),
                 entries: vec![TableEntry {
-                    leaders: vec![Leader::parse(plan.pick(LEADERS)).unwrap()],
+                    leaders: Some(vec![Leader::parse(plan.pick(LEADERS)).unwrap()]),
                     units: vec![Unit::parse(plan.pick(UNITS)).unwrap()],
                     progress: rng.sentence(20),
-                    on_schedule: Some(!rng.next().is_multiple_of(5)),
-                    extension: None,
-                    timeliness: None,
+                    on_schedule: Some(Some(!rng.next().is_multiple_of(5))),
+                    ..TableEntry::default()
                 }],
             }
         })

@@ -58,6 +58,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("no", Int),
             ("content", Text),
             ("deadline", Text),
+            ("groups", Text),
         ],
     ),
     (
@@ -70,7 +71,12 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
     ),
     (
         "entries",
-        &[("id", Int), ("target_id", Int), ("position", Int)],
+        &[
+            ("id", Int),
+            ("target_id", Int),
+            ("position", Int),
+            ("details", Text),
+        ],
     ),
     (
         "entry_units",
@@ -108,6 +114,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("updated_at", Text),
             ("submitted_at", Text),
             ("returned_count", Int),
+            ("details", Text),
         ],
     ),
     (

@@ -697,10 +697,9 @@ async fn the_table_filters_without_javascript_and_keeps_merged_targets_whole() {
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
     // Answers and a leader together: every parameter holds, on one entry.
-    let leader = table.targets[0].entries[0].leaders[0].as_str().to_owned();
-    let expected = matching(&|e| {
-        e.on_schedule == Some(true) && e.leaders.iter().any(|l| l.as_str() == leader)
-    });
+    let leader = table.targets[0].entries[0].leaders()[0].as_str().to_owned();
+    let expected =
+        matching(&|e| e.answer() == Some(true) && e.leaders().iter().any(|l| l.as_str() == leader));
     let page = s
         .get(
             &format!("/tables/2023Q3?answer=yes&leader={leader}&lang=en"),

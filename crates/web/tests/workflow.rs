@@ -2591,14 +2591,14 @@ async fn the_scorecard_ranks_units_by_how_their_reports_came_in(backend: Backend
         .find(|t| t.no.get() == 39)
         .unwrap()
         .entries[0]
-        .leaders[0]
+        .leaders()[0]
         .as_str()
         .to_owned();
     let charge = table
         .targets
         .iter()
         .flat_map(|t| &t.entries)
-        .filter(|e| e.leaders.iter().any(|l| l.as_str() == leader))
+        .filter(|e| e.leaders().iter().any(|l| l.as_str() == leader))
         .count();
     let page = s.text(&format!("/leaders/{leader}")).await;
     assert!(

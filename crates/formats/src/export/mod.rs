@@ -41,12 +41,168 @@ pub enum ExportError {
     Typst(String),
 }
 
-/// The official header, in the official order.
-pub fn header(t: &Table) -> [String; 7] {
-    Role::ALL.map(|r| match r {
-        Role::Progress => format!("{}完成情况", t.period.progress_word()),
-        r => r.official().to_owned(),
-    })
+/// A column of an exported table: one duban has a role for, or one the table brought (`extra`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Column {
+    Role(Role),
+    Extra(String),
+}
+
+impl Column {
+    /// Whether the cell belongs to the target (written once, merged down its entries) rather
+    /// than to each entry.
+    pub fn is_targets(&self) -> bool {
+        matches!(self, Column::Role(r) if !r.is_entrys())
+    }
+
+    /// Width in Excel's units (about one Latin character; a Chinese character takes two).
+    fn width(&self) -> f64 {
+        match self {
+            Column::Role(Role::No) => 6.0,
+            Column::Role(Role::Leaders | Role::OnSchedule) => 10.0,
+            Column::Role(Role::Content) => 34.0,
+            Column::Role(Role::Deadline) => 9.0,
+            Column::Role(Role::Progress) => 64.0,
+            Column::Role(Role::Units | Role::AssistingUnits) => 20.0,
+            Column::Role(Role::Problems | Role::NextSteps) => 30.0,
+            Column::Role(Role::Remarks) | Column::Extra(_) => 16.0,
+        }
+    }
+
+    /// Whether the cells are short words, shown centred.
+    fn is_centred(&self) -> bool {
+        matches!(
+            self,
+            Column::Role(Role::No | Role::Deadline | Role::OnSchedule)
+        )
+    }
+}
+
+/// The columns a table is written with, so that importing the file gives the table back: the
+/// seven of the 菏泽 table (less leaders, deadline and answer when no row has them), then
+/// 配合单位, 存在问题, 下步打算 and 备注 when a row has them, then the table's own columns in the
+/// order it first gives them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub columns: Vec<Column>,
+    /// Whether the progress column gives 形象进度 (its header then says 当前进度).
+    percent: bool,
+}
+
+impl Layout {
+    pub fn of(t: &Table) -> Layout {
+        let entries = || t.targets.iter().flat_map(|x| &x.entries);
+        let has = |role: Role| match role {
+            Role::Leaders => entries().any(|e| e.leaders.is_some()),
+            Role::Deadline => t.targets.iter().any(|x| !x.deadline.is_unstated()),
+            Role::OnSchedule => entries().any(TableEntry::is_asked),
+            Role::AssistingUnits => entries().any(|e| !e.assisting_units.is_empty()),
+            Role::Problems => entries().any(|e| e.problems.is_some()),
+            Role::NextSteps => entries().any(|e| e.next_steps.is_some()),
+            Role::Remarks => entries().any(|e| e.remarks.is_some()),
+            Role::No | Role::Content | Role::Progress | Role::Units => true,
+        };
+        let mut columns: Vec<Column> = Role::ALL
+            .into_iter()
+            .filter(|r| has(*r))
+            .map(Column::Role)
+            .collect();
+        columns.extend(
+            extra_order(entries().map(|e| &e.extra))
+                .into_iter()
+                .map(Column::Extra),
+        );
+        Layout {
+            columns,
+            percent: entries().any(|e| e.progress_percent.is_some()),
+        }
+    }
+
+    /// The header row: official words, the period in the progress column's (三季度完成情况).
+    pub fn header(&self, t: &Table) -> Vec<String> {
+        let progress = if self.percent {
+            "当前进度"
+        } else {
+            "完成情况"
+        };
+        self.columns
+            .iter()
+            .map(|c| match c {
+                Column::Role(Role::Progress) => format!("{}{progress}", t.period.progress_word()),
+                Column::Role(r) => r.official().to_owned(),
+                Column::Extra(h) => h.clone(),
+            })
+            .collect()
+    }
+
+    /// One entry's row; the target's cells are repeated on every entry.
+    pub fn cells(&self, t: &TableTarget, e: &TableEntry) -> Vec<String> {
+        let text = |s: &Option<String>| s.clone().unwrap_or_default();
+        self.columns
+            .iter()
+            .map(|c| match c {
+                Column::Role(Role::No) => t.no.to_string(),
+                Column::Role(Role::Leaders) => join(e.leaders()),
+                Column::Role(Role::Content) => t.content.clone(),
+                Column::Role(Role::Deadline) => t.deadline.to_string(),
+                Column::Role(Role::Progress) => e.progress.clone(),
+                Column::Role(Role::OnSchedule) => answer(e).to_owned(),
+                Column::Role(Role::Units) => join(&e.units),
+                Column::Role(Role::AssistingUnits) => join(&e.assisting_units),
+                Column::Role(Role::Problems) => text(&e.problems),
+                Column::Role(Role::NextSteps) => text(&e.next_steps),
+                Column::Role(Role::Remarks) => text(&e.remarks),
+                Column::Extra(h) => e.extra.get(h).cloned().unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    fn widths(&self) -> Vec<f64> {
+        self.columns.iter().map(Column::width).collect()
+    }
+}
+
+/// The table's own columns in an order that keeps every entry's: an entry lists only the
+/// columns it has a text in, so the order comes from all of them together — a topological sort
+/// of "comes before" taken from neighbours in each entry, ties going to the column seen first.
+/// Entries that disagree (possible in a JSON table) keep the first-seen order for the rest.
+fn extra_order<'a>(entries: impl Iterator<Item = &'a duban_core::Extra>) -> Vec<String> {
+    let mut keys: Vec<&str> = Vec::new();
+    let mut before: Vec<(usize, usize)> = Vec::new();
+    let index = |keys: &mut Vec<&'a str>, k: &'a str| {
+        keys.iter().position(|x| *x == k).unwrap_or_else(|| {
+            keys.push(k);
+            keys.len() - 1
+        })
+    };
+    for extra in entries {
+        let ids: Vec<usize> = extra.keys().map(|k| index(&mut keys, k)).collect();
+        before.extend(ids.windows(2).map(|w| (w[0], w[1])));
+    }
+    let mut placed = vec![false; keys.len()];
+    let mut out = Vec::with_capacity(keys.len());
+    while out.len() < keys.len() {
+        let free = (0..keys.len())
+            .find(|&k| !placed[k] && !before.iter().any(|&(a, b)| b == k && !placed[a]));
+        // A cycle: the first unplaced column goes next.
+        let next = free.or_else(|| (0..keys.len()).find(|&k| !placed[k]));
+        let Some(k) = next else { break };
+        placed[k] = true;
+        out.push(keys[k].to_owned());
+    }
+    out
+}
+
+/// The group headings to write above a target, given the groups of the target before it: those
+/// it opens. A target that leaves an inner group for its outer one repeats the outer heading,
+/// which closes the inner group when the file is read back.
+pub fn headings_before<'a>(before: &[String], group: &'a [String]) -> &'a [String] {
+    let common = before.iter().zip(group).take_while(|(a, b)| a == b).count();
+    if common == group.len() && before.len() > group.len() && common > 0 {
+        &group[common - 1..]
+    } else {
+        &group[common..]
+    }
 }
 
 fn join<T: std::fmt::Display>(v: &[T]) -> String {
@@ -57,24 +213,11 @@ fn join<T: std::fmt::Display>(v: &[T]) -> String {
 }
 
 fn answer(e: &TableEntry) -> &'static str {
-    match e.on_schedule {
+    match e.answer() {
         Some(true) => "是",
         Some(false) => "否",
         None => "",
     }
-}
-
-/// The seven cells of one entry's row; the target's cells are repeated on every entry.
-fn row(t: &TableTarget, e: &TableEntry) -> [String; 7] {
-    [
-        t.no.to_string(),
-        join(&e.leaders),
-        t.content.clone(),
-        t.deadline.to_string(),
-        e.progress.clone(),
-        answer(e).to_owned(),
-        join(&e.units),
-    ]
 }
 
 /// CSV: UTF-8 with a BOM (without it Excel reads UTF-8 as the local code page and shows
@@ -95,10 +238,16 @@ pub fn csv(t: &Table) -> Vec<u8> {
         if let Some(intro) = &t.intro {
             put(std::slice::from_ref(intro));
         }
-        put(&header(t));
+        let layout = Layout::of(t);
+        put(&layout.header(t));
+        let mut groups: &[String] = &[];
         for target in &t.targets {
+            for heading in headings_before(groups, &target.group) {
+                put(std::slice::from_ref(heading));
+            }
+            groups = &target.group;
             for e in &target.entries {
-                put(&row(target, e));
+                put(&layout.cells(target, e));
             }
         }
         let _ = w.flush();
@@ -137,17 +286,14 @@ pub fn xlsx_text(s: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
-/// Column widths in Excel's units (about one Latin character; a Chinese character takes two).
-const WIDTHS: [f64; 7] = [6.0, 10.0, 34.0, 9.0, 64.0, 10.0, 20.0];
-
 /// A row tall enough for its longest wrapped cell, since Excel does not grow merged cells and
 /// LibreOffice prints the height it is given.
-fn height(cells: &[(usize, &str)], rows: usize) -> f64 {
+fn height(cells: &[(f64, &str)], rows: usize) -> f64 {
     let lines = cells
         .iter()
-        .map(|(col, text)| {
+        .map(|(col_width, text)| {
             let width: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
-            let per_line = (WIDTHS[*col] - 1.0).max(1.0) as usize;
+            let per_line = (col_width - 1.0).max(1.0) as usize;
             let explicit = text.lines().count().max(1);
             (width.div_ceil(per_line)).max(explicit)
         })
@@ -183,7 +329,9 @@ pub fn xlsx(t: &Table, stamp: Option<&Stamp>) -> Result<Vec<u8>, ExportError> {
 }
 
 fn write_sheet(ws: &mut Worksheet, t: &Table, stamp: Option<&Stamp>) -> Result<(), ExportError> {
-    let last_col = (WIDTHS.len() - 1) as u16;
+    let layout = Layout::of(t);
+    let widths = layout.widths();
+    let last_col = (widths.len() - 1) as u16;
     let title = Format::new()
         .set_bold()
         .set_font_size(16)
@@ -215,7 +363,12 @@ fn write_sheet(ws: &mut Worksheet, t: &Table, stamp: Option<&Stamp>) -> Result<(
         }
     };
 
-    for (i, w) in WIDTHS.iter().enumerate() {
+    let group_format = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin);
+    for (i, w) in widths.iter().enumerate() {
         ws.set_column_width(i as u16, *w)?;
     }
     let mut r: u32 = 0;
@@ -225,56 +378,82 @@ fn write_sheet(ws: &mut Worksheet, t: &Table, stamp: Option<&Stamp>) -> Result<(
     if let Some(text) = &t.intro {
         let text = &*xlsx_text(text);
         ws.merge_range(r, 0, r, last_col, text, &quoted(&intro, text))?;
-        let total: f64 = WIDTHS.iter().sum();
+        let total: f64 = widths.iter().sum();
         let width: usize = text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
         ws.set_row_height(r, (width as f64 / total).ceil().max(1.0) * 15.0 + 4.0)?;
         r += 1;
     }
     let header_row = r;
-    for (c, h) in header(t).iter().enumerate() {
+    for (c, h) in layout.header(t).iter().enumerate() {
         ws.write_string_with_format(r, c as u16, h, &head)?;
     }
     ws.set_row_height(r, 30)?;
     r += 1;
 
+    let col = |c: usize| c as u16;
+    let mut groups: &[String] = &[];
     for target in &t.targets {
+        // A group heading spans the row, as offices print them.
+        for heading in headings_before(groups, &target.group) {
+            let text = xlsx_text(heading);
+            ws.merge_range(r, 0, r, last_col, &text, &quoted(&group_format, &text))?;
+            ws.set_row_height(r, 20)?;
+            r += 1;
+        }
+        groups = &target.group;
         let k = target.entries.len().max(1) as u32;
         let first = r;
+        let mut shared: Vec<String> = Vec::new();
         for (i, e) in target.entries.iter().enumerate() {
             let row = r + i as u32;
-            let cells = row_cells(target, e);
-            for (c, text) in cells.iter().enumerate() {
-                if matches!(c, 0 | 2 | 3) {
+            let cells = layout.cells(target, e);
+            let mut own = Vec::new();
+            for (c, (column, text)) in layout.columns.iter().zip(&cells).enumerate() {
+                if column.is_targets() {
                     continue; // the target's cells, written once below
                 }
-                let f = if c == 5 { &centred } else { &cell };
+                let f = if column.is_centred() { &centred } else { &cell };
                 let text = xlsx_text(text);
-                ws.write_string_with_format(row, c as u16, &*text, &quoted(f, &text))?;
+                ws.write_string_with_format(row, col(c), &*text, &quoted(f, &text))?;
+                own.push((widths[c], cells[c].as_str()));
             }
-            let own: Vec<(usize, &str)> =
-                [1, 4, 6].iter().map(|&c| (c, cells[c].as_str())).collect();
             let mut h = height(&own, 1);
             // The target's text is shared by its rows: give each row its part.
-            h = h.max(height(&[(2, target.content.as_str())], k as usize));
+            if let Some(c) = layout
+                .columns
+                .iter()
+                .position(|c| *c == Column::Role(Role::Content))
+            {
+                h = h.max(height(&[(widths[c], target.content.as_str())], k as usize));
+            }
             ws.set_row_height(row, h)?;
-        }
-        let last = first + k - 1;
-        let deadline = target.deadline.to_string();
-        let content = xlsx_text(&target.content);
-        for (c, text, f) in [(2u16, &*content, &cell), (3, deadline.as_str(), &centred)] {
-            let f = quoted(f, text);
-            if k > 1 {
-                ws.merge_range(first, c, last, c, text, &f)?;
-            } else {
-                ws.write_string_with_format(first, c, text, &f)?;
+            if i == 0 {
+                shared = cells;
             }
         }
-        // 序号 is a number, as offices type it; a merged range takes text, so merge first and
-        // then write the number into its top cell.
-        if k > 1 {
-            ws.merge_range(first, 0, last, 0, "", &centred)?;
+        let last = first + k - 1;
+        for (c, column) in layout.columns.iter().enumerate() {
+            if !column.is_targets() {
+                continue;
+            }
+            let f = if column.is_centred() { &centred } else { &cell };
+            if *column == Column::Role(Role::No) {
+                // 序号 is a number, as offices type it; a merged range takes text, so merge
+                // first and then write the number into its top cell.
+                if k > 1 {
+                    ws.merge_range(first, col(c), last, col(c), "", f)?;
+                }
+                ws.write_number_with_format(first, col(c), f64::from(target.no.get()), f)?;
+                continue;
+            }
+            let text = xlsx_text(shared.get(c).map_or("", String::as_str));
+            let f = quoted(f, &text);
+            if k > 1 {
+                ws.merge_range(first, col(c), last, col(c), &text, &f)?;
+            } else {
+                ws.write_string_with_format(first, col(c), &*text, &f)?;
+            }
         }
-        ws.write_number_with_format(first, 0, f64::from(target.no.get()), &centred)?;
         r = last + 1;
     }
 
@@ -301,6 +480,46 @@ fn write_sheet(ws: &mut Worksheet, t: &Table, stamp: Option<&Stamp>) -> Result<(
     Ok(())
 }
 
-fn row_cells(t: &TableTarget, e: &TableEntry) -> [String; 7] {
-    row(t, e)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extra_columns_keep_every_entrys_order() {
+        let extra = |keys: &[&str]| -> duban_core::Extra {
+            keys.iter()
+                .map(|k| ((*k).to_owned(), "x".to_owned()))
+                .collect()
+        };
+        let rows = [
+            extra(&["资金"]),
+            extra(&["责任人", "资金"]),
+            extra(&["电话"]),
+        ];
+        assert_eq!(extra_order(rows.iter()), ["责任人", "资金", "电话"]);
+        let rows = [extra(&["C"]), extra(&["A", "B"]), extra(&["A", "C"])];
+        // A must precede B and C; C was seen before B.
+        assert_eq!(extra_order(rows.iter()), ["A", "C", "B"]);
+        // Entries that disagree still give every column once.
+        let rows = [extra(&["A", "B"]), extra(&["B", "A"])];
+        assert_eq!(extra_order(rows.iter()).len(), 2);
+    }
+
+    #[test]
+    fn headings_open_and_close_groups() {
+        let g = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            headings_before(&[], &g(&["一、A", "（一）a"])),
+            g(&["一、A", "（一）a"])
+        );
+        assert_eq!(
+            headings_before(&g(&["一、A", "（一）a"]), &g(&["一、A", "（二）b"])),
+            g(&["（二）b"])
+        );
+        assert_eq!(
+            headings_before(&g(&["一、A", "（一）a"]), &g(&["一、A"])),
+            g(&["一、A"])
+        );
+        assert!(headings_before(&g(&["一、A"]), &g(&["一、A"])).is_empty());
+    }
 }

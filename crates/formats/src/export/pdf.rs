@@ -22,7 +22,8 @@
 //! through the same fonts and per-character fallback as the rest of the document, which an SVG
 //! image inside typst would not guarantee.
 
-use super::{ExportError, Stamp, header};
+use super::{Column, ExportError, Layout, Stamp, headings_before};
+use crate::columns::Role;
 use crate::display::{self, Piece};
 use duban_core::Table;
 use serde::Serialize;
@@ -137,7 +138,11 @@ pub fn pdf_with_fonts(
     }
     let published = stamp.map_or_else(String::new, |s| format!("发布日期 {}", s.published_at));
     let hash = stamp.map_or_else(String::new, |s| format!("SHA-256 {}", s.sha256));
-    let head = header(t);
+    let layout = Layout::of(t);
+    let head = layout.header(t);
+    let columns: Vec<Value> = layout.columns.iter().map(column_spec).collect();
+    let mut body = body(t, &layout);
+    map_strings(&mut body, &|s| shown(s, &coverage));
 
     // Every string of the table, as the template shows it. Keys and non-text values pass as they
     // are; the template reads only text fields through `shown`.
@@ -151,6 +156,8 @@ pub fn pdf_with_fonts(
         // The PDF's metadata title: not typeset, so only the hidden characters are replaced.
         "title": display::visible_text(&t.title),
         "header": head,
+        "columns": columns,
+        "body": body,
         "fonts": families,
         "published": published,
         "hash": hash,
@@ -182,6 +189,40 @@ pub fn pdf_with_fonts(
                 .join("; "),
         )
     })
+}
+
+/// How the template sets a column: its width (in em, or as a share of what is left for the long
+/// texts), whether the target's rows share its cell, and whether it is centred.
+fn column_spec(c: &Column) -> Value {
+    let (size, fr) = match c {
+        Column::Role(Role::No) => (2.4, false),
+        Column::Role(Role::Leaders | Role::Remarks) | Column::Extra(_) => (4.6, false),
+        Column::Role(Role::Content | Role::Problems | Role::NextSteps) => (1.0, true),
+        Column::Role(Role::Deadline) => (3.6, false),
+        Column::Role(Role::Progress) => (2.1, true),
+        Column::Role(Role::OnSchedule) => (3.8, false),
+        Column::Role(Role::Units | Role::AssistingUnits) => (6.4, false),
+    };
+    serde_json::json!({"size": size, "fr": fr, "target": c.is_targets(), "centred": c.is_centred()})
+}
+
+/// The table's body as the template lays it out: a group heading, or a target's rows of cells.
+fn body(t: &Table, layout: &Layout) -> Value {
+    let mut items = Vec::new();
+    let mut groups: &[String] = &[];
+    for target in &t.targets {
+        for heading in headings_before(groups, &target.group) {
+            items.push(serde_json::json!({"heading": heading}));
+        }
+        groups = &target.group;
+        let rows: Vec<Vec<String>> = target
+            .entries
+            .iter()
+            .map(|e| layout.cells(target, e))
+            .collect();
+        items.push(serde_json::json!({"rows": rows}));
+    }
+    Value::Array(items)
 }
 
 /// Applies `f` to every string in `v` (not to object keys).

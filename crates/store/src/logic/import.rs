@@ -3,17 +3,22 @@
 //! backends walk the table in the same order, one statement at a time inside one transaction,
 //! and ask these functions what to write.
 
+use crate::logic::details;
 use crate::{ImportOutcome, PublicationSummary};
 use duban_core::{PlanId, RoundId, Table, TableEntry, TableTarget};
 use serde_json::{Value, json};
 
-/// A target as stored: `SELECT id, content, deadline FROM targets`.
+/// A target as stored: [`STORED_TARGET_SQL`].
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct StoredTarget {
     pub id: i64,
     pub content: String,
     pub deadline: String,
+    pub groups: Option<String>,
 }
+
+pub(crate) const STORED_TARGET_SQL: &str =
+    "SELECT id, content, deadline, groups FROM targets WHERE plan_id = $1 AND no = $2";
 
 /// What the table does to one of the plan's targets.
 #[derive(Debug, PartialEq)]
@@ -32,16 +37,44 @@ pub(crate) enum TargetChange {
 
 pub(crate) fn target_change(old: Option<&StoredTarget>, t: &TableTarget) -> TargetChange {
     let deadline = t.deadline.to_string();
-    let after = || json!({"content": t.content, "deadline": deadline});
+    let groups = details::groups_text(t);
+    let record = |content: &str, deadline: &str, groups: Option<&str>| {
+        let mut v = json!({"content": content, "deadline": deadline});
+        if let Some(g) = groups {
+            v["group"] = serde_json::from_str(g).unwrap_or(Value::Null);
+        }
+        v
+    };
+    let after = || record(&t.content, &deadline, groups.as_deref());
     match old {
         None => TargetChange::Create { after: after() },
-        Some(old) if old.content != t.content || old.deadline != deadline => TargetChange::Update {
-            id: old.id,
-            before: json!({"content": old.content, "deadline": old.deadline}),
-            after: after(),
-        },
+        Some(old)
+            if old.content != t.content || old.deadline != deadline || old.groups != groups =>
+        {
+            TargetChange::Update {
+                id: old.id,
+                before: record(&old.content, &old.deadline, old.groups.as_deref()),
+                after: after(),
+            }
+        }
         Some(old) => TargetChange::Same { id: old.id },
     }
+}
+
+/// What the table does to an entry's details ([`details::EntryDetails`]): `Some((before,
+/// after))` for `entry.details` when they differ from the stored ones.
+pub(crate) fn entry_details_change(
+    stored: Option<String>,
+    e: &TableEntry,
+) -> Option<(Option<String>, Option<String>)> {
+    let wanted = details::entry_text(e);
+    (stored != wanted).then_some((stored, wanted))
+}
+
+/// The audit value of a details text: the JSON it holds, or null.
+pub(crate) fn details_value(text: Option<&str>) -> Value {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// The audit subject of a target.
@@ -79,7 +112,7 @@ impl NameKind {
 /// An entry's names of each kind as the table has them, in the order an import compares them.
 pub(crate) fn wanted_names(e: &TableEntry) -> [(NameKind, Vec<String>); 2] {
     [
-        (NameKind::Leaders, strings(&e.leaders)),
+        (NameKind::Leaders, strings(e.leaders())),
         (NameKind::Units, strings(&e.units)),
     ]
 }
@@ -93,34 +126,52 @@ pub(crate) fn names_changed(before: &[String], after: &[String]) -> (Value, Valu
     (json!(before), json!(after))
 }
 
-/// A report as stored: `SELECT progress, on_schedule, state FROM reports`.
+/// A report as stored: [`STORED_REPORT_SQL`].
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct StoredReport {
     pub progress: String,
     pub on_schedule: Option<bool>,
     pub state: String,
+    pub details: Option<String>,
 }
+
+pub(crate) const STORED_REPORT_SQL: &str =
+    "SELECT progress, on_schedule, state, details FROM reports
+     WHERE round_id = $1 AND entry_id = $2";
 
 /// What the table does to the round's report of an entry: `report.import`, recorded as accepted.
 #[derive(Debug, PartialEq)]
 pub(crate) struct ReportChange {
     pub before: Option<Value>,
     pub after: Value,
+    /// What to store in `reports.details`.
+    pub details: Option<String>,
 }
 
 /// The report the table gives an entry, unless the stored one says exactly that already. The
 /// audit records 是/否 as 1/0, as SQLite stored it from the start, on every backend.
 pub(crate) fn report_change(old: Option<StoredReport>, e: &TableEntry) -> Option<ReportChange> {
+    let wanted = details::report_text(e);
     let same = old.as_ref().is_some_and(|o| {
-        o.progress == e.progress && o.on_schedule == e.on_schedule && o.state == "accepted"
+        o.progress == e.progress
+            && o.on_schedule == e.answer()
+            && o.state == "accepted"
+            && o.details == wanted
     });
     if same {
         return None;
     }
-    let record = |progress: &str, on_schedule: Option<bool>, state: &str| json!({"progress": progress, "on_schedule": on_schedule.map(i64::from), "state": state});
+    let record = |progress: &str, on_schedule: Option<bool>, state: &str, details: Option<&str>| {
+        let mut v = json!({"progress": progress, "on_schedule": on_schedule.map(i64::from), "state": state});
+        if details.is_some() {
+            v["details"] = details_value(details);
+        }
+        v
+    };
     Some(ReportChange {
-        before: old.map(|o| record(&o.progress, o.on_schedule, &o.state)),
-        after: record(&e.progress, e.on_schedule, "accepted"),
+        before: old.map(|o| record(&o.progress, o.on_schedule, &o.state, o.details.as_deref())),
+        after: record(&e.progress, e.answer(), "accepted", wanted.as_deref()),
+        details: wanted,
     })
 }
 
@@ -186,12 +237,11 @@ mod tests {
 
     fn entry(progress: &str, on_schedule: Option<bool>) -> TableEntry {
         TableEntry {
-            leaders: vec![],
+            leaders: Some(vec![]),
             units: vec![duban_core::Unit::parse("市财政局").unwrap()],
             progress: progress.into(),
-            on_schedule,
-            extension: None,
-            timeliness: None,
+            on_schedule: Some(on_schedule),
+            ..TableEntry::default()
         }
     }
 
@@ -201,6 +251,7 @@ mod tests {
             progress: "完成".into(),
             on_schedule: Some(true),
             state: state.into(),
+            details: None,
         };
         assert_eq!(
             report_change(Some(stored("accepted")), &entry("完成", Some(true))),
@@ -216,6 +267,15 @@ mod tests {
         assert_eq!(
             change.after.to_string(),
             r#"{"progress":"","on_schedule":null,"state":"accepted"}"#
+        );
+        // A 民生实事 table asks no 是否按计划: the report says so in its details.
+        let mut e = entry("80%", None);
+        e.on_schedule = None;
+        e.progress_percent = Some(80.into());
+        let change = report_change(Some(stored("accepted")), &e).unwrap();
+        assert_eq!(
+            change.details.as_deref(),
+            Some(r#"{"progress_percent":80,"not_asked":true}"#)
         );
     }
 }

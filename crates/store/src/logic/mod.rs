@@ -13,6 +13,7 @@ use duban_core::{Period, TargetNo};
 
 pub(crate) mod accounts;
 pub(crate) mod aliases;
+pub(crate) mod details;
 pub(crate) mod governments;
 pub(crate) mod import;
 pub(crate) mod mail;

@@ -124,15 +124,28 @@ pub(crate) fn docs(
     for t in &table.targets {
         for (i, e) in t.entries.iter().enumerate() {
             let entry = i64::try_from(i).unwrap_or(i64::MAX);
-            let leaders: Vec<&str> = e.leaders.iter().map(|l| l.as_str()).collect();
+            let leaders: Vec<&str> = e.leaders().iter().map(|l| l.as_str()).collect();
             let units: Vec<&str> = e.units.iter().map(|u| u.as_str()).collect();
-            let text = format!(
+            // What a citizen may look for: the target, what was reported (with its problems and
+            // plans), and everyone named, assisting units too.
+            let mut text = format!(
                 "{} {} {} {}",
                 t.content,
                 e.progress,
                 leaders.join(" "),
                 units.join(" ")
             );
+            for said in [&e.problems, &e.next_steps, &e.remarks]
+                .into_iter()
+                .flatten()
+            {
+                text.push(' ');
+                text.push_str(said);
+            }
+            for u in &e.assisting_units {
+                text.push(' ');
+                text.push_str(u.as_str());
+            }
             out.push(Doc {
                 sort_key: sort_key(period_rank, i64::from(t.no.get()), entry, government_id)?,
                 government: &table.government,
@@ -144,7 +157,7 @@ pub(crate) fn docs(
                 leaders: serde_json::to_string(&leaders).unwrap_or_default(),
                 units: serde_json::to_string(&units).unwrap_or_default(),
                 progress: &e.progress,
-                on_schedule: e.on_schedule,
+                on_schedule: e.answer(),
                 terms: index_terms(&text),
             });
         }

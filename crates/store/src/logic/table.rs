@@ -6,7 +6,7 @@
 //! them in its own transaction (`load_round_table`) and hands the rows to [`assemble`].
 
 use crate::StoreError;
-use crate::logic::{parse_period, target_no};
+use crate::logic::{details, parse_period, target_no};
 use duban_core::{Deadline, Extension, Leader, Table, TableEntry, TableTarget, Timeliness, Unit};
 use std::collections::HashMap;
 
@@ -44,8 +44,9 @@ pub(crate) const APPROVED_SQL: &str =
 
 /// The round's reports with their targets ([`ReportRow`]), in table order.
 pub(crate) const REPORTS_SQL: &str =
-    "SELECT t.no, t.content, t.deadline, e.id AS entry_id, r.progress, r.on_schedule, r.state,
-            r.submitted_at, r.late, r.returned_count
+    "SELECT t.no, t.content, t.deadline, t.groups, e.id AS entry_id, e.details AS entry_details,
+            r.progress, r.on_schedule, r.state, r.submitted_at, r.late, r.returned_count,
+            r.details AS report_details
      FROM reports r JOIN entries e ON e.id = r.entry_id JOIN targets t ON t.id = e.target_id
      WHERE r.round_id = $1 ORDER BY t.no, e.position";
 
@@ -80,13 +81,16 @@ pub(crate) struct ReportRow {
     pub no: i64,
     pub content: String,
     pub deadline: String,
+    pub groups: Option<String>,
     pub entry_id: i64,
+    pub entry_details: Option<String>,
     pub progress: String,
     pub on_schedule: Option<bool>,
     pub state: String,
     pub submitted_at: Option<String>,
     pub late: bool,
     pub returned_count: i64,
+    pub report_details: Option<String>,
 }
 
 /// Everything a round's table is made of.
@@ -150,16 +154,20 @@ pub(crate) fn assemble(rows: RoundRows) -> Result<Table, StoreError> {
     for row in reports {
         let no = target_no(row.no)?;
         let accepted = row.state == "accepted";
-        let entry = TableEntry {
-            leaders: names_of(&leaders, row.entry_id)
-                .iter()
-                .filter_map(|n| Leader::parse(n).ok())
-                .collect(),
+        let shape = details::entry_of(row.entry_details.as_deref())?;
+        let mut entry = TableEntry {
+            leaders: (!shape.leaders_unstated).then(|| {
+                names_of(&leaders, row.entry_id)
+                    .iter()
+                    .filter_map(|n| Leader::parse(n).ok())
+                    .collect()
+            }),
             units: names_of(&units, row.entry_id)
                 .iter()
                 .filter_map(|n| Unit::parse(n).ok())
                 .collect(),
-            on_schedule: if accepted { row.on_schedule } else { None },
+            assisting_units: shape.assisting(),
+            on_schedule: Some(if accepted { row.on_schedule } else { None }),
             progress: if accepted {
                 row.progress
             } else {
@@ -171,11 +179,21 @@ pub(crate) fn assemble(rows: RoundRows) -> Result<Table, StoreError> {
                 late: row.late,
                 returned: u32::try_from(row.returned_count).unwrap_or(0),
             }),
+            ..TableEntry::default()
         };
+        // What a report says beyond its text and answer shows once it is accepted, like its
+        // text; whether the table asks 是否按计划 at all shows always.
+        let said = details::report_of(row.report_details.as_deref())?;
+        if accepted {
+            said.apply(&mut entry);
+        } else if said.not_asked {
+            entry.on_schedule = None;
+        }
         match targets.last_mut() {
             Some(t) if t.no == no => t.entries.push(entry),
             _ => targets.push(TableTarget {
                 no,
+                group: details::groups_of(row.groups.as_deref())?,
                 content: row.content,
                 deadline: Deadline::from_json_text(&row.deadline)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?,
@@ -203,13 +221,16 @@ mod tests {
             no,
             content: format!("目标{no}"),
             deadline: "年底".into(),
+            groups: None,
             entry_id,
+            entry_details: None,
             progress: progress.into(),
             on_schedule: Some(true),
             state: state.into(),
             submitted_at: None,
             late: false,
             returned_count: 0,
+            report_details: None,
         }
     }
 
@@ -261,14 +282,14 @@ mod tests {
         let first = &table.targets[0].entries;
         assert_eq!(first.len(), 2);
         assert_eq!(first[0].units.len(), 2);
-        assert_eq!(first[0].leaders[0].as_str(), "张三");
+        assert_eq!(first[0].leaders()[0].as_str(), "张三");
         assert_eq!(
             (first[0].progress.as_str(), first[0].on_schedule),
-            ("完成", Some(true))
+            ("完成", Some(Some(true)))
         );
         assert_eq!(
             (first[1].progress.as_str(), first[1].on_schedule),
-            ("", None)
+            ("", Some(None))
         );
         let extension = table.targets[1].entries[0].extension.as_ref().unwrap();
         assert_eq!(

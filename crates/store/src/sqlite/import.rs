@@ -5,8 +5,10 @@
 
 use super::governments::register_in;
 use super::*;
+use crate::logic::details;
 use crate::logic::import::{
-    Counts, ReportChange, StoredReport, StoredTarget, TargetChange, entries_removed, entry_subject,
+    Counts, ReportChange, STORED_REPORT_SQL, STORED_TARGET_SQL, StoredReport, StoredTarget,
+    TargetChange, details_value, entries_removed, entry_details_change, entry_subject,
     names_changed, report_change, report_subject, round_imported, target_change, target_subject,
     wanted_names,
 };
@@ -56,24 +58,24 @@ pub(crate) async fn import_table(
     for t in &table.targets {
         let no = i64::from(t.no.get());
         let subject = target_subject(table, t);
-        let old: Option<StoredTarget> = sqlx::query_as(
-            "SELECT id, content, deadline FROM targets WHERE plan_id = $1 AND no = $2",
-        )
-        .bind(plan)
-        .bind(no)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let old: Option<StoredTarget> = sqlx::query_as(STORED_TARGET_SQL)
+            .bind(plan)
+            .bind(no)
+            .fetch_optional(&mut *conn)
+            .await?;
         let change = target_change(old.as_ref(), t);
         counts.target(&change);
         let target = match change {
             TargetChange::Create { after } => {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO targets (plan_id, no, content, deadline) VALUES ($1, $2, $3, $4) RETURNING id",
+                    "INSERT INTO targets (plan_id, no, content, deadline, groups)
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
                 )
                 .bind(plan)
                 .bind(no)
                 .bind(&t.content)
                 .bind(t.deadline.to_string())
+                .bind(details::groups_text(t))
                 .fetch_one(&mut *conn)
                 .await?;
                 audit(
@@ -89,12 +91,15 @@ pub(crate) async fn import_table(
                 id
             }
             TargetChange::Update { id, before, after } => {
-                sqlx::query("UPDATE targets SET content = $1, deadline = $2 WHERE id = $3")
-                    .bind(&t.content)
-                    .bind(t.deadline.to_string())
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query(
+                    "UPDATE targets SET content = $1, deadline = $2, groups = $3 WHERE id = $4",
+                )
+                .bind(&t.content)
+                .bind(t.deadline.to_string())
+                .bind(details::groups_text(t))
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
                 audit(
                     conn,
                     Some(gov),
@@ -138,27 +143,54 @@ pub(crate) async fn import_table(
                     .await?;
                 }
             }
-            let old: Option<StoredReport> = sqlx::query_as(
-                "SELECT progress, on_schedule, state FROM reports WHERE round_id = $1 AND entry_id = $2",
-            )
-            .bind(round)
-            .bind(entry)
-            .fetch_optional(&mut *conn)
-            .await?;
-            if let Some(ReportChange { before, after }) = report_change(old, e) {
+            let stored: Option<Option<String>> =
+                sqlx::query_scalar("SELECT details FROM entries WHERE id = $1")
+                    .bind(entry)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            if let Some((before, after)) = entry_details_change(stored.flatten(), e) {
+                sqlx::query("UPDATE entries SET details = $1 WHERE id = $2")
+                    .bind(&after)
+                    .bind(entry)
+                    .execute(&mut *conn)
+                    .await?;
+                audit(
+                    conn,
+                    Some(gov),
+                    actor,
+                    "entry.details",
+                    &entry_subject,
+                    Some(details_value(before.as_deref())),
+                    Some(details_value(after.as_deref())),
+                )
+                .await?;
+            }
+            let old: Option<StoredReport> = sqlx::query_as(STORED_REPORT_SQL)
+                .bind(round)
+                .bind(entry)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some(ReportChange {
+                before,
+                after,
+                details,
+            }) = report_change(old, e)
+            {
                 counts.reports_changed += 1;
                 sqlx::query(
-                    "INSERT INTO reports (round_id, entry_id, progress, on_schedule, state, updated_at)
-                     VALUES ($1, $2, $3, $4, 'accepted', $5)
+                    "INSERT INTO reports (round_id, entry_id, progress, on_schedule, state, updated_at, details)
+                     VALUES ($1, $2, $3, $4, 'accepted', $5, $6)
                      ON CONFLICT (round_id, entry_id) DO UPDATE SET progress = excluded.progress,
                          on_schedule = excluded.on_schedule, state = 'accepted',
-                         version = reports.version + 1, updated_at = excluded.updated_at",
+                         version = reports.version + 1, updated_at = excluded.updated_at,
+                         details = excluded.details",
                 )
                 .bind(round)
                 .bind(entry)
                 .bind(&e.progress)
-                .bind(e.on_schedule.map(i64::from))
+                .bind(e.answer().map(i64::from))
                 .bind(now())
+                .bind(details)
                 .execute(&mut *conn)
                 .await?;
                 audit(

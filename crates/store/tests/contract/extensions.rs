@@ -46,8 +46,8 @@ contract!(
         );
         assert_eq!(asked.target_content, heze.targets[0].content);
         assert_eq!(
-            (&asked.leaders, &asked.units),
-            (&heze.targets[0].entries[0].leaders, &heze.targets[0].entries[0].units)
+            (asked.leaders.as_slice(), &asked.units),
+            (heze.targets[0].entries[0].leaders(), &heze.targets[0].entries[0].units)
         );
         assert_eq!(
             (

@@ -214,9 +214,9 @@ contract!(
             ("四季度储备粮轮换完成，PM2.5浓度下降", Some(true))
         );
         assert_eq!(
-            (&first.leaders, &first.units),
+            (first.leaders.as_slice(), &first.units),
             (
-                &heze().targets[0].entries[0].leaders,
+                heze().targets[0].entries[0].leaders(),
                 &heze().targets[0].entries[0].units
             )
         );

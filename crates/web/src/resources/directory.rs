@@ -59,7 +59,7 @@ fn named(who: Who, base: &str, chain: Vec<Publication>) -> Result<Vec<Named>, Ap
         for e in table.targets.iter().flat_map(|t| &t.entries) {
             let names: Vec<&str> = match who {
                 Who::Unit => e.units.iter().map(|u| u.as_str()).collect(),
-                Who::Leader => e.leaders.iter().map(|l| l.as_str()).collect(),
+                Who::Leader => e.leaders().iter().map(|l| l.as_str()).collect(),
             };
             for name in names {
                 let i = match out.iter().position(|n| n.name == name) {

@@ -261,7 +261,7 @@ pub async fn import_upload(
                     .entries
                     .iter()
                     .map(|e| {
-                        let l: Vec<&str> = e.leaders.iter().map(|n| n.as_str()).collect();
+                        let l: Vec<&str> = e.leaders().iter().map(|n| n.as_str()).collect();
                         let u: Vec<&str> = e.units.iter().map(|n| n.as_str()).collect();
                         format!("{} / {}", l.join(" "), u.join(" "))
                     })

@@ -129,17 +129,6 @@ fn counts_line(lang: Lang, table: &Table) -> String {
     }
 }
 
-fn answer(lang: Lang, on_schedule: Option<bool>) -> &'static str {
-    match (on_schedule, lang) {
-        (Some(true), Lang::Zh) => "是",
-        (Some(false), Lang::Zh) => "否",
-        (None, Lang::Zh) => "未报送",
-        (Some(true), Lang::En) => "是 (yes)",
-        (Some(false), Lang::En) => "否 (no)",
-        (None, Lang::En) => "not reported",
-    }
-}
-
 /// `/feeds/publications.atom`: the newest publications of a government (`items`, newest
 /// first), corrections included.
 pub fn publications(lang: Lang, base: &str, gov: &Government, items: &[Item]) -> String {
@@ -184,8 +173,8 @@ fn entries_html(lang: Lang, target: &TableTarget, out: &mut String) {
         let names = |v: Vec<&str>| escape_html(&v.join("、"));
         out.push_str(&format!(
             "<p><strong>{}</strong> · {} · {}</p><p>{}</p>",
-            answer(lang, e.on_schedule),
-            names(e.leaders.iter().map(|l| l.as_str()).collect()),
+            super::i18n::answer(lang, e.on_schedule).0,
+            names(e.leaders().iter().map(|l| l.as_str()).collect()),
             names(e.units.iter().map(|u| u.as_str()).collect()),
             escape_html(&e.progress)
         ));

@@ -16,16 +16,19 @@ pub enum Answer {
     Yes,
     No,
     Missing,
+    /// The table asks no 是否按计划 of the entry (a 民生实事 table, say).
+    NotAsked,
 }
 
 impl Answer {
-    pub const ALL: [Answer; 3] = [Answer::Yes, Answer::No, Answer::Missing];
+    pub const ALL: [Answer; 4] = [Answer::Yes, Answer::No, Answer::Missing, Answer::NotAsked];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Answer::Yes => "yes",
             Answer::No => "no",
             Answer::Missing => "missing",
+            Answer::NotAsked => "not_asked",
         }
     }
 
@@ -35,9 +38,10 @@ impl Answer {
 
     fn of(entry: &TableEntry) -> Answer {
         match entry.on_schedule {
-            Some(true) => Answer::Yes,
-            Some(false) => Answer::No,
-            None => Answer::Missing,
+            Some(Some(true)) => Answer::Yes,
+            Some(Some(false)) => Answer::No,
+            Some(None) => Answer::Missing,
+            None => Answer::NotAsked,
         }
     }
 }
@@ -149,11 +153,10 @@ impl TableFilter {
         }
         t.entries.iter().enumerate().any(|(i, e)| {
             (self.units.is_empty()
-                || e.units
-                    .iter()
+                || e.all_units()
                     .any(|u| self.units.iter().any(|x| x == u.as_str())))
                 && (self.leaders.is_empty()
-                    || e.leaders
+                    || e.leaders()
                         .iter()
                         .any(|l| self.leaders.iter().any(|x| x == l.as_str())))
                 && (self.answers.is_empty() || self.answers.contains(&Answer::of(e)))
@@ -262,7 +265,7 @@ mod tests {
                     .iter()
                     .find(|t| t.no.get() == v.target_no)
                     .unwrap();
-                t.entries[v.entry].on_schedule == Some(true)
+                t.entries[v.entry].answer() == Some(true)
             })
             .map(|v| v.target_no)
             .collect();

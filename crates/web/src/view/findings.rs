@@ -13,12 +13,11 @@ fn table_of(round: &RoundSummary, reports: &[ReportView]) -> Table {
     let mut targets: Vec<TableTarget> = Vec::new();
     for r in reports {
         let entry = TableEntry {
-            leaders: r.leaders.clone(),
+            leaders: Some(r.leaders.clone()),
             units: r.units.clone(),
             progress: r.progress.clone(),
-            on_schedule: r.on_schedule,
-            extension: None,
-            timeliness: None,
+            on_schedule: Some(r.on_schedule),
+            ..TableEntry::default()
         };
         match targets.last_mut() {
             Some(t) if t.no.get() == r.target_no => t.entries.push(entry),
@@ -31,6 +30,7 @@ fn table_of(round: &RoundSummary, reports: &[ReportView]) -> Table {
                 };
                 targets.push(TableTarget {
                     no,
+                    group: Vec::new(),
                     content: r.target_content.clone(),
                     deadline,
                     entries: vec![entry],

@@ -83,6 +83,10 @@ pub struct Labels {
     pub col_units: &'static str,
     pub empty_content: &'static str,
     pub not_reported: &'static str,
+    /// In the answer column, for an entry of a table that asks no 是否按计划.
+    pub not_asked: &'static str,
+    /// Before the 配合单位 in the units cell.
+    pub assisting: &'static str,
     pub yes: &'static str,
     pub no: &'static str,
     pub footer: &'static str,
@@ -196,6 +200,8 @@ impl Labels {
                 col_units: "责任单位",
                 empty_content: "（原表此处无内容）",
                 not_reported: "未报送",
+                not_asked: "—",
+                assisting: "配合：",
                 yes: "是",
                 no: "否",
                 footer: "督办 duban · 数据按原样公开，接受群众监督",
@@ -261,6 +267,8 @@ impl Labels {
                 col_units: "Responsible units",
                 empty_content: "(no text in the original)",
                 not_reported: "not reported",
+                not_asked: "—",
+                assisting: "Assisting:",
                 yes: "是 (yes)",
                 no: "否 (no)",
                 footer: "duban · data shown exactly as published by the government",
@@ -304,5 +312,19 @@ pub fn progress_header(lang: Lang, p: Period) -> String {
     match lang {
         Lang::Zh => format!("{}完成情况", p.progress_word()),
         Lang::En => format!("Progress ({})", p.label_en()),
+    }
+}
+
+/// How an answer to 是否按计划完成进度 reads, and its CSS class: 是, 否, 未报送 (asked, not
+/// answered), or a dash for an entry of a table that asks no such question.
+pub fn answer(lang: Lang, on_schedule: Option<Option<bool>>) -> (&'static str, &'static str) {
+    match (on_schedule, lang) {
+        (Some(Some(true)), Lang::Zh) => ("是", "yes"),
+        (Some(Some(false)), Lang::Zh) => ("否", "no"),
+        (Some(None), Lang::Zh) => ("未报送", "missing"),
+        (Some(Some(true)), Lang::En) => ("是 (yes)", "yes"),
+        (Some(Some(false)), Lang::En) => ("否 (no)", "no"),
+        (Some(None), Lang::En) => ("not reported", "missing"),
+        (None, _) => ("—", "not-asked"),
     }
 }

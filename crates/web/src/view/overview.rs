@@ -99,13 +99,13 @@ fn series(lang: Lang) -> [Series; 4] {
     }
 }
 
-/// Which series an entry counts in.
-fn slot(entry: &TableEntry, unsupported: bool) -> usize {
-    match entry.on_schedule {
-        Some(true) if unsupported => 1,
-        Some(true) => 0,
-        Some(false) => 2,
-        None => 3,
+/// Which series an entry counts in; none for an entry of a table that asks no 是否按计划.
+fn slot(entry: &TableEntry, unsupported: bool) -> Option<usize> {
+    match entry.on_schedule? {
+        Some(true) if unsupported => Some(1),
+        Some(true) => Some(0),
+        Some(false) => Some(2),
+        None => Some(3),
     }
 }
 
@@ -124,18 +124,19 @@ pub fn overview(lang: Lang, base: &str, table: &Table, checks: Option<&CheckRepo
     for t in &table.targets {
         for (i, e) in t.entries.iter().enumerate() {
             let verdict = behind_at(t.no.get(), i);
-            let unsupported = verdict.is_some() && e.on_schedule == Some(true);
+            let unsupported = verdict.is_some() && e.answer() == Some(true);
             not_supported += usize::from(unsupported);
-            let s = slot(e, unsupported);
-            for l in &e.leaders {
-                leaders
-                    .entry(l.as_str().to_owned())
-                    .or_insert_with(|| vec![0; 4])[s] += 1;
-            }
-            if let Some(u) = e.units.first() {
-                units
-                    .entry(u.as_str().to_owned())
-                    .or_insert_with(|| vec![0; 4])[s] += 1;
+            if let Some(s) = slot(e, unsupported) {
+                for l in e.leaders() {
+                    leaders
+                        .entry(l.as_str().to_owned())
+                        .or_insert_with(|| vec![0; 4])[s] += 1;
+                }
+                if let Some(u) = e.units.first() {
+                    units
+                        .entry(u.as_str().to_owned())
+                        .or_insert_with(|| vec![0; 4])[s] += 1;
+                }
             }
             if let Some(v) = verdict
                 && !behind.iter().any(|b: &Behind| b.no == t.no.get())
@@ -166,7 +167,7 @@ pub fn overview(lang: Lang, base: &str, table: &Table, checks: Option<&CheckRepo
                         }
                         f
                     },
-                    claimed: e.on_schedule == Some(true),
+                    claimed: e.answer() == Some(true),
                 });
             }
         }

@@ -38,7 +38,7 @@ impl Who {
     fn names(self, entry: &TableEntry, name: &str) -> bool {
         match self {
             Who::Unit => entry.units.iter().any(|u| u.as_str() == name),
-            Who::Leader => entry.leaders.iter().any(|l| l.as_str() == name),
+            Who::Leader => entry.leaders().iter().any(|l| l.as_str() == name),
         }
     }
 }
@@ -140,7 +140,7 @@ pub fn year_of(
                 {
                     totals.not_supported += 1;
                 }
-                let (answer, answer_class) = answer(lang, e.on_schedule);
+                let (answer, answer_class) = super::i18n::answer(lang, e.on_schedule);
                 let (timeliness, timeliness_class) = match &e.timeliness {
                     Some(t) => {
                         collected = true;
@@ -169,7 +169,7 @@ pub fn year_of(
                         (Who::Leader, _) => lead.unwrap_or("").to_owned(),
                     },
                     with: match who {
-                        Who::Unit => join(e.leaders.iter().map(|l| l.as_str())),
+                        Who::Unit => join(e.leaders().iter().map(|l| l.as_str())),
                         Who::Leader => join(e.units.iter().skip(1).map(|u| u.as_str())),
                     },
                     answer,
@@ -284,17 +284,6 @@ fn join<'a>(names: impl Iterator<Item = &'a str>) -> String {
     names.collect::<Vec<_>>().join("、")
 }
 
-fn answer(lang: Lang, on_schedule: Option<bool>) -> (&'static str, &'static str) {
-    match (on_schedule, lang) {
-        (Some(true), Lang::Zh) => ("是", "yes"),
-        (Some(false), Lang::Zh) => ("否", "no"),
-        (None, Lang::Zh) => ("未报送", "missing"),
-        (Some(true), Lang::En) => ("是 (yes)", "yes"),
-        (Some(false), Lang::En) => ("否 (no)", "no"),
-        (None, Lang::En) => ("not reported", "missing"),
-    }
-}
-
 /// What the publication froze about a report: when it came, whether late, how often returned.
 fn timeliness(lang: Lang, t: &Timeliness) -> (String, &'static str) {
     let (mut text, class) = match (&t.submitted_at, t.late, lang) {
@@ -351,12 +340,11 @@ mod tests {
 
     fn entry(leaders: &[&str], units: &[&str], answer: Option<bool>) -> TableEntry {
         TableEntry {
-            leaders: leaders.iter().map(|l| Leader::parse(l).unwrap()).collect(),
+            leaders: Some(leaders.iter().map(|l| Leader::parse(l).unwrap()).collect()),
             units: units.iter().map(|u| Unit::parse(u).unwrap()).collect(),
             progress: "已完成年度任务的80%。".to_owned(),
-            on_schedule: answer,
-            extension: None,
-            timeliness: None,
+            on_schedule: Some(answer),
+            ..TableEntry::default()
         }
     }
 
@@ -373,6 +361,7 @@ mod tests {
                 .into_iter()
                 .map(|(no, entries)| TableTarget {
                     no: TargetNo::new(no).unwrap(),
+                    group: Vec::new(),
                     content: format!("目标{no}"),
                     deadline: Deadline::YearEnd,
                     entries,

@@ -125,6 +125,51 @@ struct TablePage<'a> {
     filter: Option<FilterView>,
     /// What the download links add: the filter, so they offer the rows shown.
     download_query: String,
+    cols: Columns,
+}
+
+/// Which of the optional columns the table has (a 民生实事 table may have no leaders, deadline
+/// or 是否按计划), decided on the whole publication so that filtering never moves a column.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Columns {
+    pub leaders: bool,
+    pub deadline: bool,
+    pub answer: bool,
+}
+
+impl Columns {
+    pub(crate) fn of(t: &Table) -> Columns {
+        let entries = || t.targets.iter().flat_map(|x| &x.entries);
+        Columns {
+            leaders: entries().any(|e| e.leaders.is_some()),
+            deadline: t.targets.iter().any(|x| !x.deadline.is_unstated()),
+            answer: entries().any(duban_core::TableEntry::is_asked),
+        }
+    }
+
+    /// How many columns a row spans.
+    pub(crate) fn count(self) -> usize {
+        4 + usize::from(self.leaders) + usize::from(self.deadline) + usize::from(self.answer)
+    }
+}
+
+/// What an entry says beyond its progress text, each with its column's name: 存在问题, 下步打算,
+/// 备注 and the table's own columns, shown under the progress text.
+pub(crate) fn said_beyond_progress(lang: Lang, e: &duban_core::TableEntry) -> Vec<(String, &str)> {
+    use duban_formats::columns::Role;
+    let label = |r: Role| match lang {
+        Lang::Zh => r.official().to_owned(),
+        Lang::En => r.label_en().to_owned(),
+    };
+    [
+        (Role::Problems, &e.problems),
+        (Role::NextSteps, &e.next_steps),
+        (Role::Remarks, &e.remarks),
+    ]
+    .into_iter()
+    .filter_map(|(r, text)| Some((label(r), text.as_deref()?)))
+    .chain(e.extra.iter().map(|(h, v)| (h.clone(), v.as_str())))
+    .collect()
 }
 
 /// The words of the filter form.
@@ -172,16 +217,16 @@ impl FilterView {
         let mut deadlines: Vec<String> = Vec::new();
         for t in &full.targets {
             let d = t.deadline.to_string();
-            if !deadlines.contains(&d) {
+            if !d.is_empty() && !deadlines.contains(&d) {
                 deadlines.push(d);
             }
             for e in &t.entries {
-                for l in &e.leaders {
+                for l in e.leaders() {
                     if !leaders.contains(&l.as_str()) {
                         leaders.push(l.as_str());
                     }
                 }
-                for u in &e.units {
+                for u in e.all_units() {
                     if !units.contains(&u.as_str()) {
                         units.push(u.as_str());
                     }
@@ -197,8 +242,15 @@ impl FilterView {
                 .collect()
         };
         let zh = lang == Lang::Zh;
+        // "Not asked" is a choice only where the table has entries it does not ask.
+        let not_asked = full
+            .targets
+            .iter()
+            .flat_map(|t| &t.entries)
+            .any(|e| !e.is_asked());
         let answers = Answer::ALL
             .into_iter()
+            .filter(|a| *a != Answer::NotAsked || not_asked)
             .map(|a| {
                 let label = match (a, zh) {
                     (Answer::Yes, true) => "是",
@@ -207,6 +259,8 @@ impl FilterView {
                     (Answer::Yes, false) => "yes (是)",
                     (Answer::No, false) => "no (否)",
                     (Answer::Missing, false) => "not reported",
+                    (Answer::NotAsked, true) => "未设此项",
+                    (Answer::NotAsked, false) => "not asked",
                 };
                 (a.as_str(), label, filter.answers.contains(&a))
             })
@@ -293,6 +347,12 @@ struct Row<'a> {
     /// Set on a target's first row, whose deadline cell spans the entries: the approved
     /// extensions, one line each, beside the original deadline.
     extensions: Vec<String>,
+    /// Set on a target's first row: the group headings it opens (一、民生实事 …).
+    headings: Vec<&'a str>,
+    /// 配合单位.
+    assisting: Vec<&'a str>,
+    /// 存在问题, 下步打算, 备注 and the table's own columns, with their names.
+    said: Vec<(String, &'a str)>,
 }
 
 /// "延期至 2024-06-30（理由：…）", naming the lead unit when the target has several entries.
@@ -360,13 +420,12 @@ pub fn table_page<'a>(
         });
     }
     let mut rows = Vec::with_capacity(table.entry_count());
+    let mut groups: &[String] = &[];
     for t in &table.targets {
+        let headings = duban_formats::export::headings_before(groups, &t.group);
+        groups = &t.group;
         for (i, e) in t.entries.iter().enumerate() {
-            let (on_schedule, class) = match e.on_schedule {
-                Some(true) => (l.yes, ""),
-                Some(false) => (l.no, "behind"),
-                None => (l.not_reported, "no-answer"),
-            };
+            let (on_schedule, class) = answer_cell(&l, e.on_schedule);
             rows.push(Row {
                 no: t.no.get(),
                 entry: i,
@@ -377,7 +436,7 @@ pub fn table_page<'a>(
                     Lang::Zh => t.deadline.to_string(),
                     Lang::En => t.deadline.label_en(),
                 },
-                leaders: e.leaders.iter().map(|n| n.as_str()).collect(),
+                leaders: e.leaders().iter().map(|n| n.as_str()).collect(),
                 units: e.units.iter().map(|n| n.as_str()).collect(),
                 progress: &e.progress,
                 on_schedule,
@@ -392,6 +451,13 @@ pub fn table_page<'a>(
                 } else {
                     Vec::new()
                 },
+                headings: if i == 0 {
+                    headings.iter().map(String::as_str).collect()
+                } else {
+                    Vec::new()
+                },
+                assisting: e.assisting_units.iter().map(|n| n.as_str()).collect(),
+                said: said_beyond_progress(lang, e),
             });
         }
     }
@@ -446,6 +512,7 @@ pub fn table_page<'a>(
             .map(|q| format!("?{q}"))
             .unwrap_or_default(),
         filter: filter.map(|(f, _)| f),
+        cols: Columns::of(full),
         t: table,
         l,
     }
@@ -487,6 +554,10 @@ struct TargetRoundEntry<'a> {
     /// Each leader and unit with the link to their page.
     leaders: Vec<(&'a str, String)>,
     units: Vec<(&'a str, String)>,
+    /// 配合单位, each with the link to its page.
+    assisting: Vec<(&'a str, String)>,
+    /// 存在问题, 下步打算, 备注 and the table's own columns.
+    said: Vec<(String, &'a str)>,
     progress: &'a str,
     on_schedule: &'static str,
     on_schedule_class: &'static str,
@@ -755,14 +826,10 @@ pub fn target_page<'a>(
                             .and_then(|r| rounds.get(r))
                             .and_then(|(_, t)| t.entries.get(i))
                             .map(|e| e.progress.as_str());
-                        let (on_schedule, class) = match e.on_schedule {
-                            Some(true) => (l.yes, ""),
-                            Some(false) => (l.no, "behind"),
-                            None => (l.not_reported, "no-answer"),
-                        };
+                        let (on_schedule, class) = answer_cell(&l, e.on_schedule);
                         TargetRoundEntry {
                             leaders: e
-                                .leaders
+                                .leaders()
                                 .iter()
                                 .map(|n| (n.as_str(), page_of("leaders", n.as_str())))
                                 .collect(),
@@ -771,6 +838,12 @@ pub fn target_page<'a>(
                                 .iter()
                                 .map(|n| (n.as_str(), page_of("units", n.as_str())))
                                 .collect(),
+                            assisting: e
+                                .assisting_units
+                                .iter()
+                                .map(|n| (n.as_str(), page_of("units", n.as_str())))
+                                .collect(),
+                            said: said_beyond_progress(lang, e),
                             progress: &e.progress,
                             on_schedule,
                             on_schedule_class: class,
@@ -792,6 +865,16 @@ pub fn target_page<'a>(
         l,
     }
     .render()
+}
+
+/// The answer cell of the table and target pages: its words and its CSS class.
+fn answer_cell(l: &Labels, on_schedule: Option<Option<bool>>) -> (&'static str, &'static str) {
+    match on_schedule {
+        Some(Some(true)) => (l.yes, ""),
+        Some(Some(false)) => (l.no, "behind"),
+        Some(None) => (l.not_reported, "no-answer"),
+        None => (l.not_asked, ""),
+    }
 }
 
 /// Names (leaders, units) as one line, separated by spaces as the tables print them.
