@@ -31,6 +31,20 @@ pub fn layouts() -> Table {
     read(LAYOUTS, &ReadOptions::default()).unwrap()
 }
 
+/// A table that is not the 菏泽 layout (INTERFACES.md, "Any table"), read as the import page
+/// reads it: `minsheng.csv` (no leaders, deadline or answer; 形象进度, 备注, groups) or
+/// `renwu.csv` (配合单位, 存在问题, 下步打算, a column of its own, nested groups).
+pub fn any_table(name: &str) -> Table {
+    let bytes: &[u8] = match name {
+        "minsheng" => include_bytes!("../../../formats/tests/data/minsheng.csv"),
+        "renwu" => include_bytes!("../../../formats/tests/data/renwu.csv"),
+        other => panic!("no fixture {other}"),
+    };
+    duban_formats::import(bytes, Some("t.csv"), &duban_formats::ImportOptions::default())
+        .unwrap()
+        .table
+}
+
 pub fn period(s: &str) -> Period {
     s.parse().unwrap()
 }

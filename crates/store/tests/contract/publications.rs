@@ -448,3 +448,63 @@ contract!(
         assert_eq!(store.round(GOV, period("2023Q3")).await.unwrap(), None);
     }
 );
+
+contract!(
+    /// A table with columns beyond the 菏泽 seven is stored in rows and published back byte for
+    /// byte: absent keys stay absent, and a change in what only the new columns say is a change.
+    any_table_is_published_as_it_came,
+    |store, _db| async move {
+        for name in ["minsheng", "renwu"] {
+            let table = any_table(name);
+            let outcome = store.import_table(&table, "test").await.unwrap();
+            let published = outcome.published.expect("a first import publishes");
+            let p = store
+                .latest_publication(&table.government, table.period)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(p.content, table.to_canonical_json(), "{name}: byte for byte");
+            assert_eq!(p.summary, published);
+            assert_eq!(
+                store
+                    .round_table(&table.government, table.period)
+                    .await
+                    .unwrap()
+                    .unwrap(),
+                table
+            );
+            // The same table again changes nothing and publishes nothing.
+            let again = store.import_table(&table, "test").await.unwrap();
+            assert_eq!(
+                (again.targets_changed, again.reports_changed, again.published),
+                (0, 0, None),
+                "{name}"
+            );
+        }
+
+        // 存在问题 alone changes: the report changes, audited, and a new publication says so.
+        let mut table = any_table("renwu");
+        table.targets[2].entries[0].problems = Some("用工需求回落，已对接重点企业".into());
+        table.targets[0].group = vec!["一、营商环境".into()];
+        table.targets[1].entries[0].assisting_units.clear();
+        let outcome = store.import_table(&table, "test").await.unwrap();
+        assert_eq!((outcome.targets_changed, outcome.reports_changed), (1, 1));
+        let p = store
+            .latest_publication(&table.government, table.period)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.content, table.to_canonical_json());
+        let report = trail(&*store, "target:某某市人民政府/2024/3/entry:0/round:2024Q2").await;
+        assert_eq!(report[0].action, "report.import");
+        assert_eq!(
+            report[0].after.as_ref().unwrap()["details"]["problems"],
+            "用工需求回落，已对接重点企业"
+        );
+        let entry = trail(&*store, "target:某某市人民政府/2024/2/entry:0").await;
+        assert!(entry.iter().any(|r| r.action == "entry.details"), "{entry:?}");
+        let target = trail(&*store, "target:某某市人民政府/2024/1").await;
+        assert_eq!(target[0].action, "target.update");
+        assert_eq!(target[0].after.as_ref().unwrap()["group"][0], "一、营商环境");
+    }
+);
