@@ -851,3 +851,86 @@ async fn the_target_page_shows_the_figures_the_checks_read() {
         "{en}"
     );
 }
+
+/// A table as another government publishes it (INTERFACES.md, "Any table").
+fn any_table(bytes: &[u8]) -> Table {
+    duban_formats::import(bytes, Some("t.csv"), &Default::default())
+        .unwrap()
+        .table
+}
+
+#[tokio::test]
+async fn a_table_beyond_the_seven_columns_shows_every_column_it_has() {
+    let s = site(Duration::from_secs(2)).await;
+    let renwu = any_table(include_bytes!("../../formats/tests/data/renwu.csv"));
+    let minsheng = any_table(include_bytes!("../../formats/tests/data/minsheng.csv"));
+    for t in [&renwu, &minsheng] {
+        s.store.import_table(t, "test").await.unwrap();
+    }
+    let base = |t: &Table| format!("/g/{}", urlencoding(&t.government));
+
+    // 重点任务: groups as row headings, 配合单位 under the lead unit, what the report says
+    // beyond its text under the text, the table's own column by its header.
+    let html = s
+        .get(&format!("{}/tables/2024Q2", base(&renwu)), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(
+        "<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"7\">一、优化营商环境</th></tr>\n<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"7\">（一）政务服务</th></tr>"
+    ), "{html}");
+    assert_eq!(html.matches("class=\"group\"").count(), 3);
+    assert!(html.contains("<span class=\"assisting\">配合： 市发展改革委 市大数据局</span>"));
+    assert!(html.contains("<p class=\"said\"><strong>存在问题</strong>：部分部门系统数据未打通</p>"));
+    assert!(html.contains("<p class=\"said\"><strong>下步打算</strong>：7月底前完成系统对接</p>"));
+    assert!(html.contains("<p class=\"said\"><strong>责任人</strong>：李四</p>"));
+    let target = s
+        .get(&format!("{}/targets/2024/1", base(&renwu)), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(target.contains("配合：<a href="), "{target}");
+    assert!(target.contains("<strong>存在问题</strong>：部分部门系统数据未打通"));
+
+    // 民生实事: no leaders, deadline or 是否 column at all, and no false 未报送.
+    let html = s
+        .get(&format!("{}/tables/2024Q3", base(&minsheng)), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    for absent in ["市政府领导</th>", "完成时限</th>", "是否按计划完成进度</th>"] {
+        assert!(!html.contains(absent), "{absent}");
+    }
+    let grep: Vec<&str> = html.lines().filter(|l| l.contains("未报送")).collect();
+    assert!(grep.is_empty(), "{grep:?}");
+    assert!(html.contains("<th scope=\"col\">三季度当前进度</th>"));
+    assert!(html.contains("本表未设“是否按计划完成进度”一栏"));
+    assert!(html.contains("<strong>备注</strong>：新区实验幼儿园因用地调整滞后"));
+    assert!(html.contains("colspan=\"4\">一、教育</th>"));
+
+    // The JSON is the table exactly; the CSV download reads back to it.
+    for t in [&renwu, &minsheng] {
+        let period = t.period;
+        let json = s
+            .get(&format!("/api/v1{}/tables/{period}", base(t)), &[])
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(json, t.to_canonical_json());
+        let csv = s
+            .get(&format!("{}/downloads/{period}/csv", base(t)), &[])
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(any_table(&csv), *t);
+    }
+}
+
+fn urlencoding(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

@@ -246,8 +246,10 @@ pub async fn import_upload(
             .map(|m| {
                 let role = match (&m.role, &m.note) {
                     (Some(r), None) => r.official().to_owned(),
-                    (_, Some(n)) => format!("忽略 ignored: {n}"),
-                    (None, None) => "未识别，忽略 not recognised, ignored".to_owned(),
+                    (_, Some(n)) => format!("按原样保留 kept as it is: {n}"),
+                    (None, None) => {
+                        "表格自有列，按原样保留 the table's own column, kept as it is".to_owned()
+                    }
                 };
                 (m.letter.clone(), m.header.clone(), role)
             })

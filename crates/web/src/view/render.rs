@@ -242,15 +242,16 @@ impl FilterView {
                 .collect()
         };
         let zh = lang == Lang::Zh;
-        // "Not asked" is a choice only where the table has entries it does not ask.
-        let not_asked = full
-            .targets
-            .iter()
-            .flat_map(|t| &t.entries)
-            .any(|e| !e.is_asked());
+        // "Not asked" is a choice only where the table has entries it does not ask, and the
+        // question is none where it asks no entry (the form then has no answer choice).
+        let entries = || full.targets.iter().flat_map(|t| &t.entries);
+        let (asked, not_asked) = (
+            entries().any(|e| e.is_asked()),
+            entries().any(|e| !e.is_asked()),
+        );
         let answers = Answer::ALL
             .into_iter()
-            .filter(|a| *a != Answer::NotAsked || not_asked)
+            .filter(|a| asked && (*a != Answer::NotAsked || not_asked))
             .map(|a| {
                 let label = match (a, zh) {
                     (Answer::Yes, true) => "是",
@@ -463,7 +464,7 @@ pub fn table_page<'a>(
     }
     let c = full.schedule_counts();
     let (present, entries) = (full.targets.len(), full.entry_count());
-    let facts = match (lang, full.declared_total) {
+    let mut facts = match (lang, full.declared_total) {
         (Lang::Zh, Some(d)) => format!(
             "本表列出 {present} 项目标（文件称共 {d} 项），{entries} 个承办条目；填报“是” {} 条，“否” {} 条，未报送 {} 条。",
             c.yes, c.no, c.missing
@@ -481,6 +482,22 @@ pub fn table_page<'a>(
             c.missing
         ),
     };
+    // A table that asks no 是否按计划 (a 民生实事 table) says so, instead of counting zeros.
+    if c.not_asked == entries {
+        facts = match lang {
+            Lang::Zh => format!(
+                "本表列出 {present} 项目标，{entries} 个承办条目；本表未设“是否按计划完成进度”一栏。"
+            ),
+            Lang::En => format!(
+                "{present} targets listed, {entries} entries; this table has no on-schedule column."
+            ),
+        };
+    } else if c.not_asked > 0 {
+        facts.push_str(&match lang {
+            Lang::Zh => format!("（另有 {} 条未设此项。）", c.not_asked),
+            Lang::En => format!(" ({} more not asked.)", c.not_asked),
+        });
+    }
     let checks_summary = checks.map(|c| {
         let s = &c.summary;
         match lang {
@@ -497,7 +514,19 @@ pub fn table_page<'a>(
     TablePage {
         checks_summary,
         period: table.period.to_string(),
-        progress_header: progress_header(lang, table.period),
+        // A 形象进度 table's column says so, as its export's header does.
+        progress_header: match lang {
+            Lang::Zh
+                if full
+                    .targets
+                    .iter()
+                    .flat_map(|t| &t.entries)
+                    .any(|e| e.progress_percent.is_some()) =>
+            {
+                format!("{}当前进度", full.period.progress_word())
+            }
+            _ => progress_header(lang, table.period),
+        },
         facts,
         rows,
         published_at: shown_time(&publication.published_at, lang),
