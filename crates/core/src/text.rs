@@ -106,6 +106,12 @@ capped_text!(
     10_000
 );
 capped_text!(
+    /// What a report says beside its narrative: 存在问题 or 下步打算.
+    Said,
+    "problems / next_steps",
+    5_000
+);
+capped_text!(
     /// Why a reviewer returns a report (退回原因).
     ReturnReason,
     "reason",

@@ -239,6 +239,10 @@ pub struct ReportView {
     /// The accepted text of the same entry in the round before, for "start from last round"
     /// and the reviewer's diff.
     pub previous_progress: Option<String>,
+    /// 存在问题, when the report gives one.
+    pub problems: Option<String>,
+    /// 下步打算, when the report gives one.
+    pub next_steps: Option<String>,
 }
 
 /// A unit's draft or correction.
@@ -247,8 +251,24 @@ pub struct ReportView {
 pub struct ReportEdit {
     pub progress: duban_core::text::Progress,
     pub on_schedule: Option<bool>,
+    /// 存在问题; absent or blank: none.
+    #[serde(default)]
+    pub problems: Option<duban_core::text::Said>,
+    /// 下步打算; absent or blank: none.
+    #[serde(default)]
+    pub next_steps: Option<duban_core::text::Said>,
     /// The version the edit was based on; a stale one is refused (409) instead of overwriting.
     pub version: Option<i64>,
+}
+
+impl ReportEdit {
+    /// `reports.details` for this edit: what it says beside its narrative, NULL when nothing.
+    pub(crate) fn details(&self) -> Option<String> {
+        crate::logic::details::said_text(
+            self.problems.as_ref().map(|s| s.as_str()),
+            self.next_steps.as_ref().map(|s| s.as_str()),
+        )
+    }
 }
 
 /// A reviewer's decision.

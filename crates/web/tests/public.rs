@@ -882,7 +882,9 @@ async fn a_table_beyond_the_seven_columns_shows_every_column_it_has() {
     ), "{html}");
     assert_eq!(html.matches("class=\"group\"").count(), 3);
     assert!(html.contains("<span class=\"assisting\">配合： 市发展改革委 市大数据局</span>"));
-    assert!(html.contains("<p class=\"said\"><strong>存在问题</strong>：部分部门系统数据未打通</p>"));
+    assert!(
+        html.contains("<p class=\"said\"><strong>存在问题</strong>：部分部门系统数据未打通</p>")
+    );
     assert!(html.contains("<p class=\"said\"><strong>下步打算</strong>：7月底前完成系统对接</p>"));
     assert!(html.contains("<p class=\"said\"><strong>责任人</strong>：李四</p>"));
     let target = s
@@ -901,7 +903,11 @@ async fn a_table_beyond_the_seven_columns_shows_every_column_it_has() {
         .text()
         .await
         .unwrap();
-    for absent in ["市政府领导</th>", "完成时限</th>", "是否按计划完成进度</th>"] {
+    for absent in [
+        "市政府领导</th>",
+        "完成时限</th>",
+        "是否按计划完成进度</th>",
+    ] {
         assert!(!html.contains(absent), "{absent}");
     }
     let grep: Vec<&str> = html.lines().filter(|l| l.contains("未报送")).collect();

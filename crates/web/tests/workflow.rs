@@ -142,8 +142,14 @@ async fn a_report_goes_round_the_whole_cycle(backend: Backend) {
     );
 
     let v = r["version"].as_i64().unwrap();
-    let (st, _) = s.call(Method::PUT, &path, unit, Some(json!({"progress": "全年增加市级储备粮8.6万吨，已完成年度目标", "on_schedule": true, "version": v}))).await;
+    // The report says what stands in the way and what comes next beside its text (INTERFACES.md,
+    // "Any table"); a blank one is none.
+    let (st, saved) = s.call(Method::PUT, &path, unit, Some(json!({"progress": "全年增加市级储备粮8.6万吨，已完成年度目标", "on_schedule": true, "problems": "仓容紧张", "next_steps": "  ", "version": v}))).await;
     assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        (&saved["problems"], &saved["next_steps"]),
+        (&json!("仓容紧张"), &Value::Null)
+    );
     assert_eq!(
         s.call(Method::POST, &format!("{path}/submit"), unit, None)
             .await
@@ -276,6 +282,11 @@ async fn a_report_goes_round_the_whole_cycle(backend: Backend) {
         t39["entries"][0]["progress"],
         "全年增加市级储备粮8.6万吨，已完成年度目标"
     );
+    assert_eq!(t39["entries"][0]["problems"], "仓容紧张");
+    assert!(
+        t39["entries"][0].get("next_steps").is_none(),
+        "blank is absent"
+    );
     let t6 = table["targets"]
         .as_array()
         .unwrap()
@@ -287,6 +298,7 @@ async fn a_report_goes_round_the_whole_cycle(backend: Backend) {
         "a draft never appears in public: 未报送"
     );
     assert_eq!(t6["entries"][0]["on_schedule"], Value::Null);
+    assert!(t6["entries"][0].get("problems").is_none());
     let page = s.text("/tables/2023Q4").await;
     assert!(page.contains("已完成年度目标") && !page.contains("晚了"));
 

@@ -98,6 +98,20 @@ pub(crate) fn report_text(e: &TableEntry) -> Option<String> {
     })
 }
 
+/// `reports.details` for a report written here: its 存在问题 and 下步打算 (blank is none).
+pub(crate) fn said_text(problems: Option<&str>, next_steps: Option<&str>) -> Option<String> {
+    let said = |s: Option<&str>| {
+        s.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    text(&ReportDetails {
+        problems: said(problems),
+        next_steps: said(next_steps),
+        ..ReportDetails::default()
+    })
+}
+
 pub(crate) fn report_of(stored: Option<&str>) -> Result<ReportDetails, crate::StoreError> {
     parse(stored, "reports.details")
 }

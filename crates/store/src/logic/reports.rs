@@ -51,10 +51,12 @@ pub(crate) struct ViewRow {
     pub due: Option<String>,
     pub updated_at: String,
     pub previous_progress: Option<String>,
+    pub details: Option<String>,
 }
 
 impl ViewRow {
     pub(crate) fn view(self) -> Result<ReportView, StoreError> {
+        let said = crate::logic::details::report_of(self.details.as_deref())?;
         Ok(ReportView {
             id: self.id,
             government: self.government,
@@ -75,6 +77,8 @@ impl ViewRow {
             due: self.due,
             updated_at: self.updated_at,
             previous_progress: self.previous_progress,
+            problems: said.problems,
+            next_steps: said.next_steps,
         })
     }
 }
@@ -93,7 +97,14 @@ pub(crate) fn one_view(rows: Vec<ViewRow>, id: i64) -> Result<ReportView, StoreE
 
 /// What the audit log records of a report, before and after a change.
 pub(crate) fn snapshot(v: &ReportView) -> Value {
-    json!({"progress": v.progress, "on_schedule": v.on_schedule, "state": v.state, "version": v.version, "late": v.late, "return_reason": v.return_reason})
+    let mut s = json!({"progress": v.progress, "on_schedule": v.on_schedule, "state": v.state, "version": v.version, "late": v.late, "return_reason": v.return_reason});
+    // Present only when said, so records of reports without them read as before.
+    for (key, said) in [("problems", &v.problems), ("next_steps", &v.next_steps)] {
+        if let Some(text) = said {
+            s[key] = json!(text);
+        }
+    }
+    s
 }
 
 /// The audit subject of a report.
@@ -108,9 +119,12 @@ pub(crate) fn saved(
     version: i64,
     updated_at: String,
 ) -> ReportView {
+    let said = crate::logic::details::report_of(edit.details().as_deref()).unwrap_or_default();
     ReportView {
         progress: edit.progress.as_str().to_owned(),
         on_schedule: edit.on_schedule,
+        problems: said.problems,
+        next_steps: said.next_steps,
         version,
         updated_at,
         ..before.clone()

@@ -39,7 +39,7 @@ use sqlx::postgres::PgConnection;
 /// round's text is the accepted report of the same entry in the round just before (by
 /// `period_rank`) of the same plan.
 const VIEW_SELECT: &str = "SELECT r.id, r.progress, r.on_schedule, r.state, r.return_reason,
-        r.late, r.version, r.updated_at, r.entry_id, e.position, t.no, t.content, t.deadline,
+        r.late, r.version, r.updated_at, r.details, r.entry_id, e.position, t.no, t.content, t.deadline,
         rd.period, rd.state AS round_state, rd.due, pl.government,
         (SELECT COALESCE(json_agg(n.name ORDER BY l.position), '[]'::json)::text
             FROM entry_leaders l JOIN leaders n ON n.id = l.leader_id
@@ -108,7 +108,7 @@ async fn summary_of(conn: &mut PgConnection, round: i64) -> Result<RoundSummary,
 /// round trip.
 const FAST_SAVE: &str = "WITH saved AS (
         UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1,
-            updated_at = $3
+            updated_at = $3, details = $11
         WHERE id = $4 AND version = $5 AND state IN ('draft', 'returned')
           AND (SELECT state FROM rounds WHERE id = reports.round_id) = 'open'
         RETURNING version
@@ -302,6 +302,7 @@ impl Workflow for PgStore {
                 .bind(snapshot(base).to_string())
                 .bind(snapshot(&after).to_string())
                 .bind(&base.government)
+                .bind(edit.details())
                 .fetch_optional(&self.pool)
                 .await?;
             if version == Some(after.version) {
@@ -318,12 +319,13 @@ impl Workflow for PgStore {
         let updated_at = now();
         let version: i64 = sqlx::query_scalar(
             "UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1,
-                 updated_at = $3 WHERE id = $4 RETURNING version",
+                 updated_at = $3, details = $5 WHERE id = $4 RETURNING version",
         )
         .bind(edit.progress.as_str())
         .bind(edit.on_schedule)
         .bind(&updated_at)
         .bind(base.id)
+        .bind(edit.details())
         .fetch_one(&mut *tx)
         .await?;
         let after = saved(&before, edit, version, updated_at);

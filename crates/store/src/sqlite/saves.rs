@@ -106,7 +106,7 @@ async fn save(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
         let fast = sqlx::query(
             "BEGIN IMMEDIATE;
              UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1,
-                 updated_at = $3
+                 updated_at = $3, details = $11
              WHERE id = $4 AND version = $5 AND state IN ('draft', 'returned')
                AND (SELECT state FROM rounds WHERE id = reports.round_id) = 'open'
              RETURNING version;
@@ -124,6 +124,7 @@ async fn save(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
         .bind(snapshot(base).to_string())
         .bind(snapshot(&after).to_string())
         .bind(&base.government)
+        .bind(edit.details())
         // Every row, so that every statement runs to its end.
         .fetch_all(&mut *conn)
         .await;
@@ -156,12 +157,13 @@ async fn slow(conn: &mut SqliteConnection, job: &Job) -> Result<ReportView, Stor
     let updated_at = now();
     let version: i64 = sqlx::query_scalar(
         "UPDATE reports SET progress = $1, on_schedule = $2, version = version + 1,
-             updated_at = $3 WHERE id = $4 RETURNING version",
+             updated_at = $3, details = $5 WHERE id = $4 RETURNING version",
     )
     .bind(edit.progress.as_str())
     .bind(edit.on_schedule.map(i64::from))
     .bind(&updated_at)
     .bind(base.id)
+    .bind(edit.details())
     .fetch_one(&mut *tx)
     .await?;
     let after = saved(&before, edit, version, updated_at);

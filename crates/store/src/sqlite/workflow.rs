@@ -23,7 +23,7 @@ use sqlx::{AssertSqlSafe, Row};
 /// arrays in their order; last round's text is the accepted report of the same entry in the
 /// round just before (by `period_rank`) of the same plan.
 const VIEW_SELECT: &str = "SELECT r.id, r.progress, r.on_schedule, r.state, r.return_reason,
-        r.late, r.version, r.updated_at, r.entry_id, e.position, t.no, t.content, t.deadline,
+        r.late, r.version, r.updated_at, r.details, r.entry_id, e.position, t.no, t.content, t.deadline,
         rd.period, rd.state AS round_state, rd.due, pl.government,
         (SELECT json_group_array(n.name ORDER BY l.position) FROM entry_leaders l
             JOIN leaders n ON n.id = l.leader_id WHERE l.entry_id = r.entry_id) AS leaders,

@@ -40,9 +40,13 @@ pub fn any_table(name: &str) -> Table {
         "renwu" => include_bytes!("../../../formats/tests/data/renwu.csv"),
         other => panic!("no fixture {other}"),
     };
-    duban_formats::import(bytes, Some("t.csv"), &duban_formats::ImportOptions::default())
-        .unwrap()
-        .table
+    duban_formats::import(
+        bytes,
+        Some("t.csv"),
+        &duban_formats::ImportOptions::default(),
+    )
+    .unwrap()
+    .table
 }
 
 pub fn period(s: &str) -> Period {
@@ -57,6 +61,8 @@ pub fn edit(text: &str, version: Option<i64>) -> ReportEdit {
     ReportEdit {
         progress: duban_core::text::Progress::parse(text).unwrap(),
         on_schedule: Some(true),
+        problems: None,
+        next_steps: None,
         version,
     }
 }

@@ -232,6 +232,8 @@ struct Card {
     draft: String,
     /// What the form's 是/否 starts with.
     chosen: Option<bool>,
+    /// What the form's 存在问题 and 下步打算 start with.
+    said: (String, String),
     /// Why the form was refused, when it comes back.
     problem: Option<String>,
     can_write: bool,
@@ -313,6 +315,7 @@ struct Kept {
     report: i64,
     draft: String,
     on_schedule: Option<bool>,
+    said: (String, String),
     problem: String,
 }
 
@@ -446,6 +449,13 @@ async fn render_round(
                     Some(k) if k.report == r.id => k.on_schedule,
                     _ => r.on_schedule,
                 },
+                said: match &kept {
+                    Some(k) if k.report == r.id => k.said.clone(),
+                    _ => (
+                        r.problems.clone().unwrap_or_default(),
+                        r.next_steps.clone().unwrap_or_default(),
+                    ),
+                },
                 problem: kept
                     .as_ref()
                     .filter(|k| k.report == r.id)
@@ -501,6 +511,10 @@ async fn render_round(
 pub struct ReportForm {
     progress: duban_core::text::Progress,
     on_schedule: Option<String>,
+    #[serde(default)]
+    problems: Option<duban_core::text::Said>,
+    #[serde(default)]
+    next_steps: Option<duban_core::text::Said>,
     version: Option<i64>,
     action: String,
 }
@@ -529,6 +543,8 @@ pub async fn report_form(
     let edit = duban_store::ReportEdit {
         progress: f.progress,
         on_schedule,
+        problems: f.problems,
+        next_steps: f.next_steps,
         version: f.version,
     };
     let done: Result<(), ApiError> = async {
@@ -557,6 +573,16 @@ pub async fn report_form(
                 report: id,
                 draft: edit.progress.as_str().to_owned(),
                 on_schedule,
+                said: (
+                    edit.problems
+                        .as_ref()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    edit.next_steps
+                        .as_ref()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                ),
                 problem: form_problem(&e),
             };
             let page = render_round(
