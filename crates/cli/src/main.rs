@@ -153,6 +153,11 @@ enum Command {
         #[command(subcommand)]
         command: GovernmentCommand,
     },
+    /// 年度计划 / a government's yearly plans
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
     /// 单位简称：检索简称即可找到该单位 / unit aliases: a search for the alias finds the unit
     Alias {
         #[command(subcommand)]
@@ -233,6 +238,25 @@ enum GovernmentCommand {
         /// 编码：6 位行政区划代码（GB/T 2260），缺省由名称生成 / its id: the 6-digit division code (default: a slug of its name)
         #[arg(long)]
         code: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PlanCommand {
+    /// 以上年计划开启下一年：默认结转“长期坚持”目标 / start next year's plan from this year's: the 长期坚持 targets by default
+    Rollover {
+        /// 上一年度 / the year to carry over from
+        #[arg(long)]
+        from: i16,
+        /// 新年度 / the new plan's year
+        #[arg(long)]
+        to: i16,
+        /// 结转全部目标，而非仅“长期坚持” / carry over every target, not only the 长期坚持 ones
+        #[arg(long)]
+        all: bool,
+        /// 政府（编码或名称；库中仅一个政府时可省略）/ the government (its id or name; optional while the database holds one)
+        #[arg(long)]
+        government: Option<String>,
     },
 }
 
@@ -560,6 +584,48 @@ async fn run(cli: Cli) -> Result<()> {
                 .register_government(&name, code.as_ref(), &cli_actor())
                 .await?;
             println!("已登记 / registered {} as {}", g.name, g.code);
+            Ok(())
+        }
+        Command::Plan {
+            command:
+                PlanCommand::Rollover {
+                    from,
+                    to,
+                    all,
+                    government,
+                },
+        } => {
+            let store = open(&cli.db).await?;
+            let gov = government_of(store.as_ref(), government.as_deref()).await?;
+            let targets = store.plan_targets(&gov.name, from).await?;
+            let pick: Vec<u32> = targets
+                .iter()
+                .filter(|t| all || t.deadline == duban_core::Deadline::Ongoing.to_string())
+                .filter_map(|t| u32::try_from(t.no).ok())
+                .collect();
+            if pick.is_empty() {
+                anyhow::bail!(
+                    "{} 的 {from} 年计划没有可结转的目标（{}）/ nothing to carry over from the {from} plan",
+                    gov.name,
+                    if all {
+                        "计划为空"
+                    } else {
+                        "无“长期坚持”目标，可加 --all"
+                    }
+                );
+            }
+            let out = store
+                .rollover(&gov.name, from, to, &pick, &cli_actor())
+                .await?;
+            println!(
+                "已建立 {} {to} 年计划：结转 {from} 年 {} 项目标 / made the {to} plan from {} targets of {from}",
+                out.government,
+                out.targets.len(),
+                out.targets.len()
+            );
+            for (old, new) in &out.targets {
+                println!("  {from} 第{old}项 → {to} 第{new}项");
+            }
             Ok(())
         }
         Command::Alias {

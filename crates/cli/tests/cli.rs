@@ -394,3 +394,48 @@ fn verify_names_the_government_of_a_tampered_publication() {
         stderr(&out)
     );
 }
+
+#[test]
+fn next_years_plan_from_this_years_ongoing_targets() {
+    let env = Env::new();
+    let file = env.file("heze.txt", HEZE);
+    assert!(env.run(&["import", &file]).status.success());
+    let ongoing = HEZE.matches("长期坚持").count();
+    assert!(ongoing > 0);
+
+    let out = env.run(&["plan", "rollover", "--from", "2023", "--to", "2024"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("已建立 菏泽市人民政府 2024 年计划"), "{said}");
+    assert!(said.contains("  2023 第"), "{said}");
+    let carried = said.lines().filter(|l| l.contains(" → 2024 第")).count();
+    assert!(
+        carried > 0 && carried < 39,
+        "only the 长期坚持 ones: {said}"
+    );
+
+    // Again: the 2024 plan has targets, so nothing is duplicated, and the message says why.
+    let out = env.run(&[
+        "plan", "rollover", "--from", "2023", "--to", "2024", "--all",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("plan already has"),
+        "{}",
+        stderr(&out)
+    );
+    // --all carries every target.
+    let out = env.run(&[
+        "plan", "rollover", "--from", "2023", "--to", "2025", "--all",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains(" → 2025 第"))
+            .count(),
+        39
+    );
+    let out = env.run(&["plan", "rollover", "--from", "2020", "--to", "2021"]);
+    assert!(!out.status.success());
+}

@@ -59,6 +59,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("content", Text),
             ("deadline", Text),
             ("groups", Text),
+            ("predecessor_id", Int),
         ],
     ),
     (

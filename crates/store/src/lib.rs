@@ -23,6 +23,7 @@ pub mod testing;
 
 pub use changes::Change;
 pub use error::StoreError;
+pub use logic::plans::{PlanTarget, RolloverOutcome};
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -271,6 +272,29 @@ pub trait Messages: Send + Sync {
     ) -> Result<MessageView, StoreError>;
 }
 
+/// A government's plans across years: what a plan holds, and the next year's made from it.
+#[async_trait::async_trait]
+pub trait Plans: Send + Sync {
+    /// The targets of a government's plan for a year, by number.
+    async fn plan_targets(
+        &self,
+        government: &str,
+        year: i16,
+    ) -> Result<Vec<PlanTarget>, StoreError>;
+    /// Makes the `to` plan from the `from` targets numbered `pick` (renumbered from 1 in their
+    /// order), each with its entries, leaders, units and group, and linked to its predecessor.
+    /// Refused when the `to` plan already has targets; audited (`target.create` each,
+    /// `plan.rollover`).
+    async fn rollover(
+        &self,
+        government: &str,
+        from: i16,
+        to: i16,
+        pick: &[u32],
+        actor: &str,
+    ) -> Result<RolloverOutcome, StoreError>;
+}
+
 /// Units by other names: the office's aliases (the built-in short forms are
 /// `duban_core::aliases`), for search.
 #[async_trait::async_trait]
@@ -433,6 +457,7 @@ pub trait Store:
     + Extensions
     + Comments
     + Aliases
+    + Plans
     + Messages
     + Search
     + Publications

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::resources::{
     audit, bundle, comments, dashboard, directory, extensions, feeds, home, import, mail, messages,
-    publications, reports, rounds, scorecards, search, session, units, users,
+    plans, publications, reports, rounds, scorecards, search, session, units, users,
 };
 use crate::{assets, openapi};
 use axum::http::Method;
@@ -97,6 +97,12 @@ fn global() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/work/extensions", get(extensions::page_list)),
         (Method::GET, "/work/messages", get(messages::page_queue)),
         (Method::GET, "/work/mail", get(mail::page_list)),
+        (Method::GET, "/work/plan", get(plans::page_plan)),
+        (
+            Method::POST,
+            "/work/plan/rollover",
+            post(plans::page_rollover),
+        ),
         (Method::GET, "/work/units", get(units::page_list)),
         (Method::POST, "/work/units/rename", post(units::page_rename)),
         (Method::POST, "/work/units/alias", post(units::page_alias)),

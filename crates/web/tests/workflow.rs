@@ -751,6 +751,30 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
         ),
         (
             Method::GET,
+            "/work/plan",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::POST,
+            "/work/plan/rollover",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::GET,
             "/work/units",
             [
                 S::SEE_OTHER,
@@ -1420,6 +1444,9 @@ async fn matrix_cell(backend: Backend, cell: Cell) {
         ("POST", p) if p.ends_with("/messages") => Some(json!({"body": "储备粮进度偏慢，请说明"})),
         ("POST", "/work/messages/{id}") => Some(json!({"action": "publish", "text": "已答复"})),
         ("POST", "/work/units/rename") => Some(json!({"from": "市财政局", "to": "市财政事务中心"})),
+        ("POST", "/work/plan/rollover") => {
+            Some(json!({"from": "2023", "to": "2024", "pick": "36"}))
+        }
         ("POST", "/work/units/alias") => Some(json!({"unit": "市财政局", "alias": "财政"})),
         ("POST", "/work/users") => {
             Some(json!({"username": "new_clerk", "role": "unit", "units": "市财政局"}))
@@ -2633,4 +2660,95 @@ async fn the_scorecard_ranks_units_by_how_their_reports_came_in(backend: Backend
             "{missing}"
         );
     }
+}
+
+on_both!(the_office_starts_next_years_plan_from_the_plan_page);
+/// `/work/plan`: the year's targets with the 长期坚持 ones ticked; carrying them over makes the
+/// next year's plan, and carrying over again is refused on the page with the ticks kept.
+async fn the_office_starts_next_years_plan_from_the_plan_page(backend: Backend) {
+    let s = site_on(backend).await;
+    let admin = s.token("admin").await;
+    let page = |path: &str| {
+        let (s, admin) = (&s, admin.clone());
+        let path = path.to_owned();
+        async move {
+            s.http
+                .get(format!("{}{path}", s.base))
+                .bearer_auth(admin.as_deref().unwrap())
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let plan = page("/work/plan").await;
+    assert!(plan.contains("年度计划 · Plan 2023"), "{plan}");
+    let ticked = plan.matches(" checked>").count();
+    let ongoing: Vec<u32> = common::heze_table()
+        .targets
+        .iter()
+        .filter(|t| t.deadline == duban_core::Deadline::Ongoing)
+        .map(|t| t.no.get())
+        .collect();
+    assert_eq!(ticked, ongoing.len(), "the 长期坚持 targets are ticked");
+    assert!(plan.contains(&format!(
+        "value=\"{}\" id=\"pick-{}\" checked",
+        ongoing[0], ongoing[0]
+    )));
+
+    let carry = json!({"from": "2023", "to": "2024", "pick": ongoing[0].to_string()});
+    let (st, _) = s
+        .call(
+            Method::POST,
+            "/work/plan/rollover",
+            admin.as_deref(),
+            Some(carry.clone()),
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let made = page("/work/plan?year=2024&made=1").await;
+    assert!(made.contains("已建立 2024 年计划，结转 1 项目标"), "{made}");
+    let content = &common::heze_table()
+        .targets
+        .iter()
+        .find(|t| t.no.get() == ongoing[0])
+        .unwrap()
+        .content
+        .clone();
+    assert!(made.contains(&format!(
+        "<label for=\"pick-1\">1</label></td><td>{content}"
+    )));
+    let before = page("/work/plan?year=2023").await;
+    assert_eq!(before.matches("已结转 carried").count(), 1);
+
+    // Again: the 2024 plan has its target; the page says why and keeps the ticks.
+    let (st, _) = s
+        .call(
+            Method::POST,
+            "/work/plan/rollover",
+            admin.as_deref(),
+            Some(carry),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    let (st, _) = s
+        .call(
+            Method::POST,
+            "/work/plan/rollover",
+            admin.as_deref(),
+            Some(json!({"from": "2023", "to": "2023", "pick": "1"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let actions: Vec<String> = s
+        .store
+        .audit(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert!(actions.iter().any(|a| a == "plan.rollover"));
 }

@@ -3,3 +3,4 @@
 ALTER TABLE targets ADD COLUMN groups TEXT;
 ALTER TABLE entries ADD COLUMN details TEXT;
 ALTER TABLE reports ADD COLUMN details TEXT;
+ALTER TABLE targets ADD COLUMN predecessor_id BIGINT REFERENCES targets (id) ON DELETE SET NULL;

@@ -8,3 +8,6 @@ ALTER TABLE entries ADD COLUMN details TEXT;
 -- reports.details: {"progress_percent", "problems", "next_steps", "remarks", "extra",
 -- "not_asked"} (logic::details).
 ALTER TABLE reports ADD COLUMN details TEXT;
+-- targets.predecessor_id: the target of the year before this one was rolled over from
+-- (`duban plan rollover`), so a target can be followed across years.
+ALTER TABLE targets ADD COLUMN predecessor_id INTEGER REFERENCES targets (id) ON DELETE SET NULL;

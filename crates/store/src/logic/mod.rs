@@ -18,6 +18,7 @@ pub(crate) mod governments;
 pub(crate) mod import;
 pub(crate) mod mail;
 pub(crate) mod messages;
+pub(crate) mod plans;
 pub(crate) mod publications;
 pub(crate) mod reports;
 pub(crate) mod search;

@@ -25,6 +25,7 @@ mod audit;
 mod comments;
 
 crate::logic::aliases::aliases_impl!(PgStore);
+crate::logic::plans::plans_impl!(PgStore);
 // Due mail is taken past rows another instance holds, so two senders never wait on each other.
 crate::logic::mail::mail_impl!(PgStore, "FOR UPDATE SKIP LOCKED");
 mod extensions;

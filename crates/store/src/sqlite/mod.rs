@@ -21,6 +21,7 @@ mod audit;
 mod comments;
 
 crate::logic::aliases::aliases_impl!(SqliteStore);
+crate::logic::plans::plans_impl!(SqliteStore);
 // SQLite's one writer makes taking due mail atomic without a lock clause.
 crate::logic::mail::mail_impl!(SqliteStore, "");
 mod extensions;

@@ -5,8 +5,9 @@ pub use duban_core::access::Role;
 pub use duban_core::{Period, ReportState, RoundState, Table};
 pub use duban_store::{
     Accounts, Audit, AuditFilter, Comments, Decision, Extensions, MessageDecision, MessageFilter,
-    MessageState, Messages, NewMessage, NewUser, PublicationSummary, Publications, ReportEdit,
-    ReportView, Review, Search, SearchQuery, Store, StoreError, TokenKind, Uploads, Workflow,
+    MessageState, Messages, NewMessage, NewUser, Plans, PublicationSummary, Publications,
+    ReportEdit, ReportView, Review, Search, SearchQuery, Store, StoreError, TokenKind, Uploads,
+    Workflow,
 };
 
 use duban_formats::twoup::{ReadOptions, read};

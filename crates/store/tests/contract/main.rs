@@ -27,6 +27,7 @@ mod extensions;
 mod governments;
 mod mail;
 mod messages;
+mod plans;
 mod postgres_only;
 mod publications;
 mod search;
