@@ -157,6 +157,16 @@ impl Layout {
             .collect()
     }
 
+    /// Whether the table has a column for `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.columns.contains(&Column::Role(role))
+    }
+
+    /// Whether the progress column gives 形象进度.
+    pub fn gives_percent(&self) -> bool {
+        self.percent
+    }
+
     fn widths(&self) -> Vec<f64> {
         self.columns.iter().map(Column::width).collect()
     }

@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::error::{ApiError, PageError};
 use crate::extract::{PageActor, PageForm};
-use crate::policy::{require, require_role, who};
+use crate::policy::who;
 use crate::view::i18n::{Labels, Lang};
 use crate::view::{html, nav_who};
 use askama::Template;
@@ -42,25 +42,12 @@ async fn government_of(
     actor: &Actor,
     asked: Option<&str>,
 ) -> Result<String, ApiError> {
-    require_role(actor, Action::ManageRounds)?;
-    let all = state.governments.get(state, false).await?;
-    let name = match (&actor.government, asked.filter(|a| !a.is_empty())) {
-        (Some(g), _) => g.clone(),
-        (None, Some(a)) => all
-            .iter()
-            .find(|g| g.name == a || g.code.as_str() == a)
-            .map(|g| g.name.clone())
-            .ok_or_else(|| ApiError::not_found("government"))?,
-        (None, None) => match all.as_slice() {
-            [only] => only.name.clone(),
-            _ => {
-                return Err(ApiError::not_found(
-                    "government: name one with ?government=",
-                ));
-            }
-        },
-    };
-    require(actor, &name, Action::ManageRounds)?;
+    let (name, _) = super::units::government_of(state, actor, asked, Action::ManageRounds).await?;
+    if name.is_empty() {
+        return Err(ApiError::not_found(
+            "government: name one with ?government=",
+        ));
+    }
     Ok(name)
 }
 

@@ -40,14 +40,16 @@ struct Row {
     accounts: Vec<String>,
 }
 
-/// Whose units: the caller's government; for the platform's office, the one asked for (by
-/// name or id), or the only one.
-async fn government_of(
+/// Whose page an office page is: the caller's government; for the platform's office, the one
+/// asked for (by name or id), or the only one (empty when it must choose), with every
+/// government to choose from. The caller must be allowed `action` there.
+pub(crate) async fn government_of(
     state: &AppState,
     actor: &Actor,
     asked: Option<&str>,
+    action: Action<'static>,
 ) -> Result<(String, Vec<(String, String)>), ApiError> {
-    require_role(actor, Action::ManageAccounts)?;
+    require_role(actor, action)?;
     let all = state.governments.get(state, false).await?;
     let choices: Vec<(String, String)> = if actor.government.is_none() {
         all.iter()
@@ -69,7 +71,7 @@ async fn government_of(
         },
     };
     if !name.is_empty() {
-        require(actor, &name, Action::ManageAccounts)?;
+        require(actor, &name, action)?;
     }
     Ok((name, choices))
 }
@@ -131,7 +133,13 @@ pub async fn page_list(
     PageActor(actor): PageActor,
     axum::extract::Query(q): axum::extract::Query<DirectoryQuery>,
 ) -> Result<Html<String>, PageError> {
-    let of = government_of(&state, &actor, q.government.as_deref()).await?;
+    let of = government_of(
+        &state,
+        &actor,
+        q.government.as_deref(),
+        Action::ManageAccounts,
+    )
+    .await?;
     page(&state, &actor, of, None, q.renamed).await
 }
 
@@ -150,7 +158,7 @@ pub async fn page_rename(
     PageActor(actor): PageActor,
     PageForm(f): PageForm<RenameForm>,
 ) -> Result<Response, PageError> {
-    let of = government_of(&state, &actor, Some(&f.government)).await?;
+    let of = government_of(&state, &actor, Some(&f.government), Action::ManageAccounts).await?;
     if of.0.is_empty() {
         return Err(ApiError::not_found("government").into());
     }
@@ -203,7 +211,7 @@ pub async fn page_alias(
     PageActor(actor): PageActor,
     PageForm(f): PageForm<AliasForm>,
 ) -> Result<Response, PageError> {
-    let of = government_of(&state, &actor, Some(&f.government)).await?;
+    let of = government_of(&state, &actor, Some(&f.government), Action::ManageAccounts).await?;
     if of.0.is_empty() {
         return Err(ApiError::not_found("government").into());
     }

@@ -138,12 +138,13 @@ pub(crate) struct Columns {
 }
 
 impl Columns {
-    pub(crate) fn of(t: &Table) -> Columns {
-        let entries = || t.targets.iter().flat_map(|x| &x.entries);
+    /// The columns an export of the table writes, so page and files agree.
+    pub(crate) fn of(layout: &duban_formats::export::Layout) -> Columns {
+        use duban_formats::columns::Role;
         Columns {
-            leaders: entries().any(|e| e.leaders.is_some()),
-            deadline: t.targets.iter().any(|x| !x.deadline.is_unstated()),
-            answer: entries().any(duban_core::TableEntry::is_asked),
+            leaders: layout.has(Role::Leaders),
+            deadline: layout.has(Role::Deadline),
+            answer: layout.has(Role::OnSchedule),
         }
     }
 
@@ -462,6 +463,8 @@ pub fn table_page<'a>(
             });
         }
     }
+    // Decided on the whole publication, so that filtering never moves a column.
+    let layout = duban_formats::export::Layout::of(full);
     let c = full.schedule_counts();
     let (present, entries) = (full.targets.len(), full.entry_count());
     let mut facts = match (lang, full.declared_total) {
@@ -516,13 +519,7 @@ pub fn table_page<'a>(
         period: table.period.to_string(),
         // A 形象进度 table's column says so, as its export's header does.
         progress_header: match lang {
-            Lang::Zh
-                if full
-                    .targets
-                    .iter()
-                    .flat_map(|t| &t.entries)
-                    .any(|e| e.progress_percent.is_some()) =>
-            {
+            Lang::Zh if layout.gives_percent() => {
                 format!("{}当前进度", full.period.progress_word())
             }
             _ => progress_header(lang, table.period),
@@ -541,7 +538,7 @@ pub fn table_page<'a>(
             .map(|q| format!("?{q}"))
             .unwrap_or_default(),
         filter: filter.map(|(f, _)| f),
-        cols: Columns::of(full),
+        cols: Columns::of(&layout),
         t: table,
         l,
     }
