@@ -11,6 +11,7 @@ pub mod access;
 pub mod aliases;
 pub mod chain;
 pub mod deadline;
+pub mod draft;
 pub mod extension;
 pub mod government;
 pub mod ids;
@@ -24,6 +25,7 @@ pub mod text;
 pub mod time;
 
 pub use deadline::Deadline;
+pub use draft::{DraftError, EntryDraft, TargetDraft};
 pub use extension::{Extension, ExtensionState};
 pub use government::{Government, GovernmentCode};
 pub use ids::*;

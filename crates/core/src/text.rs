@@ -160,6 +160,26 @@ capped_text!(
     2_000
 );
 capped_text!(
+    /// A target's text (工作任务) as the office writes it into a plan. The longest target of
+    /// the 菏泽 table is under 300 characters.
+    TargetText,
+    "content",
+    2_000
+);
+capped_text!(
+    /// A deadline as the office types it (年底, 长期坚持, 2024年6月底); read by
+    /// `Deadline::parse`.
+    DeadlineText,
+    "deadline",
+    50
+);
+capped_text!(
+    /// One group heading above a target (一、民生实事).
+    GroupHeading,
+    "group",
+    200
+);
+capped_text!(
     /// A password as typed. Hashing is slow on purpose, so an unbounded one would let anyone
     /// spend the server's CPU; no pass phrase needs more.
     Password,

@@ -60,6 +60,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("deadline", Text),
             ("groups", Text),
             ("predecessor_id", Int),
+            ("retired_at", Text),
         ],
     ),
     (
@@ -77,6 +78,7 @@ const TABLES: &[(&str, &[(&str, Kind)])] = &[
             ("target_id", Int),
             ("position", Int),
             ("details", Text),
+            ("retired_at", Text),
         ],
     ),
     (

@@ -23,13 +23,13 @@ pub mod testing;
 
 pub use changes::Change;
 pub use error::StoreError;
-pub use logic::plans::{PlanTarget, RolloverOutcome};
+pub use logic::plans::{PlanRef, PlanTarget, PlannedTarget, RolloverOutcome};
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use duban_core::access::Actor;
-use duban_core::{Government, GovernmentCode, Period, Table};
+use duban_core::{Government, GovernmentCode, Period, Table, TargetDraft, TargetNo};
 use std::{path::Path, sync::Arc};
 
 /// Accounts, sessions, API tokens and login throttling.
@@ -293,6 +293,42 @@ pub trait Plans: Send + Sync {
         pick: &[u32],
         actor: &str,
     ) -> Result<RolloverOutcome, StoreError>;
+    /// Every target of a government's plan for a year, retired ones too, with their live
+    /// entries; empty when there is no such plan.
+    async fn plan(&self, government: &str, year: i16) -> Result<Vec<PlannedTarget>, StoreError>;
+    /// Adds a target to a plan (made when the year has none yet), numbered as the draft says or
+    /// next after the highest; each round of the plan still collecting gets a report for each
+    /// of its entries at once. Audited (`target.create`, with the target as made).
+    async fn add_target(
+        &self,
+        government: &str,
+        year: i16,
+        draft: &TargetDraft,
+        actor: &str,
+    ) -> Result<PlannedTarget, StoreError>;
+    /// Rewrites a target: text, deadline, group and entries, matched by their order. Reports
+    /// follow their entry, so a new lead unit's clerks see the entry's open reports at once; an
+    /// entry added gets reports in the rounds still collecting, an entry dropped is retired and
+    /// its reports there withdrawn. Publications are never touched: the change shows in the
+    /// next one. Audited (`target.update`, before and after) when anything changed.
+    async fn edit_target(
+        &self,
+        government: &str,
+        year: i16,
+        no: TargetNo,
+        draft: &TargetDraft,
+        actor: &str,
+    ) -> Result<PlannedTarget, StoreError>;
+    /// Retires a target: it keeps its number, gets no report in rounds opened later, and its
+    /// reports in rounds never published are withdrawn. Audited (`target.retire`, with the
+    /// target and the withdrawn reports before).
+    async fn retire_target(
+        &self,
+        government: &str,
+        year: i16,
+        no: TargetNo,
+        actor: &str,
+    ) -> Result<PlannedTarget, StoreError>;
 }
 
 /// Units by other names: the office's aliases (the built-in short forms are

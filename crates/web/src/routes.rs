@@ -287,6 +287,56 @@ fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             get(dashboard::chase_csv),
         ),
         (Method::POST, "/work/{period}/chase", post(mail::page_chase)),
+        (
+            Method::GET,
+            "/work/plan/{year}/targets/new",
+            get(plans::page_new_target),
+        ),
+        (
+            Method::POST,
+            "/work/plan/{year}/targets",
+            post(plans::page_add_target),
+        ),
+        (
+            Method::GET,
+            "/work/plan/{year}/targets/{no}",
+            get(plans::page_target),
+        ),
+        (
+            Method::POST,
+            "/work/plan/{year}/targets/{no}",
+            post(plans::page_save_target),
+        ),
+        (
+            Method::POST,
+            "/work/plan/{year}/targets/{no}/retire",
+            post(plans::page_retire_target),
+        ),
+        (
+            Method::GET,
+            "/api/v1/plans/{year}/targets",
+            get(plans::api_plan),
+        ),
+        (
+            Method::POST,
+            "/api/v1/plans/{year}/targets",
+            post(plans::api_add),
+        ),
+        (
+            Method::GET,
+            "/api/v1/plans/{year}/targets/{no}",
+            get(plans::api_target),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/plans/{year}/targets/{no}",
+            axum::routing::put(plans::api_edit),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/plans/{year}/targets/{no}",
+            axum::routing::delete(plans::api_retire),
+        ),
         (Method::POST, "/api/v1/rounds", post(rounds::open_round)),
         (
             Method::GET,

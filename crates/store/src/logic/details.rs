@@ -6,7 +6,7 @@
 //! an office invents, and because a NULL for the common case leaves every earlier row reading
 //! back to the same table, byte for byte, on both backends.
 
-use duban_core::{Extra, TableEntry, TableTarget, Unit};
+use duban_core::{Extra, TableEntry, Unit};
 use serde::{Deserialize, Serialize};
 
 /// `entries.details`: what the plan knows of an entry besides its listed units and leaders.
@@ -57,8 +57,8 @@ fn parse<T: for<'de> Deserialize<'de> + Default>(
 }
 
 /// `targets.groups` for a target.
-pub(crate) fn groups_text(t: &TableTarget) -> Option<String> {
-    text(&t.group)
+pub(crate) fn groups_text(group: &[String]) -> Option<String> {
+    text(&group.to_vec())
 }
 
 pub(crate) fn groups_of(stored: Option<&str>) -> Result<Vec<String>, crate::StoreError> {
@@ -71,6 +71,11 @@ pub(crate) fn entry_text(e: &TableEntry) -> Option<String> {
         assisting_units: e.assisting_units.iter().map(ToString::to_string).collect(),
         leaders_unstated: e.leaders.is_none(),
     })
+}
+
+/// `entries.details` as stored for details written by the office (plan editing).
+pub(crate) fn entry_details_text(d: &EntryDetails) -> Option<String> {
+    text(d)
 }
 
 pub(crate) fn entry_of(stored: Option<&str>) -> Result<EntryDetails, crate::StoreError> {

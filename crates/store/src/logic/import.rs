@@ -37,7 +37,7 @@ pub(crate) enum TargetChange {
 
 pub(crate) fn target_change(old: Option<&StoredTarget>, t: &TableTarget) -> TargetChange {
     let deadline = t.deadline.to_string();
-    let groups = details::groups_text(t);
+    let groups = details::groups_text(&t.group);
     let record = |content: &str, deadline: &str, groups: Option<&str>| {
         let mut v = json!({"content": content, "deadline": deadline});
         if let Some(g) = groups {

@@ -85,7 +85,7 @@ pub(super) async fn import_table(
                 .bind(no)
                 .bind(&t.content)
                 .bind(t.deadline.to_string())
-                .bind(details::groups_text(t))
+                .bind(details::groups_text(&t.group))
                 .fetch_one(&mut *conn)
                 .await?;
                 audit(
@@ -106,7 +106,7 @@ pub(super) async fn import_table(
                 )
                 .bind(&t.content)
                 .bind(t.deadline.to_string())
-                .bind(details::groups_text(t))
+                .bind(details::groups_text(&t.group))
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;

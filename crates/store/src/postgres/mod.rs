@@ -25,7 +25,7 @@ mod audit;
 mod comments;
 
 crate::logic::aliases::aliases_impl!(PgStore);
-crate::logic::plans::plans_impl!(PgStore);
+crate::logic::plans::plans_impl!(PgStore, sqlx::PgConnection);
 // Due mail is taken past rows another instance holds, so two senders never wait on each other.
 crate::logic::mail::mail_impl!(PgStore, "FOR UPDATE SKIP LOCKED");
 mod extensions;
@@ -108,6 +108,16 @@ impl PgStore {
         &self,
     ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// Begins a write that reads and then changes a plan's structure (targets, entries and the
+    /// names linked to them), holding the `STRUCTURE` lock so such writes take turns.
+    pub(crate) async fn structure_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        let mut tx = self.write().await?;
+        lock(&mut tx, locks::STRUCTURE).await?;
+        Ok(tx)
     }
 
     /// The pool, for tests that need to look under the hood.

@@ -1,5 +1,5 @@
 //! The names of units and leaders on PostgreSQL, kept once each and linked to entries in their
-//! source order. Only imports write them, under the `STRUCTURE` lock, so reading an entry's
+//! source order. Only imports and plan edits write them, under the `STRUCTURE` lock, so reading an entry's
 //! names and then replacing them cannot interleave with another writer.
 
 use crate::StoreError;
@@ -26,7 +26,7 @@ async fn name_id(
 }
 
 /// The names of a kind linked to an entry, in order.
-pub(super) async fn entry_names(
+pub(crate) async fn entry_names(
     conn: &mut PgConnection,
     kind: NameKind,
     entry: i64,
@@ -42,7 +42,7 @@ pub(super) async fn entry_names(
 }
 
 /// Replaces an entry's linked names of a kind with `wanted`.
-pub(super) async fn replace_entry_names(
+pub(crate) async fn replace_entry_names(
     conn: &mut PgConnection,
     government: &str,
     entry: i64,

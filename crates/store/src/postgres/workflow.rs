@@ -162,7 +162,7 @@ impl Workflow for PgStore {
         let slots = sqlx::query(
             "INSERT INTO reports (round_id, entry_id, progress, state, updated_at)
              SELECT $1, e.id, '', 'draft', $2 FROM entries e JOIN targets t ON t.id = e.target_id
-             WHERE t.plan_id = $3",
+             WHERE t.plan_id = $3 AND t.retired_at IS NULL AND e.retired_at IS NULL",
         )
         .bind(round)
         .bind(&at)

@@ -75,7 +75,7 @@ pub(crate) async fn import_table(
                 .bind(no)
                 .bind(&t.content)
                 .bind(t.deadline.to_string())
-                .bind(details::groups_text(t))
+                .bind(details::groups_text(&t.group))
                 .fetch_one(&mut *conn)
                 .await?;
                 audit(
@@ -96,7 +96,7 @@ pub(crate) async fn import_table(
                 )
                 .bind(&t.content)
                 .bind(t.deadline.to_string())
-                .bind(details::groups_text(t))
+                .bind(details::groups_text(&t.group))
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
@@ -127,9 +127,9 @@ pub(crate) async fn import_table(
             .await?;
             let entry_subject = entry_subject(&subject, pos);
             for (kind, wanted) in wanted_names(e) {
-                let (link, names, key) = kind.tables();
-                let before = entry_names(conn, link, names, key, entry).await?;
-                if set_entry_names(conn, gov, entry, kind, &wanted).await? {
+                let before = entry_names(conn, kind, entry).await?;
+                if before != wanted {
+                    replace_entry_names(conn, gov, entry, kind, &wanted).await?;
                     let (before, after) = names_changed(&before, &wanted);
                     audit(
                         conn,

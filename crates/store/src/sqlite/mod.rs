@@ -21,7 +21,7 @@ mod audit;
 mod comments;
 
 crate::logic::aliases::aliases_impl!(SqliteStore);
-crate::logic::plans::plans_impl!(SqliteStore);
+crate::logic::plans::plans_impl!(SqliteStore, sqlx::SqliteConnection);
 // SQLite's one writer makes taking due mail atomic without a lock clause.
 crate::logic::mail::mail_impl!(SqliteStore, "");
 mod extensions;
@@ -129,6 +129,12 @@ impl SqliteStore {
         let gate = self.write_gate.clone().lock_owned().await;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(WriteTx { tx, _gate: gate })
+    }
+
+    /// Begins a write that reads and then changes a plan's structure. `BEGIN IMMEDIATE`
+    /// already makes every writer take its turn, so it is any write.
+    pub(crate) async fn structure_write(&self) -> Result<WriteTx, StoreError> {
+        self.write().await
     }
 
     /// The pool, for tests that need to look under the hood.

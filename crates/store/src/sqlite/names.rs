@@ -22,14 +22,13 @@ pub(crate) async fn name_id(
         .await?)
 }
 
-/// The names linked to an entry, in order.
+/// The names of a kind linked to an entry, in order.
 pub(crate) async fn entry_names(
     conn: &mut SqliteConnection,
-    link: &'static str,
-    names: &'static str,
-    key: &'static str,
+    kind: NameKind,
     entry: i64,
 ) -> Result<Vec<String>, StoreError> {
+    let (link, names, key) = kind.tables();
     let sql = format!(
         "SELECT n.name FROM {link} l JOIN {names} n ON n.id = l.{key} WHERE l.entry_id = $1 ORDER BY l.position"
     );
@@ -39,18 +38,15 @@ pub(crate) async fn entry_names(
         .await?)
 }
 
-/// Replaces an entry's linked names when they differ; returns whether they did.
-pub(crate) async fn set_entry_names(
+/// Replaces an entry's linked names of a kind with `wanted`.
+pub(crate) async fn replace_entry_names(
     conn: &mut SqliteConnection,
     government: &str,
     entry: i64,
     kind: NameKind,
     wanted: &[String],
-) -> Result<bool, StoreError> {
+) -> Result<(), StoreError> {
     let (link, names, key) = kind.tables();
-    if entry_names(conn, link, names, key, entry).await? == wanted {
-        return Ok(false);
-    }
     sqlx::query(AssertSqlSafe(format!(
         "DELETE FROM {link} WHERE entry_id = $1"
     )))
@@ -68,5 +64,5 @@ pub(crate) async fn set_entry_names(
         .execute(&mut *conn)
         .await?;
     }
-    Ok(true)
+    Ok(())
 }
