@@ -775,6 +775,126 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
         ),
         (
             Method::GET,
+            "/work/plan/{year}/targets/new",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::POST,
+            "/work/plan/{year}/targets",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::GET,
+            "/work/plan/{year}/targets/{no}",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::POST,
+            "/work/plan/{year}/targets/{no}",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::POST,
+            "/work/plan/{year}/targets/{no}/retire",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::GET,
+            "/api/v1/plans/{year}/targets",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::POST,
+            "/api/v1/plans/{year}/targets",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::CREATED,
+            ],
+        ),
+        (
+            Method::GET,
+            "/api/v1/plans/{year}/targets/{no}",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::PUT,
+            "/api/v1/plans/{year}/targets/{no}",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/plans/{year}/targets/{no}",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::GET,
             "/work/units",
             [
                 S::SEE_OTHER,
@@ -1436,6 +1556,14 @@ async fn matrix_cell(backend: Backend, cell: Cell) {
             json!({"username": actor, "password": if actor == "anonymous" { "x" } else { PASSWORD }}),
         ),
         ("POST", "/api/v1/rounds") => Some(json!({"period": "2023M10", "due": "2099-01-01"})),
+        ("POST" | "PUT", "/api/v1/plans/{year}/targets" | "/api/v1/plans/{year}/targets/{no}") => {
+            Some(json!({"content": "新建城市书房10处", "deadline": "年底",
+                        "entries": [{"units": ["市文化和旅游局"], "leaders": ["李春英"]}]}))
+        }
+        ("POST", "/work/plan/{year}/targets" | "/work/plan/{year}/targets/{no}") => Some(
+            json!({"content": "新建城市书房10处", "deadline": "年底", "units.0": "市文化和旅游局 市财政局"}),
+        ),
+        ("POST", "/work/plan/{year}/targets/{no}/retire") => Some(json!({"confirm": "yes"})),
         ("PUT", _) => Some(json!({"progress": "新的进展", "on_schedule": true})),
         ("POST", p) if p.ends_with("/extension") || p.ends_with("/extensions") => {
             Some(json!({"deadline": "2024-06-30", "reason": "项目审批未完成"}))
@@ -2751,4 +2879,203 @@ async fn the_office_starts_next_years_plan_from_the_plan_page(backend: Backend) 
         .map(|a| a.action)
         .collect();
     assert!(actions.iter().any(|a| a == "plan.rollover"));
+}
+
+on_both!(the_office_edits_the_plan_and_the_new_lead_unit_reports);
+/// Plan editing through the pages and the API while 2023Q4 is open: a target added on the
+/// form gets a report its lead unit's clerk sees at once; a new lead unit set through the API
+/// takes the report over (the old unit no longer sees it, the new one saves it); a bad form
+/// comes back with the field named and what was typed; retiring ends it, once.
+async fn the_office_edits_the_plan_and_the_new_lead_unit_reports(backend: Backend) {
+    let s = site_on(backend).await;
+    let admin = s.token("admin").await;
+    let unit_a = s.token("unit_a").await; // 市发展改革委
+    let unit_b = s.token("unit_b").await; // 市财政局
+    let next = common::heze_table()
+        .targets
+        .iter()
+        .map(|t| t.no.get())
+        .max()
+        .unwrap()
+        + 1;
+
+    let form = json!({"content": "新建城市书房10处", "deadline": "11月底",
+                      "group": "一、民生实事", "units.0": "市财政局、市审计局", "leaders.0": "聂元科",
+                      "units.1": "", "leaders.1": "", "assisting.1": ""});
+    let (st, _) = s
+        .call(
+            Method::POST,
+            "/work/plan/2023/targets",
+            admin.as_deref(),
+            Some(form),
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let plan = s
+        .http
+        .get(format!("{}/work/plan?year=2023&saved={next}", s.base))
+        .bearer_auth(admin.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(plan.contains(&format!("已保存第 {next} 项目标")), "{plan}");
+    assert!(plan.contains(&format!("/work/plan/2023/targets/{next}\"")));
+
+    let reports_of = |token: Option<String>| {
+        let s = &s;
+        async move {
+            let (st, v) = s
+                .call(
+                    Method::GET,
+                    "/api/v1/rounds/2023Q4/reports",
+                    token.as_deref(),
+                    None,
+                )
+                .await;
+            assert_eq!(st, StatusCode::OK, "{v}");
+            v.as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["target_no"] == next)
+                .cloned()
+                .collect::<Vec<_>>()
+        }
+    };
+    let seen = reports_of(unit_b.clone()).await;
+    assert_eq!(
+        seen.len(),
+        1,
+        "市财政局 leads the new target and sees its report"
+    );
+    assert_eq!(seen[0]["units"], json!(["市财政局", "市审计局"]));
+    assert!(reports_of(unit_a.clone()).await.is_empty());
+
+    // The API moves the lead to 市发展改革委: the report follows at once.
+    let (st, target) = s
+        .call(
+            Method::GET,
+            &format!("/api/v1/plans/2023/targets/{next}"),
+            admin.as_deref(),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{target}");
+    assert_eq!(target["deadline"], "2023-11-30");
+    assert_eq!(target["group"], json!(["一、民生实事"]));
+    let mut draft = target.clone();
+    draft.as_object_mut().unwrap().remove("no");
+    draft["entries"][0]["units"] = json!(["市发展改革委"]);
+    let (st, edited) = s
+        .call(
+            Method::PUT,
+            &format!("/api/v1/plans/2023/targets/{next}"),
+            admin.as_deref(),
+            Some(draft),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{edited}");
+    assert!(
+        reports_of(unit_b.clone()).await.is_empty(),
+        "the old unit lost it"
+    );
+    let mine = reports_of(unit_a.clone()).await;
+    assert_eq!(mine.len(), 1);
+    let (id, version) = (
+        mine[0]["id"].as_i64().unwrap(),
+        mine[0]["version"].as_i64().unwrap(),
+    );
+    let save = json!({"progress": "已完成选址8处", "on_schedule": true, "version": version});
+    let (st, _) = s
+        .call(
+            Method::PUT,
+            &format!("/api/v1/reports/{id}"),
+            unit_b.as_deref(),
+            Some(save.clone()),
+        )
+        .await;
+    assert!(
+        st == StatusCode::FORBIDDEN || st == StatusCode::NOT_FOUND,
+        "{st}"
+    );
+    let (st, saved) = s
+        .call(
+            Method::PUT,
+            &format!("/api/v1/reports/{id}"),
+            unit_a.as_deref(),
+            Some(save),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{saved}");
+
+    // A bad form names the field and keeps what was typed; nothing changes.
+    let page = s
+        .http
+        .post(format!("{}/work/plan/2023/targets/{next}", s.base))
+        .bearer_auth(admin.as_deref().unwrap())
+        .form(&[
+            ("content", "新建城市书房12处"),
+            ("deadline", "明年"),
+            ("units.0", "市发展改革委"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("deadline: “明年” is not a deadline"),
+        "{page}"
+    );
+    assert!(page.contains("新建城市书房12处"), "what was typed is kept");
+    let (_, unchanged) = s
+        .call(
+            Method::GET,
+            &format!("/api/v1/plans/2023/targets/{next}"),
+            admin.as_deref(),
+            None,
+        )
+        .await;
+    assert_eq!(unchanged["content"], "新建城市书房10处");
+    // JSON refusals name the field too.
+    let (st, e) = s
+        .call(
+            Method::POST,
+            "/api/v1/plans/2023/targets",
+            admin.as_deref(),
+            Some(json!({"content": "x", "entries": [{"units": []}]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("entries[0].units:"),
+        "{e}"
+    );
+
+    // Retire: the draft is withdrawn, the target listed as retired; a second time is refused.
+    let path = format!("/api/v1/plans/2023/targets/{next}");
+    let (st, retired) = s.call(Method::DELETE, &path, admin.as_deref(), None).await;
+    assert_eq!(st, StatusCode::OK, "{retired}");
+    assert!(retired["retired_at"].is_string());
+    assert!(reports_of(unit_a.clone()).await.is_empty());
+    let (st, again) = s.call(Method::DELETE, &path, admin.as_deref(), None).await;
+    assert_eq!(
+        (st, again["error"].as_str()),
+        (StatusCode::CONFLICT, Some("target_retired"))
+    );
+    let actions: Vec<String> = s
+        .store
+        .audit(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.subject == format!("target:{}/2023/{next}", common::HEZE_GOV))
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(actions, ["target.retire", "target.update", "target.create"]);
 }

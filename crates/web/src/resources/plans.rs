@@ -42,6 +42,12 @@ struct PlanPage {
     error: Option<String>,
     /// The plan just made: (year, how many targets).
     made: Option<(i16, usize)>,
+    /// What the office just did to a target: ("saved" or "retired", its number).
+    done: Option<(&'static str, u32)>,
+    /// Where the government's target forms live (its prefix when the site holds several).
+    base: String,
+    /// The numbers of the year's retired targets.
+    retired: Vec<u32>,
 }
 
 /// The caller's government (the platform's office must name one, as on the units page).
@@ -80,12 +86,14 @@ async fn years_of(state: &AppState, government: &str) -> Result<Vec<i16>, ApiErr
     Ok(years)
 }
 
+#[derive(Default)]
 struct Shown {
     year: Option<i16>,
     error: Option<String>,
     ticked: Option<Vec<i64>>,
     to: Option<i16>,
     made: Option<(i16, usize)>,
+    done: Option<(&'static str, u32)>,
 }
 
 async fn page(
@@ -100,6 +108,15 @@ async fn page(
         .or_else(|| years.first().copied())
         .ok_or_else(|| ApiError::not_found("plan: import a table or open a round first"))?;
     let targets = state.store.plan_targets(&government, year).await?;
+    let retired = state
+        .store
+        .plan(&government, year)
+        .await?
+        .iter()
+        .filter(|t| t.retired_at.is_some())
+        .map(|t| t.no.get())
+        .collect();
+    let base = crate::government::base_named(state, &government).await?;
     let ongoing = duban_core::Deadline::Ongoing.to_string();
     let ticked = shown.ticked.unwrap_or_else(|| {
         targets
@@ -119,6 +136,9 @@ async fn page(
         ticked,
         error: shown.error,
         made: shown.made,
+        done: shown.done,
+        base,
+        retired,
     })
 }
 
@@ -131,6 +151,12 @@ pub struct PlanQuery {
     /// Set after a rollover: how many targets the new plan got.
     #[serde(default)]
     made: Option<usize>,
+    /// Set after a target's form was saved: its number.
+    #[serde(default)]
+    saved: Option<u32>,
+    /// Set after a target was retired: its number.
+    #[serde(default)]
+    retired: Option<u32>,
 }
 
 pub async fn page_plan(
@@ -140,12 +166,15 @@ pub async fn page_plan(
 ) -> Result<Html<String>, PageError> {
     let government = government_of(&state, &actor, q.government.as_deref()).await?;
     let made = q.made.zip(q.year).map(|(n, y)| (y, n));
+    let done = q
+        .saved
+        .map(|n| ("saved", n))
+        .or(q.retired.map(|n| ("retired", n)));
     let shown = Shown {
         year: q.year,
-        error: None,
-        ticked: None,
-        to: None,
         made,
+        done,
+        ..Shown::default()
     };
     page(&state, &actor, government, shown).await
 }
@@ -192,7 +221,7 @@ pub async fn page_rollover(
             error: Some(message),
             ticked: Some(pick.iter().map(|n| i64::from(*n)).collect()),
             to: Some(to),
-            made: None,
+            ..Shown::default()
         };
         async move {
             let html = page(state, actor, government, shown).await?;
