@@ -40,6 +40,7 @@ pub struct TargetDraft {
     /// The number (序号) a new target takes; the next free one when absent. A target's number
     /// never changes once it has one, because published tables cite it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>, minimum = 1))]
     pub no: Option<TargetNo>,
     /// The target's text (工作任务).
     pub content: TargetText,
@@ -94,11 +95,19 @@ impl AsRef<str> for Leader {
 }
 
 impl TargetDraft {
-    /// Checks the draft for a plan of `year` and reads its deadline.
-    pub fn check(&self, year: i16) -> Result<Deadline, DraftError> {
+    /// Checks a new target for a plan of `year` and reads its deadline: [`TargetDraft::check`],
+    /// and it must say what it is.
+    pub fn check_new(&self, year: i16) -> Result<Deadline, DraftError> {
         if self.content.is_blank() {
             return Err(refuse("content", "the target's text (工作任务) is empty"));
         }
+        self.check(year)
+    }
+
+    /// Checks a draft for a plan of `year` and reads its deadline. The text may be empty here,
+    /// because a published table may have lost a target's text (菏泽's target 13) and the
+    /// office may edit its entries without supplying one.
+    pub fn check(&self, year: i16) -> Result<Deadline, DraftError> {
         let deadline = if self.deadline.is_blank() {
             Deadline::Unstated
         } else {
@@ -169,6 +178,11 @@ mod tests {
 
     #[test]
     fn refusals_name_the_field() {
+        let untitled = serde_json::json!({"content": "", "entries": [{"units": ["甲"]}]});
+        assert!(
+            draft(untitled).check(2024).is_ok(),
+            "an edit may keep a lost text"
+        );
         let cases = [
             (
                 serde_json::json!({"content": " ", "entries": [{"units": ["甲"]}]}),
@@ -200,7 +214,7 @@ mod tests {
             ),
         ];
         for (json, field) in cases {
-            let e = draft(json.clone()).check(2024).unwrap_err();
+            let e = draft(json.clone()).check_new(2024).unwrap_err();
             assert_eq!(e.field, field, "{json}");
         }
     }

@@ -713,3 +713,98 @@ async fn the_cycle_in_a_browser(backend: common::Backend) {
     screenshot(&c, backend, "api-docs", 1280).await;
     c.close().await.unwrap();
 }
+
+/// Types `text` into the field `css` finds, replacing what it held.
+async fn type_into(c: &Client, css: &str, text: &str) {
+    let field = c.find(Locator::Css(css)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+on_both!(the_plan_in_a_browser);
+/// Plan editing as the office does it: it adds a target on the plan page, then moves its lead
+/// unit to 市发展改革委; that unit's clerk finds the report on the open round's page and
+/// submits it. Then the office makes next year's plan from the rollover form. Screenshots of
+/// the target form and the plan page at 1280 and 390 px.
+async fn the_plan_in_a_browser(backend: common::Backend) {
+    let site = common::site_on(backend).await;
+    let base = site.base.clone();
+    let next = common::heze_table()
+        .targets
+        .iter()
+        .map(|t| t.no.get())
+        .max()
+        .unwrap()
+        + 1;
+    let (_driver, c) = browser().await;
+
+    login(&c, &base, "admin").await;
+    c.goto(&format!("{base}/work/plan")).await.unwrap();
+    click_through(&c, "a[href='/work/plan/2023/targets/new']").await;
+    type_into(&c, "textarea[name=content]", "新建城市书房10处").await;
+    type_into(&c, "input[name=deadline]", "11月底").await;
+    type_into(&c, "input[name='units.0']", "市财政局 市审计局").await;
+    type_into(&c, "input[name='leaders.0']", "聂元科").await;
+    screenshot(&c, backend, "plan-target", 1280).await;
+    screenshot(&c, backend, "plan-target", 390).await;
+    assert_no_sideways_scroll(&c, "the target form").await;
+    click_through(&c, "form.plan-target button.primary").await;
+    let notice = text_of(&c, "p.notice").await;
+    assert!(
+        notice.contains(&format!("已保存第 {next} 项目标")),
+        "{notice}"
+    );
+
+    // The lead moves to 市发展改革委.
+    click_through(&c, &format!("a[href='/work/plan/2023/targets/{next}']")).await;
+    assert_eq!(
+        c.find(Locator::Css("input[name='units.0']"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("市财政局 市审计局")
+    );
+    type_into(&c, "input[name='units.0']", "市发展改革委").await;
+    click_through(&c, "form.plan-target button.primary").await;
+    assert!(text_of(&c, "p.notice").await.contains("已保存"));
+    screenshot(&c, backend, "plan", 1280).await;
+
+    // The new lead unit's clerk sees the report at once and submits it.
+    let id = site.report_id(next, 0).await;
+    login(&c, &base, "unit_a").await;
+    c.goto(&format!("{base}/work/2023Q4")).await.unwrap();
+    assert!(
+        text_of(&c, &format!("#r{id}"))
+            .await
+            .contains("新建城市书房10处"),
+        "the clerk sees the new target"
+    );
+    fill(&c, id, "已完成选址8处，年底前建成。", true, "submit").await;
+    let report = site.store.report(id).await.unwrap().unwrap();
+    assert_eq!(report.state, duban_core::ReportState::Submitted);
+    assert_eq!(report.units[0].as_str(), "市发展改革委");
+
+    // Next year's plan from the rollover form, the 长期坚持 targets ticked.
+    login(&c, &base, "admin").await;
+    c.goto(&format!("{base}/work/plan")).await.unwrap();
+    let ticked = c
+        .find_all(Locator::Css("input[name=pick]:checked"))
+        .await
+        .unwrap()
+        .len();
+    assert!(ticked >= 2, "{ticked} ticked");
+    click_through(&c, "form[action='/work/plan/rollover'] button.primary").await;
+    let made = text_of(&c, "p.notice").await;
+    assert!(
+        made.contains(&format!("已建立 2024 年计划，结转 {ticked} 项目标")),
+        "{made}"
+    );
+    assert_eq!(
+        site.store.plan(common::HEZE_GOV, 2024).await.unwrap().len(),
+        ticked
+    );
+    c.close().await.unwrap();
+}

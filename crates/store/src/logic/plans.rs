@@ -673,7 +673,7 @@ macro_rules! plans_impl {
                 actor: &str,
             ) -> Result<crate::PlannedTarget, crate::StoreError> {
                 use crate::logic::plans::*;
-                let deadline = draft.check(year).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+                let deadline = draft.check_new(year).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
                 let mut tx = self.structure_write().await?;
                 let plan: i64 = sqlx::query_scalar(NEW_PLAN_SQL)
                     .bind(government)

@@ -288,6 +288,7 @@ impl PlanTargetPath {
         (status = 200, description = "The plan's targets by number; empty when the year has no plan", body = Vec<PlannedTarget>),
         (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 422, description = "A path parameter is not a number (`invalid_path`)", body = ErrorBody),
     ),
 )]
 pub async fn api_plan(
@@ -314,6 +315,7 @@ pub async fn api_plan(
         (status = 200, description = "The target", body = PlannedTarget),
         (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 422, description = "A path parameter is not a number (`invalid_path`)", body = ErrorBody),
         (status = 404, description = "No such target (`not_found`)", body = ErrorBody),
     ),
 )]
@@ -421,6 +423,7 @@ pub async fn api_edit(
         (status = 200, description = "The target, retired", body = PlannedTarget),
         (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 422, description = "A path parameter is not a number (`invalid_path`)", body = ErrorBody),
         (status = 404, description = "No such target (`not_found`)", body = ErrorBody),
         (status = 409, description = "Already retired (`target_retired`)", body = ErrorBody),
     ),
