@@ -23,7 +23,7 @@ pub mod testing;
 
 pub use changes::Change;
 pub use error::StoreError;
-pub use logic::plans::{PlanRef, PlanTarget, PlannedTarget, RolloverOutcome};
+pub use logic::plans::{Lineage, PlanRef, PlanTarget, PlannedTarget, RolloverOutcome};
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -293,6 +293,14 @@ pub trait Plans: Send + Sync {
         pick: &[u32],
         actor: &str,
     ) -> Result<RolloverOutcome, StoreError>;
+    /// Where a target came from and went to across years (`duban plan rollover`), for its
+    /// public page.
+    async fn lineage(
+        &self,
+        government: &str,
+        year: i16,
+        no: TargetNo,
+    ) -> Result<Lineage, StoreError>;
     /// Every target of a government's plan for a year, retired ones too, with their live
     /// entries; empty when there is no such plan.
     async fn plan(&self, government: &str, year: i16) -> Result<Vec<PlannedTarget>, StoreError>;

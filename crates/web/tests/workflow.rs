@@ -2851,6 +2851,34 @@ async fn the_office_starts_next_years_plan_from_the_plan_page(backend: Backend) 
     let before = page("/work/plan?year=2023").await;
     assert_eq!(before.matches("已结转 carried").count(), 1);
 
+    // Once 2024 has a table, the target's public pages link each other across the years.
+    s.store
+        .open_round(
+            common::HEZE_GOV,
+            "2024Q1".parse().unwrap(),
+            "2099-04-10".parse().unwrap(),
+            "test",
+        )
+        .await
+        .unwrap();
+    s.store
+        .publish(common::HEZE_GOV, "2024Q1".parse().unwrap(), "test")
+        .await
+        .unwrap();
+    let old = page(&format!("/targets/2023/{}", ongoing[0])).await;
+    assert!(
+        old.contains("<a href=\"/targets/2024/1\">结转为 2024 年第 1 项</a>"),
+        "{old}"
+    );
+    let new = page("/targets/2024/1?lang=en").await;
+    assert!(
+        new.contains(&format!(
+            "<a href=\"/targets/2023/{0}?lang=en\">Carried over from No. {0} of 2023</a>",
+            ongoing[0]
+        )),
+        "{new}"
+    );
+
     // Again: the 2024 plan has its target; the page says why and keeps the ticks.
     let (st, _) = s
         .call(

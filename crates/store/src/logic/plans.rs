@@ -123,6 +123,37 @@ pub struct PlannedTarget {
     pub predecessor: Option<PlanRef>,
 }
 
+/// Where a target came from and went to across years: the target it was carried over from,
+/// and the live targets of later plans carried over from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Lineage {
+    pub predecessor: Option<PlanRef>,
+    pub successors: Vec<PlanRef>,
+}
+
+pub(crate) const PREDECESSOR_SQL: &str = "SELECT pp.year, pt.no FROM targets t
+     JOIN plans p ON p.id = t.plan_id JOIN targets pt ON pt.id = t.predecessor_id
+     JOIN plans pp ON pp.id = pt.plan_id
+     WHERE p.government = $1 AND p.year = $2 AND t.no = $3";
+
+pub(crate) const SUCCESSORS_SQL: &str = "SELECT sp.year, st.no FROM targets t
+     JOIN plans p ON p.id = t.plan_id JOIN targets st ON st.predecessor_id = t.id
+     JOIN plans sp ON sp.id = st.plan_id
+     WHERE p.government = $1 AND p.year = $2 AND t.no = $3 AND st.retired_at IS NULL
+     ORDER BY sp.year, st.no";
+
+/// (year, number) rows into references; a number that is not one is left out.
+pub(crate) fn refs(rows: Vec<(i16, i64)>) -> Vec<PlanRef> {
+    rows.into_iter()
+        .filter_map(|(year, no)| {
+            Some(PlanRef {
+                year,
+                no: target_no(no).ok()?,
+            })
+        })
+        .collect()
+}
+
 /// A plan's targets, or one of them (`$3`, NULL for all), retired ones too.
 pub(crate) const PLANNED_TARGETS_SQL: &str =
     "SELECT t.id, t.no, t.content, t.deadline, t.groups, t.retired_at,
@@ -649,6 +680,32 @@ macro_rules! plans_impl {
                     from,
                     to,
                     targets: made,
+                })
+            }
+
+            async fn lineage(
+                &self,
+                government: &str,
+                year: i16,
+                no: duban_core::TargetNo,
+            ) -> Result<crate::Lineage, crate::StoreError> {
+                use crate::logic::plans::*;
+                let mut conn = self.pool.acquire().await?;
+                let mut found = Vec::with_capacity(2);
+                for sql in [PREDECESSOR_SQL, SUCCESSORS_SQL] {
+                    let rows: Vec<(i16, i64)> = sqlx::query_as(sql)
+                        .bind(government)
+                        .bind(year)
+                        .bind(i64::from(no.get()))
+                        .fetch_all(&mut *conn)
+                        .await?;
+                    found.push(refs(rows));
+                }
+                let successors = found.pop().unwrap_or_default();
+                let predecessor = found.pop().unwrap_or_default().pop();
+                Ok(crate::Lineage {
+                    predecessor,
+                    successors,
                 })
             }
 

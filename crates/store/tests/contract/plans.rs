@@ -81,6 +81,21 @@ contract!(
             format!("target:{GOV}/2023/{}", ongoing[0])
         );
         assert!(db.count("targets").await >= 39 + ongoing.len() as i64);
+        let no = |n: u32| duban_core::TargetNo::new(n).unwrap();
+        let from = store.lineage(GOV, 2023, no(ongoing[0])).await.unwrap();
+        assert_eq!(from.predecessor, None);
+        assert_eq!(
+            from.successors,
+            [duban_store::PlanRef { year: 2024, no: no(1) }]
+        );
+        let to = store.lineage(GOV, 2024, no(1)).await.unwrap();
+        assert_eq!(
+            to.predecessor,
+            Some(duban_store::PlanRef { year: 2023, no: no(ongoing[0]) })
+        );
+        // A retired successor is no longer one.
+        store.retire_target(GOV, 2024, no(1), "user:office").await.unwrap();
+        assert!(store.lineage(GOV, 2023, no(ongoing[0])).await.unwrap().successors.is_empty());
     }
 );
 

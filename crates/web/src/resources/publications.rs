@@ -323,12 +323,27 @@ pub async fn target_page(
         return Ok(r.respond(&headers));
     }
     // The newest publication of each of the government's rounds of the year, oldest first.
-    let mut rounds: Vec<PublicationSummary> = state
+    let all: Vec<PublicationSummary> = state
         .store
         .published()
         .await?
         .into_iter()
-        .filter(|p| p.period.year() == year && p.government == gov.name())
+        .filter(|p| p.government == gov.name())
+        .collect();
+    // The same target in the years before and after (结转), where those years have a table.
+    let wanted = duban_core::TargetNo::new(no).map_err(|_| ApiError::not_found("target"))?;
+    let lineage = state.store.lineage(gov.name(), year, wanted).await?;
+    let shown = |r: &&duban_store::PlanRef| all.iter().any(|p| p.period.year() == r.year);
+    let across: Vec<duban_store::PlanRef> = lineage
+        .predecessor
+        .iter()
+        .filter(shown)
+        .chain(lineage.successors.iter().filter(shown))
+        .copied()
+        .collect();
+    let mut rounds: Vec<PublicationSummary> = all
+        .into_iter()
+        .filter(|p| p.period.year() == year)
         .collect();
     rounds.reverse();
     // The page shows the target's published messages too: it is current while the same
@@ -344,6 +359,8 @@ pub async fn target_page(
                 .iter()
                 .map(|m| m.decided_at.as_deref().unwrap_or("")),
         )
+        .map(ToOwned::to_owned)
+        .chain(across.iter().map(|r| format!("{}/{}", r.year, r.no)))
         .collect::<Vec<_>>()
         .join(",");
     if let Some(r) = cached
@@ -381,9 +398,26 @@ pub async fn target_page(
                 .collect()
         })
         .collect();
-    let body = render::target_page(lang, &gov.base, year, &found, &indicators, &messages)
-        .map(String::into_bytes)
-        .map_err(|e| ApiError::internal(&e))?;
+    let links = render::Across {
+        predecessor: lineage.predecessor.filter(|r| across.contains(r)),
+        successors: lineage
+            .successors
+            .iter()
+            .filter(|r| across.contains(r))
+            .copied()
+            .collect(),
+    };
+    let body = render::target_page(
+        lang,
+        &gov.base,
+        year,
+        &found,
+        &indicators,
+        &messages,
+        &links,
+    )
+    .map(String::into_bytes)
+    .map_err(|e| ApiError::internal(&e))?;
     let r = compress(source, HTML, TARGET, body).await?;
     state.cache.put_unless_forgotten(key, r.clone(), generation);
     Ok(r.respond(&headers))

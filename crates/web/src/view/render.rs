@@ -549,6 +549,8 @@ pub fn table_page<'a>(
 #[template(path = "target.html")]
 struct TargetPage<'a> {
     l: Labels,
+    /// The same target in other years (结转): (what the link says, where it goes).
+    across: Vec<(String, String)>,
     year: i16,
     no: u32,
     government: &'a str,
@@ -761,6 +763,42 @@ fn amount(v: f64, unit: &str) -> String {
 /// One target followed across the year's published rounds, oldest first: what each round
 /// said, linked to the publication it comes from. `rounds` holds each round's newest
 /// publication and the target as it printed it.
+/// The same target in other years' plans, where those years have a published table.
+#[derive(Debug, Default)]
+pub struct Across {
+    pub predecessor: Option<duban_store::PlanRef>,
+    pub successors: Vec<duban_store::PlanRef>,
+}
+
+impl Across {
+    /// (what the link says, where it goes), the year before first.
+    fn links(&self, lang: Lang, base: &str) -> Vec<(String, String)> {
+        let href = |r: &duban_store::PlanRef| {
+            format!(
+                "{base}/targets/{}/{}{}",
+                r.year,
+                r.no,
+                if lang == Lang::En { "?lang=en" } else { "" }
+            )
+        };
+        let from = self.predecessor.iter().map(|r| {
+            let label = match lang {
+                Lang::Zh => format!("由 {} 年第 {} 项结转而来", r.year, r.no),
+                Lang::En => format!("Carried over from No. {} of {}", r.no, r.year),
+            };
+            (label, href(r))
+        });
+        let into = self.successors.iter().map(|r| {
+            let label = match lang {
+                Lang::Zh => format!("结转为 {} 年第 {} 项", r.year, r.no),
+                Lang::En => format!("Carried over into No. {} of {}", r.no, r.year),
+            };
+            (label, href(r))
+        });
+        from.chain(into).collect()
+    }
+}
+
 pub fn target_page<'a>(
     lang: Lang,
     base: &str,
@@ -768,6 +806,7 @@ pub fn target_page<'a>(
     rounds: &[(&'a PublicationSummary, &'a duban_core::TableTarget)],
     indicators: &[Vec<duban_checks::IndicatorVerdict>],
     messages: &'a [duban_store::MessageView],
+    across: &Across,
 ) -> Result<String, askama::Error> {
     let Some((newest_pub, newest)) = rounds.last() else {
         return Err(askama::Error::custom("a target page needs a round"));
@@ -809,6 +848,7 @@ pub fn target_page<'a>(
         );
     }
     TargetPage {
+        across: across.links(lang, base),
         messages: messages
             .iter()
             .map(|m| TargetMessage {
