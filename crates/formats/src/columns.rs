@@ -70,6 +70,49 @@ impl Role {
         }
     }
 
+    /// The role's name in a form or on the command line (`--column 目标=content`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::No => "no",
+            Role::Leaders => "leaders",
+            Role::Content => "content",
+            Role::Deadline => "deadline",
+            Role::Progress => "progress",
+            Role::OnSchedule => "on_schedule",
+            Role::Units => "units",
+            Role::AssistingUnits => "assisting_units",
+            Role::Problems => "problems",
+            Role::NextSteps => "next_steps",
+            Role::Remarks => "remarks",
+        }
+    }
+
+    /// The role a [`Role::code`] names.
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// Recognises a header cell as the caller mapped it, else by its words
+    /// ([`Role::of_header`]). `Some(None)` from the caller keeps the column as the table's own.
+    pub fn of_header_with(
+        cell: &str,
+        by_hand: &[(String, Option<Role>)],
+    ) -> Option<(Role, Option<String>)> {
+        let bare = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        let cell_bare = bare(cell);
+        match by_hand.iter().find(|(h, _)| !cell_bare.is_empty() && bare(h) == cell_bare) {
+            Some((_, Some(role))) => {
+                // The period word of a progress column still comes from its own words.
+                let word = Role::of_header(cell)
+                    .filter(|(r, _)| r == role)
+                    .and_then(|(_, w)| w);
+                Some((*role, word))
+            }
+            Some((_, None)) => None,
+            None => Role::of_header(cell),
+        }
+    }
+
     pub fn label_en(self) -> &'static str {
         match self {
             Role::No => "No.",

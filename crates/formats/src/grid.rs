@@ -143,14 +143,15 @@ impl Header {
     }
 }
 
-/// Finds the header among the first rows, or `None`.
-fn find_header(grid: &Grid) -> Option<Header> {
+/// Finds the header among the first rows, or `None`; `by_hand` are the columns the caller
+/// mapped ([`crate::meta::Overrides::columns`]).
+fn find_header(grid: &Grid, by_hand: &[(String, Option<Role>)]) -> Option<Header> {
     grid.rows
         .iter()
         .take_while(|(r, _)| **r < HEADER_SEARCH_ROWS)
         .find_map(|(r, cells)| {
             let found: Vec<Option<(Role, Option<String>)>> =
-                cells.iter().map(|c| Role::of_header(c)).collect();
+                cells.iter().map(|c| Role::of_header_with(c, by_hand)).collect();
             if REQUIRED
                 .iter()
                 .any(|want| !found.iter().flatten().any(|(role, _)| role == want))
@@ -181,8 +182,27 @@ fn find_header(grid: &Grid) -> Option<Header> {
 }
 
 /// Whether the grid has a header row at all (to choose among sheets).
-pub(crate) fn has_header(grid: &Grid) -> bool {
-    find_header(grid).is_some()
+pub(crate) fn has_header(grid: &Grid, by_hand: &[(String, Option<Role>)]) -> bool {
+    find_header(grid, by_hand).is_some()
+}
+
+/// The row most like a header among the first rows: the one with the most non-empty cells
+/// (at least three), for the import page to offer its columns for mapping by hand when no row
+/// reads as a header.
+pub(crate) fn likely_header(grid: &Grid) -> Option<Vec<String>> {
+    let filled = |cells: &[String]| cells.iter().filter(|c| !c.trim().is_empty()).count();
+    let rows: Vec<&Vec<String>> = grid
+        .rows
+        .iter()
+        .take_while(|(r, _)| **r < HEADER_SEARCH_ROWS)
+        .map(|(_, cells)| cells)
+        .filter(|cells| filled(cells) >= 3)
+        .collect();
+    // `max_by_key` keeps the last of equals; walking backwards makes that the first row.
+    rows.into_iter()
+        .rev()
+        .max_by_key(|cells| filled(cells))
+        .map(|cells| cells.iter().map(|c| c.trim().to_owned()).collect())
 }
 
 /// Reads a grid into a table: either all of it or the first problem found.
@@ -195,7 +215,7 @@ pub(crate) fn read(
     let err = |row: usize, column: Option<String>, kind: K| {
         ImportError::at_cell(sheet.as_deref(), row + 1, column.as_deref(), kind)
     };
-    let h = find_header(&grid).ok_or_else(|| ImportError {
+    let h = find_header(&grid, &overrides.columns).ok_or_else(|| ImportError {
         at: crate::Location {
             sheet: sheet.clone(),
             ..Default::default()

@@ -193,7 +193,13 @@ pub fn import(
     let mut sheet_name = None;
     let read = match format {
         Format::Xlsx => {
-            let g = sheet::grid(bytes, opts.sheet.as_deref(), &opts.limits, &mut warnings)?;
+            let g = sheet::grid(
+                bytes,
+                opts.sheet.as_deref(),
+                &opts.limits,
+                &opts.overrides.columns,
+                &mut warnings,
+            )?;
             sheet_name.clone_from(&g.sheet);
             grid::read(g, &opts.overrides, opts.limits.max_cell_chars)?
         }
@@ -226,6 +232,45 @@ pub fn import(
         mapping: read.mapping,
         warnings,
     })
+}
+
+/// The cells of the row most like a header, for mapping columns by hand when [`import`] finds
+/// no header row: of the sheet read (XLSX), of the file (CSV), or of the widest of a
+/// document's tables (Word, web page). `None` for a file that does not read that far.
+pub fn likely_header(
+    bytes: &[u8],
+    file_name: Option<&str>,
+    opts: &ImportOptions,
+) -> Option<Vec<String>> {
+    if bytes.len() > opts.limits.max_bytes {
+        return None;
+    }
+    let grids: Vec<grid::Grid> = match detect(bytes, file_name) {
+        Format::Xlsx => vec![
+            sheet::grid(
+                bytes,
+                opts.sheet.as_deref(),
+                &opts.limits,
+                &opts.overrides.columns,
+                &mut Vec::new(),
+            )
+            .ok()?,
+        ],
+        Format::Csv => {
+            let (text, _) = text::decode(bytes).ok()?;
+            vec![delimited::grid(&text, file_name).ok()?]
+        }
+        Format::Docx => docx::grids(bytes, &opts.limits).ok()?,
+        Format::Html => {
+            let (text, _) = text::decode(bytes).ok()?;
+            html::grids(&text, &opts.limits).ok()?
+        }
+        Format::TwoUpText => return None,
+    };
+    grids
+        .iter()
+        .filter_map(grid::likely_header)
+        .max_by_key(Vec::len)
 }
 
 /// The first of a document's tables that reads as a progress table (a Word document or a page

@@ -6,11 +6,16 @@ use duban_core::Period;
 use regex::Regex;
 use std::sync::LazyLock;
 
-/// What the caller says instead of what the file says (`--period`, `--government`).
+/// What the caller says instead of what the file says (`--period`, `--government`, and
+/// columns mapped by hand on the import page or with `--column`).
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub period: Option<Period>,
     pub government: Option<String>,
+    /// A header as the file writes it, and what its column holds: a role, or `None` for a
+    /// column kept as the table's own. Read before the synonyms, so an unusual header can be
+    /// named and a misread one corrected.
+    pub columns: Vec<(String, Option<crate::columns::Role>)>,
 }
 
 /// The facts a table's title and intro give, once overrides are applied.

@@ -231,6 +231,7 @@ pub(crate) fn grid(
     bytes: &[u8],
     sheet: Option<&str>,
     limits: &Limits,
+    by_hand: &[(String, Option<crate::columns::Role>)],
     warnings: &mut Vec<String>,
 ) -> Result<Grid, ImportError> {
     check_archive(bytes, limits)?;
@@ -248,7 +249,7 @@ pub(crate) fn grid(
     let mut first = None;
     for name in &names {
         let g = read_sheet(&mut wb, name, limits, warnings)?;
-        if grid::has_header(&g) {
+        if grid::has_header(&g, by_hand) {
             if names.len() > 1 {
                 warnings.push(format!(
                     "read sheet {name}, the first with a header row (choose another with --sheet)"

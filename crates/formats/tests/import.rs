@@ -468,3 +468,42 @@ fn word_and_web_page_problems_name_the_table_row_and_column() {
     let e = import(&docx_of("<w:document/>"), Some("t.docx"), &opts()).unwrap_err();
     assert!(matches!(e.kind, K::NoHeader), "{e}");
 }
+
+/// A header in words no synonym knows (事项名称, 推进情况说明, 主责部门) reads as no header; the
+/// page offers the likely header row's cells, and with those columns mapped by hand the table
+/// imports. Mapping a recognised column as the table's own keeps it under `extra`.
+#[test]
+fn columns_mapped_by_hand_read_an_unusual_header() {
+    let csv = "某某县人民政府2024年重点事项三季度推进情况一览表\n\
+               序号,事项名称,推进情况说明,主责部门,备注\n\
+               1,新建城市书房10处,已建成8处,县文化和旅游局,\n\
+               2,改造老旧小区20个,已开工15个,县住房城乡建设局,资金已到位\n";
+    let e = import(csv.as_bytes(), Some("a.csv"), &opts()).unwrap_err();
+    assert!(matches!(e.kind, K::NoHeader), "{e}");
+    let header = duban_formats::likely_header(csv.as_bytes(), Some("a.csv"), &opts()).unwrap();
+    assert_eq!(header, ["序号", "事项名称", "推进情况说明", "主责部门", "备注"]);
+
+    let mut o = opts();
+    o.overrides.columns = vec![
+        ("事项名称".into(), Some(Role::Content)),
+        ("推进情况说明".into(), Some(Role::Progress)),
+        (" 主责部门 ".into(), Some(Role::Units)),
+        ("备注".into(), None),
+    ];
+    let read = import(csv.as_bytes(), Some("a.csv"), &o).unwrap();
+    let t = &read.table.targets;
+    assert_eq!(t.len(), 2);
+    assert_eq!(t[0].content, "新建城市书房10处");
+    assert_eq!(t[1].entries[0].progress, "已开工15个");
+    assert_eq!(t[1].entries[0].units[0].as_str(), "县住房城乡建设局");
+    assert_eq!(t[1].entries[0].remarks, None, "备注 kept as the table's own column");
+    assert_eq!(t[1].entries[0].extra.get("备注").map(String::as_str), Some("资金已到位"));
+    let roles: Vec<Option<Role>> = read.mapping.iter().map(|m| m.role).collect();
+    assert_eq!(
+        roles,
+        [Some(Role::No), Some(Role::Content), Some(Role::Progress), Some(Role::Units), None]
+    );
+    for r in Role::ALL {
+        assert_eq!(Role::from_code(r.code()), Some(r));
+    }
+}
