@@ -84,6 +84,9 @@ enum Command {
         /// 新政府的编码：6 位行政区划代码（GB/T 2260），缺省由名称生成 / the id of a government this import registers: its 6-digit division code (default: a slug of its name)
         #[arg(long)]
         code: Option<String>,
+        /// 手工指定列：表头=含义，可重复（no, leaders, content, deadline, progress, on_schedule, units, assisting_units, problems, next_steps, remarks，或 own 保留为表格自有列）/ map a column by hand: HEADER=ROLE, repeatable (one of the roles above, or own to keep it as the table's own column)
+        #[arg(long = "column", value_name = "HEADER=ROLE", value_parser = duban_formats::columns::header_choice)]
+        columns: Vec<(String, Option<duban_formats::columns::Role>)>,
         /// 只检查不写入 / validate and show, write nothing
         #[arg(long)]
         dry_run: bool,
@@ -408,13 +411,18 @@ async fn run(cli: Cli) -> Result<()> {
             period,
             government,
             code,
+            columns,
             dry_run,
         } => {
             let code = code
                 .map(|c| duban_core::GovernmentCode::parse(&c))
                 .transpose()?;
             let opts = duban_formats::ImportOptions {
-                overrides: duban_formats::meta::Overrides { period, government },
+                overrides: duban_formats::meta::Overrides {
+                    period,
+                    government,
+                    columns,
+                },
                 sheet,
                 ..Default::default()
             };

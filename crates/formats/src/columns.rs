@@ -3,6 +3,34 @@
 //! Every importer recognises a header row through [`Role::of_header`], so that one list of
 //! synonyms serves text, CSV and XLSX alike.
 
+/// The code of a column mapped by hand as the table's own (kept under `extra`).
+pub const OWN: &str = "own";
+
+/// What a column mapped by hand holds, by its code: a role's ([`Role::code`]), or [`OWN`].
+pub fn choice(code: &str) -> Result<Option<Role>, String> {
+    match code.trim() {
+        OWN => Ok(None),
+        c => Role::from_code(c).map(Some).ok_or_else(|| {
+            let codes: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
+            format!(
+                "“{c}” is not a column: one of {}, or {OWN}",
+                codes.join(", ")
+            )
+        }),
+    }
+}
+
+/// `HEADER=CODE`, as `duban import --column` takes it.
+pub fn header_choice(arg: &str) -> Result<(String, Option<Role>), String> {
+    let (header, code) = arg.rsplit_once('=').ok_or_else(|| {
+        format!("“{arg}”: write the header, =, and what it holds (目标事项=content)")
+    })?;
+    if header.trim().is_empty() {
+        return Err(format!("“{arg}”: the header is empty"));
+    }
+    Ok((header.trim().to_owned(), choice(code)?))
+}
+
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -100,7 +128,10 @@ impl Role {
     ) -> Option<(Role, Option<String>)> {
         let bare = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
         let cell_bare = bare(cell);
-        match by_hand.iter().find(|(h, _)| !cell_bare.is_empty() && bare(h) == cell_bare) {
+        match by_hand
+            .iter()
+            .find(|(h, _)| !cell_bare.is_empty() && bare(h) == cell_bare)
+        {
             Some((_, Some(role))) => {
                 // The period word of a progress column still comes from its own words.
                 let word = Role::of_header(cell)

@@ -150,8 +150,10 @@ fn find_header(grid: &Grid, by_hand: &[(String, Option<Role>)]) -> Option<Header
         .iter()
         .take_while(|(r, _)| **r < HEADER_SEARCH_ROWS)
         .find_map(|(r, cells)| {
-            let found: Vec<Option<(Role, Option<String>)>> =
-                cells.iter().map(|c| Role::of_header_with(c, by_hand)).collect();
+            let found: Vec<Option<(Role, Option<String>)>> = cells
+                .iter()
+                .map(|c| Role::of_header_with(c, by_hand))
+                .collect();
             if REQUIRED
                 .iter()
                 .any(|want| !found.iter().flatten().any(|(role, _)| role == want))

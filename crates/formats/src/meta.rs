@@ -121,6 +121,7 @@ mod tests {
         let o = Overrides {
             period: Some("2023M10".parse().unwrap()),
             government: Some("某县人民政府".into()),
+            ..Overrides::default()
         };
         let m = read(TITLE, "", Some("上半年"), &o).unwrap();
         assert_eq!(

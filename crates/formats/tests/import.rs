@@ -481,7 +481,10 @@ fn columns_mapped_by_hand_read_an_unusual_header() {
     let e = import(csv.as_bytes(), Some("a.csv"), &opts()).unwrap_err();
     assert!(matches!(e.kind, K::NoHeader), "{e}");
     let header = duban_formats::likely_header(csv.as_bytes(), Some("a.csv"), &opts()).unwrap();
-    assert_eq!(header, ["序号", "事项名称", "推进情况说明", "主责部门", "备注"]);
+    assert_eq!(
+        header,
+        ["序号", "事项名称", "推进情况说明", "主责部门", "备注"]
+    );
 
     let mut o = opts();
     o.overrides.columns = vec![
@@ -496,12 +499,24 @@ fn columns_mapped_by_hand_read_an_unusual_header() {
     assert_eq!(t[0].content, "新建城市书房10处");
     assert_eq!(t[1].entries[0].progress, "已开工15个");
     assert_eq!(t[1].entries[0].units[0].as_str(), "县住房城乡建设局");
-    assert_eq!(t[1].entries[0].remarks, None, "备注 kept as the table's own column");
-    assert_eq!(t[1].entries[0].extra.get("备注").map(String::as_str), Some("资金已到位"));
+    assert_eq!(
+        t[1].entries[0].remarks, None,
+        "备注 kept as the table's own column"
+    );
+    assert_eq!(
+        t[1].entries[0].extra.get("备注").map(String::as_str),
+        Some("资金已到位")
+    );
     let roles: Vec<Option<Role>> = read.mapping.iter().map(|m| m.role).collect();
     assert_eq!(
         roles,
-        [Some(Role::No), Some(Role::Content), Some(Role::Progress), Some(Role::Units), None]
+        [
+            Some(Role::No),
+            Some(Role::Content),
+            Some(Role::Progress),
+            Some(Role::Units),
+            None
+        ]
     );
     for r in Role::ALL {
         assert_eq!(Role::from_code(r.code()), Some(r));

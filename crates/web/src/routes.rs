@@ -76,6 +76,11 @@ fn global() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (
             Method::POST,
+            "/work/import/{id}/columns",
+            post(import::import_columns),
+        ),
+        (
+            Method::POST,
             "/work/reports/{id}",
             post(rounds::report_form),
         ),

@@ -26,6 +26,16 @@ async fn client_of(base: &str, user: &str) -> reqwest::Client {
     c
 }
 
+/// The confirmation form's action, under `/work/import/`: `{id}/confirm`.
+fn confirm_action(html: &str) -> String {
+    html.split("action=\"/work/import/")
+        .skip(1)
+        .map(|a| a.split('"').next().unwrap())
+        .find(|a| a.ends_with("/confirm"))
+        .unwrap_or_else(|| panic!("no confirmation form: {html}"))
+        .to_owned()
+}
+
 #[tokio::test]
 async fn upload_preview_confirm() {
     let site = common::site().await;
@@ -61,13 +71,7 @@ async fn upload_preview_confirm() {
         .unwrap();
     assert!(!before.content.contains("CSV 更正"));
 
-    let action = html
-        .split("action=\"/work/import/")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
+    let action = confirm_action(&html);
     let r = c
         .post(format!("{}/work/import/{action}", site.base))
         .send()
@@ -136,13 +140,7 @@ async fn a_new_governments_table_registers_it_and_only_the_platform_may() {
         html.contains("导入时将登记，网址编码为 <code>yuncheng</code>"),
         "{html}"
     );
-    let action = html
-        .split("action=\"/work/import/")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
+    let action = confirm_action(&html);
     let r = c
         .post(format!("{}/work/import/{action}", site.base))
         .send()
@@ -378,4 +376,106 @@ async fn a_saved_web_page_is_previewed_and_a_hostile_one_changes_nothing() {
         .unwrap()
         .unwrap();
     assert_eq!(before, after);
+}
+
+/// A header in words no synonym knows: the page says it cannot read the file and offers the
+/// likely header's columns; mapped by hand and read again, the preview shows the targets, and
+/// confirming imports them with the mapping kept.
+#[tokio::test]
+async fn an_unusual_header_is_mapped_by_hand() {
+    let site = common::site().await;
+    let c = admin_client(&site.base).await;
+    let csv = "菏泽市人民政府2024年重点事项推进情况一览表\n\
+               序号,事项名称,推进情况说明,主责部门\n\
+               1,新建城市书房10处,已建成8处,市文化和旅游局\n\
+               2,改造老旧小区20个,已开工15个,市住房城乡建设局\n";
+    let form = Form::new()
+        .part(
+            "file",
+            Part::bytes(csv.as_bytes().to_vec()).file_name("zhongdian.csv"),
+        )
+        .text("period", "2024M11");
+    let r = c
+        .post(format!("{}/work/import", site.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("无法导入"), "{html}");
+    assert!(
+        html.contains("<td class=\"name\">推进情况说明</td>"),
+        "the columns are offered: {html}"
+    );
+    let action = html
+        .split("action=\"/work/import/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(action.ends_with("/columns"), "{action}");
+    let mapping = [
+        ("header.0", "序号"),
+        ("role.0", "no"),
+        ("header.1", "事项名称"),
+        ("role.1", "content"),
+        ("header.2", "推进情况说明"),
+        ("role.2", "progress"),
+        ("header.3", "主责部门"),
+        ("role.3", "units"),
+    ];
+    let r = c
+        .post(format!("{}/work/import/{action}", site.base))
+        .form(&mapping)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("2 项目标"), "{html}");
+    assert!(html.contains("新建城市书房10处"));
+    // A role no one knows is refused with the field named.
+    let bad = c
+        .post(format!(
+            "{}/work/import/{}",
+            site.base,
+            confirm_action(&html).replace("/confirm", "/columns")
+        ))
+        .form(&[("header.0", "序号"), ("role.0", "nothing")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("role.0"));
+
+    let r = c
+        .post(format!(
+            "{}/work/import/{}",
+            site.base,
+            confirm_action(&html)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let table = site
+        .store
+        .latest_publication("菏泽市人民政府", "2024M11".parse().unwrap())
+        .await
+        .unwrap()
+        .expect("imported");
+    let json: serde_json::Value = serde_json::from_str(&table.content).unwrap();
+    assert_eq!(json["targets"][1]["entries"][0]["progress"], "已开工15个");
+    assert_eq!(
+        json["targets"][1]["entries"][0]["units"][0],
+        "市住房城乡建设局"
+    );
 }

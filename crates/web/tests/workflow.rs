@@ -634,10 +634,22 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
                 S::UNPROCESSABLE_ENTITY,
             ],
         ),
-        // {id} is a report's, not an upload's: nothing to confirm.
+        // {id} is a report's, not an upload's: nothing to confirm or to read again.
         (
             Method::POST,
             "/work/import/{id}/confirm",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::NOT_FOUND,
+            ],
+        ),
+        (
+            Method::POST,
+            "/work/import/{id}/columns",
             [
                 S::SEE_OTHER,
                 S::FORBIDDEN,

@@ -6,13 +6,14 @@
 use crate::AppState;
 use crate::error::{ApiError, PageError};
 use crate::extract::PageActor;
-use crate::extract::PagePath;
+use crate::extract::{PageForm, PagePath};
 use crate::policy::{require, require_role, who};
 use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use duban_core::access::Action;
+use duban_formats::columns::{OWN, Role, choice};
 use duban_formats::{ImportOptions, Imported, meta::Overrides};
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +24,30 @@ struct ImportPage {
     who: String,
     error: Option<String>,
     preview: Option<Preview>,
+    /// How each column was read, with a choice to map it by hand: beside the preview, or
+    /// beside the error when no row reads as a header.
+    columns: Option<Columns>,
+    /// What a column may be mapped to: (code, label).
+    choices: Vec<(&'static str, String)>,
+}
+
+/// The columns of an upload as the mapping form shows them.
+struct Columns {
+    upload_id: i64,
+    /// Letter, header as written, the code of what it is read as, and that in words.
+    rows: Vec<(String, String, &'static str, String)>,
+}
+
+/// What the mapping form offers: every role, and the table's own column.
+fn choices() -> Vec<(&'static str, String)> {
+    Role::ALL
+        .into_iter()
+        .map(|r| (r.code(), format!("{} {}", r.official(), r.label_en())))
+        .chain(std::iter::once((
+            OWN,
+            "表格自有列，按原样保留 the table's own column".to_owned(),
+        )))
+        .collect()
 }
 
 struct Preview {
@@ -37,7 +62,6 @@ struct Preview {
     period: String,
     declared: String,
     entries: usize,
-    mapping: Vec<(String, String, String)>,
     warnings: Vec<String>,
     /// No., content, deadline, entries (leaders / units).
     targets: Vec<(u32, String, String, String)>,
@@ -49,6 +73,9 @@ struct Options {
     period: Option<String>,
     government: Option<String>,
     sheet: Option<String>,
+    /// Columns mapped by hand: (header as written, a role's code or `own`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    columns: Vec<(String, String)>,
 }
 
 impl Options {
@@ -71,10 +98,16 @@ impl Options {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
         };
+        let columns = self
+            .columns
+            .iter()
+            .map(|(header, code)| Ok((header.clone(), choice(code)?)))
+            .collect::<Result<Vec<_>, String>>()?;
         Ok(ImportOptions {
             overrides: Overrides {
                 period,
                 government: clean(&self.government),
+                columns,
             },
             sheet: clean(&self.sheet),
             ..Default::default()
@@ -87,11 +120,22 @@ fn page(
     error: Option<String>,
     preview: Option<Preview>,
 ) -> Result<Html<String>, PageError> {
+    page_with(actor, error, preview, None)
+}
+
+fn page_with(
+    actor: &duban_core::access::Actor,
+    error: Option<String>,
+    preview: Option<Preview>,
+    columns: Option<Columns>,
+) -> Result<Html<String>, PageError> {
     ImportPage {
         l: crate::view::i18n::Labels::new(crate::view::i18n::Lang::Zh, "/work/import"),
         who: actor.username.clone(),
         error,
         preview,
+        columns,
+        choices: choices(),
     }
     .render()
     .map(Html)
@@ -175,25 +219,31 @@ pub async fn import_upload(
         )
             .into_response());
     };
+    show(&state, &actor, file_name, bytes, options).await
+}
+
+/// Reads an upload with what the office said, keeps it for the confirmation, and shows the
+/// preview with its columns; or shows why it does not read.
+async fn show(
+    state: &AppState,
+    actor: &duban_core::access::Actor,
+    file_name: String,
+    bytes: axum::body::Bytes,
+    options: Options,
+) -> Result<Response, PageError> {
     let opts = match options.to_import() {
         Ok(o) => o,
         Err(e) => {
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                page(&actor, Some(e), None)?,
+                page(actor, Some(e), None)?,
             )
                 .into_response());
         }
     };
-    let imported = match parse(bytes.clone(), file_name.clone(), opts).await {
+    let imported = match parse(bytes.clone(), file_name.clone(), opts.clone()).await {
         Ok(i) => i,
-        Err(e) => {
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(&actor, Some(e), None)?,
-            )
-                .into_response());
-        }
+        Err(e) => return unread(state, actor, file_name, bytes, &options, opts, e).await,
     };
     let options_json =
         serde_json::to_string(&options).map_err(|e| PageError(ApiError::internal(&e)))?;
@@ -240,20 +290,6 @@ pub async fn import_upload(
         period: t.period.to_string(),
         declared: t.declared_total.map_or("—".into(), |d| d.to_string()),
         entries: t.entry_count(),
-        mapping: imported
-            .mapping
-            .iter()
-            .map(|m| {
-                let role = match (&m.role, &m.note) {
-                    (Some(r), None) => r.official().to_owned(),
-                    (_, Some(n)) => format!("按原样保留 kept as it is: {n}"),
-                    (None, None) => {
-                        "表格自有列，按原样保留 the table's own column, kept as it is".to_owned()
-                    }
-                };
-                (m.letter.clone(), m.header.clone(), role)
-            })
-            .collect(),
         warnings: imported.warnings.clone(),
         targets: t
             .targets
@@ -278,7 +314,131 @@ pub async fn import_upload(
             })
             .collect(),
     };
-    Ok(page(&actor, None, Some(preview))?.into_response())
+    let columns = Columns {
+        upload_id,
+        rows: imported
+            .mapping
+            .iter()
+            .map(|m| {
+                let read_as = match (&m.role, &m.note) {
+                    (Some(r), None) => r.official().to_owned(),
+                    (_, Some(n)) => format!("按原样保留 kept as it is: {n}"),
+                    (None, None) => {
+                        "表格自有列，按原样保留 the table's own column, kept as it is".to_owned()
+                    }
+                };
+                let code = match (&m.role, &m.note) {
+                    (Some(r), None) => r.code(),
+                    _ => OWN,
+                };
+                (m.letter.clone(), m.header.clone(), code, read_as)
+            })
+            .collect(),
+    };
+    Ok(page_with(actor, None, Some(preview), Some(columns))?.into_response())
+}
+
+/// A file that does not read: the problem, and when a row looks like a header (the usual
+/// reason is a header in words no synonym knows), its columns to map by hand, the file kept
+/// for that.
+async fn unread(
+    state: &AppState,
+    actor: &duban_core::access::Actor,
+    file_name: String,
+    bytes: axum::body::Bytes,
+    options: &Options,
+    opts: ImportOptions,
+    error: String,
+) -> Result<Response, PageError> {
+    let (b, name) = (bytes.clone(), file_name.clone());
+    let header =
+        tokio::task::spawn_blocking(move || duban_formats::likely_header(&b, Some(&name), &opts))
+            .await
+            .ok()
+            .flatten();
+    let columns = match header {
+        Some(cells) => {
+            let options_json =
+                serde_json::to_string(options).map_err(|e| PageError(ApiError::internal(&e)))?;
+            let upload_id = state
+                .store
+                .stash_upload(actor.user_id, &file_name, &options_json, &bytes)
+                .await?;
+            let chosen = |h: &str| {
+                options
+                    .columns
+                    .iter()
+                    .find(|(c, _)| c == h)
+                    .and_then(|(_, code)| choice(code).ok())
+            };
+            let rows = cells
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| !h.is_empty())
+                .map(|(i, h)| {
+                    let role = chosen(h).unwrap_or_else(|| Role::of_header(h).map(|(r, _)| r));
+                    let read_as = role.map_or_else(
+                        || "未识别 not recognised".to_owned(),
+                        |r| r.official().to_owned(),
+                    );
+                    let code = role.map_or(OWN, Role::code);
+                    (duban_formats::column_letter(i), h.clone(), code, read_as)
+                })
+                .collect();
+            Some(Columns { upload_id, rows })
+        }
+        None => None,
+    };
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        page_with(actor, Some(error), None, columns)?,
+    )
+        .into_response())
+}
+
+/// `POST /work/import/{id}/columns`: reads the kept upload again with its columns as mapped
+/// on the form (`header.N` and `role.N`), and shows the new preview.
+pub async fn import_columns(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    PagePath(id): PagePath<i64>,
+    PageForm(form): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    require_role(&actor, Action::ManageRounds)?;
+    let _permit = upload_permit(&state)?;
+    let (file_name, options, bytes) = state
+        .store
+        .upload(id, actor.user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("upload"))?;
+    let mut options: Options =
+        serde_json::from_str(&options).map_err(|e| PageError(ApiError::internal(&e)))?;
+    let field = |k: String| {
+        form.iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let mut columns = Vec::new();
+    for n in 0.. {
+        let Some(header) = field(format!("header.{n}")) else {
+            break;
+        };
+        let code = field(format!("role.{n}")).unwrap_or_default();
+        if let Err(e) = choice(&code) {
+            return Err(PageError(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_form",
+                format!("role.{n}: {e}"),
+            )));
+        }
+        if !header.trim().is_empty() {
+            columns.push((header, code));
+        }
+    }
+    options.columns = columns;
+    // The upload is read again under its new options and kept as a new one.
+    state.store.drop_upload(id).await?;
+    show(&state, &actor, file_name, bytes.into(), options).await
 }
 
 pub async fn import_confirm(
