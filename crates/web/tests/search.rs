@@ -196,15 +196,26 @@ async fn filters_by_unit_and_leader_and_pages_through() {
     // The page: the filters in its form, the range shown and a link to the next page.
     let page = s.text("/search?leader=李春英&limit=2").await;
     assert!(page.contains("name=\"leader\" value=\"李春英\""), "{page}");
-    assert!(page.contains("第 1–2 条，后面还有更多"), "{page}");
+    assert!(
+        page.contains("共 5 条结果（仅检索已公开内容），显示第 1–2 条"),
+        "{page}"
+    );
     assert!(
         page.contains("href=\"/search?leader=%E6%9D%8E%E6%98%A5%E8%8B%B1&#38;offset=2&#38;limit=2\" rel=\"next\""),
         "{page}"
     );
     let page = s.text("/search?leader=李春英&offset=4&limit=2").await;
-    assert!(page.contains("第 5–5 条"), "{page}");
+    assert!(
+        page.contains("共 5 条结果（仅检索已公开内容），显示第 5–5 条"),
+        "{page}"
+    );
     assert!(
         page.contains("rel=\"prev\"") && !page.contains("rel=\"next\""),
+        "{page}"
+    );
+    let page = s.text("/search?leader=李春英&limit=2&lang=en").await;
+    assert!(
+        page.contains("5 results (published content only); showing 1–2"),
         "{page}"
     );
 }

@@ -56,6 +56,22 @@ async fn resolve_aliases(state: &AppState, query: &mut SearchQuery) -> Result<()
     Ok(())
 }
 
+/// How many hits the search page counts one by one; past it, it says "more than".
+const COUNT_CAP: usize = 1000;
+
+/// How many hits a search has in all, up to [`COUNT_CAP`], and whether there are more. Each
+/// hit must be checked to contain the words whole (the index finds candidates by characters
+/// and pairs), so counting costs as many checks as there are hits: the page counts, the API
+/// (whose goal is the top 20 in a few milliseconds) says only whether more follow.
+async fn count(state: &AppState, query: &SearchQuery) -> Result<(usize, bool), ApiError> {
+    let mut all = query.clone();
+    resolve_aliases(state, &mut all).await?;
+    all.offset = 0;
+    all.limit = COUNT_CAP + 1;
+    let n = state.store.search(&all).await?.len();
+    Ok((n.min(COUNT_CAP), n > COUNT_CAP))
+}
+
 /// A page of hits, and whether another follows (asked for by reading one hit more).
 async fn search_page(
     state: &AppState,
@@ -223,6 +239,9 @@ struct SearchPage {
     from: usize,
     to: usize,
     more: bool,
+    /// How many hits in all (at most [`COUNT_CAP`]), and whether there are more than that.
+    total: usize,
+    total_capped: bool,
     previous: Option<String>,
     next: Option<String>,
     period: String,
@@ -335,13 +354,19 @@ pub async fn page(
     let unit = params.unit.as_deref().map(str::trim).unwrap_or_default();
     let leader = params.leader.as_deref().map(str::trim).unwrap_or_default();
     let asked = !(text.is_empty() && unit.is_empty() && leader.is_empty());
-    let (hits, more, offset) = if asked {
+    let (hits, more, offset, total) = if asked {
         let mut query = params.query(&gov)?;
         query.limit = params.limit.unwrap_or(PAGE).clamp(1, MAX_LIMIT);
         let (hits, more) = search_page(&state, &query).await?;
-        (hits, more, query.offset)
+        // One page that is the whole result counts itself; otherwise the hits are counted.
+        let total = if more || query.offset > 0 {
+            count(&state, &query).await?
+        } else {
+            (hits.len(), false)
+        };
+        (hits, more, query.offset, total)
     } else {
-        (Vec::new(), false, 0)
+        (Vec::new(), false, 0, (0, false))
     };
     // Links to the pages before and after this one: the same search, another start.
     let shown = hits.len();
@@ -406,6 +431,8 @@ pub async fn page(
         from: offset + 1,
         to: offset + shown,
         more,
+        total: total.0,
+        total_capped: total.1,
         previous,
         next,
         period: params.period.clone().unwrap_or_default(),
