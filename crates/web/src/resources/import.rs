@@ -263,7 +263,7 @@ async fn show(
             ),
         )));
     }
-    let governments = state.governments.get(&state, true).await?;
+    let governments = state.governments.get(state, true).await?;
     // The id it will get: its slug, made unique as the store makes it.
     let new_government = (!governments.iter().any(|g| g.name == t.government)).then(|| {
         let slug = duban_core::government::slug(&t.government);

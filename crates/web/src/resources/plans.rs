@@ -673,7 +673,7 @@ pub async fn page_new_target(
     PagePath(p): PagePath<YearPath>,
 ) -> Result<Html<String>, PageError> {
     require(&actor, gov.name(), Action::ManageRounds)?;
-    Ok(html(&TargetPage::of(&gov, &actor, p.year, None, None))?)
+    html(&TargetPage::of(&gov, &actor, p.year, None, None))
 }
 
 /// `GET /work/plan/{year}/targets/{no}`: a target's form, filled in.
@@ -685,7 +685,7 @@ pub async fn page_target(
 ) -> Result<Html<String>, PageError> {
     require(&actor, gov.name(), Action::ManageRounds)?;
     let t = planned(&state, &gov, p.year, p.no).await?;
-    Ok(html(&TargetPage::of(&gov, &actor, p.year, Some(&t), None))?)
+    html(&TargetPage::of(&gov, &actor, p.year, Some(&t), None))
 }
 
 /// `POST /work/plan/{year}/targets`: adds the target the form says; a refusal comes back on
