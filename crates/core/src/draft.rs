@@ -4,7 +4,7 @@
 //! store: a target says something, has someone to do it, names nobody twice in one list, and
 //! has a deadline that reads.
 
-use crate::text::{DeadlineText, GroupHeading, TargetText};
+use crate::text::{DeadlineText, GroupHeading, NameText, TargetText};
 use crate::{Deadline, Leader, TargetNo, Unit};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -23,12 +23,20 @@ pub const MAX_GROUP_DEPTH: usize = 5;
 pub struct EntryDraft {
     /// 牵头单位 first, then the other responsible units as the table lists them. The lead
     /// unit's clerks report the entry.
+    #[serde(deserialize_with = "typed_names")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<NameText>))]
     pub units: Vec<Unit>,
     /// 责任领导, in order.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "typed_names")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<NameText>))]
     pub leaders: Vec<Leader>,
     /// 配合单位.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "typed_names"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<NameText>))]
     pub assisting_units: Vec<Unit>,
 }
 
@@ -51,6 +59,25 @@ pub struct TargetDraft {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub group: Vec<GroupHeading>,
     pub entries: Vec<EntryDraft>,
+}
+
+/// Names as typed into a request: each capped ([`NameText`]), then read as a name (not empty,
+/// trimmed). The cap is here, not on [`Unit`], because a published table's names are kept
+/// whatever their length.
+fn typed_names<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: for<'a> Deserialize<'a>,
+{
+    let typed: Vec<NameText> = Vec::deserialize(d)?;
+    typed
+        .into_iter()
+        .map(|n| {
+            T::deserialize(serde::de::value::StringDeserializer::<D::Error>::new(
+                n.into_string(),
+            ))
+        })
+        .collect()
 }
 
 /// Why a draft was refused: the field, as the API spells it, and what is wrong with it.
@@ -226,5 +253,7 @@ mod tests {
         let long = serde_json::json!({"content": "x", "entries": [{"units": ["局".repeat(101)]}]});
         let e = serde_json::from_value::<TargetDraft>(long).unwrap_err();
         assert!(e.to_string().contains("at most 100"), "{e}");
+        let empty = serde_json::json!({"content": "x", "entries": [{"units": [" "]}]});
+        assert!(serde_json::from_value::<TargetDraft>(empty).is_err());
     }
 }

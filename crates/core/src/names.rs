@@ -11,14 +11,11 @@ pub struct EmptyName {
     pub kind: &'static str,
 }
 
-/// The most characters a name typed into a request may have. The longest unit of the 菏泽
-/// table is under 20.
-pub const NAME_MAX: usize = 100;
-
 macro_rules! name {
     ($(#[$m:meta])* $name:ident, $kind:literal) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(transparent)]
         pub struct $name(String);
 
@@ -51,36 +48,12 @@ macro_rules! name {
             }
         }
 
-        /// A name typed into a request is capped ([`NAME_MAX`]); a name read from a published
-        /// table is kept whatever its length, so only deserialising checks it.
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = String::deserialize(d)?;
-                let chars = s.chars().count();
-                if chars > NAME_MAX {
-                    return Err(serde::de::Error::custom(format!(
-                        "a {} name has at most {NAME_MAX} characters (this one has {chars})",
-                        $kind
-                    )));
-                }
                 Self::parse(&s).map_err(serde::de::Error::custom)
             }
         }
-
-        #[cfg(feature = "openapi")]
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                use utoipa::openapi::schema::{ObjectBuilder, Type};
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .min_length(Some(1))
-                    .max_length(Some(NAME_MAX))
-                    .into()
-            }
-        }
-
-        #[cfg(feature = "openapi")]
-        impl utoipa::ToSchema for $name {}
     };
 }
 

@@ -180,6 +180,14 @@ capped_text!(
     200
 );
 capped_text!(
+    /// A unit's or leader's name as the office types it into a plan. Names read from a
+    /// published table are kept whatever their length; only typed ones are capped. The
+    /// longest unit of the 菏泽 table is under 20 characters.
+    NameText,
+    "name",
+    100
+);
+capped_text!(
     /// A password as typed. Hashing is slow on purpose, so an unbounded one would let anyone
     /// spend the server's CPU; no pass phrase needs more.
     Password,
