@@ -1576,6 +1576,7 @@ async fn matrix_cell(backend: Backend, cell: Cell) {
             json!({"content": "新建城市书房10处", "deadline": "年底", "units.0": "市文化和旅游局 市财政局"}),
         ),
         ("POST", "/work/plan/{year}/targets/{no}/retire") => Some(json!({"confirm": "yes"})),
+        ("POST", "/work/import/{id}/columns") => Some(json!({"header.0": "序号", "role.0": "no"})),
         ("PUT", _) => Some(json!({"progress": "新的进展", "on_schedule": true})),
         ("POST", p) if p.ends_with("/extension") || p.ends_with("/extensions") => {
             Some(json!({"deadline": "2024-06-30", "reason": "项目审批未完成"}))
