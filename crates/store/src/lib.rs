@@ -301,6 +301,13 @@ pub trait Plans: Send + Sync {
         year: i16,
         no: TargetNo,
     ) -> Result<Lineage, StoreError>;
+    /// One target of a plan, retired or not, with its live entries.
+    async fn plan_target(
+        &self,
+        government: &str,
+        year: i16,
+        no: TargetNo,
+    ) -> Result<Option<PlannedTarget>, StoreError>;
     /// Every target of a government's plan for a year, retired ones too, with their live
     /// entries; empty when there is no such plan.
     async fn plan(&self, government: &str, year: i16) -> Result<Vec<PlannedTarget>, StoreError>;

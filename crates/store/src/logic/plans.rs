@@ -722,6 +722,19 @@ macro_rules! plans_impl {
                     .collect())
             }
 
+            async fn plan_target(
+                &self,
+                government: &str,
+                year: i16,
+                no: duban_core::TargetNo,
+            ) -> Result<Option<crate::PlannedTarget>, crate::StoreError> {
+                let mut conn = self.pool.acquire().await?;
+                Ok(Self::plan_rows(&mut conn, government, year, Some(i64::from(no.get())))
+                    .await?
+                    .pop()
+                    .map(|l| l.view))
+            }
+
             async fn add_target(
                 &self,
                 government: &str,

@@ -326,12 +326,7 @@ pub async fn api_target(
     ApiPath(p): ApiPath<PlanTargetPath>,
 ) -> Result<Json<PlannedTarget>, ApiError> {
     require(&actor, gov.name(), Action::ManageRounds)?;
-    let no = p.no()?;
-    let plan = state.store.plan(gov.name(), p.year).await?;
-    plan.into_iter()
-        .find(|t| t.no == no)
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("target {no} of the {} plan", p.year)))
+    Ok(Json(planned(&state, &gov, &p).await?))
 }
 
 /// Adds a target to a year's plan (making the plan when the year has none): numbered as `no`
@@ -652,17 +647,58 @@ fn refusal(e: StoreError) -> Result<(StatusCode, String), PageError> {
 async fn planned(
     state: &AppState,
     gov: &Gov,
-    year: i16,
-    no: u32,
+    p: &PlanTargetPath,
 ) -> Result<PlannedTarget, ApiError> {
-    let wanted = TargetNo::new(no).map_err(|e| ApiError::not_found(e.to_string()))?;
+    let no = p.no()?;
     state
         .store
-        .plan(gov.name(), year)
+        .plan_target(gov.name(), p.year, no)
         .await?
-        .into_iter()
-        .find(|t| t.no == wanted)
-        .ok_or_else(|| ApiError::not_found(format!("target {no} of the {year} plan")))
+        .ok_or_else(|| ApiError::not_found(format!("target {no} of the {} plan", p.year)))
+}
+
+/// Saves a target form: a new target when `current` is `None`, else that target rewritten.
+/// Saved, back to the plan page; refused, the form again with the field named and what was
+/// typed kept.
+async fn save_form(
+    state: &AppState,
+    gov: &Gov,
+    actor: &Actor,
+    year: i16,
+    current: Option<&PlannedTarget>,
+    form: &[(String, String)],
+) -> Result<Response, PageError> {
+    let refused = |status: StatusCode, message: String| -> Result<Response, PageError> {
+        let page = TargetPage::of(gov, actor, year, current, Some(message)).refill(form);
+        Ok((status, html(&page)?).into_response())
+    };
+    let draft = match draft_of(form) {
+        Ok(d) => d,
+        Err(m) => return refused(StatusCode::UNPROCESSABLE_ENTITY, m),
+    };
+    let saved = match current {
+        None => {
+            state
+                .store
+                .add_target(gov.name(), year, &draft, &who(actor))
+                .await
+        }
+        Some(t) => {
+            state
+                .store
+                .edit_target(gov.name(), year, t.no, &draft, &who(actor))
+                .await
+        }
+    };
+    match saved {
+        Ok(t) => Ok(
+            Redirect::to(&plan_href(gov.name(), year, Some(("saved", t.no.get())))).into_response(),
+        ),
+        Err(e) => {
+            let (status, m) = refusal(e)?;
+            refused(status, m)
+        }
+    }
 }
 
 /// `GET /work/plan/{year}/targets/new`: an empty target form.
@@ -684,7 +720,7 @@ pub async fn page_target(
     PagePath(p): PagePath<PlanTargetPath>,
 ) -> Result<Html<String>, PageError> {
     require(&actor, gov.name(), Action::ManageRounds)?;
-    let t = planned(&state, &gov, p.year, p.no).await?;
+    let t = planned(&state, &gov, &p).await?;
     html(&TargetPage::of(&gov, &actor, p.year, Some(&t), None))
 }
 
@@ -698,28 +734,7 @@ pub async fn page_add_target(
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     require(&actor, gov.name(), Action::ManageRounds)?;
-    let refused = |status: StatusCode, message: String| -> Result<Response, PageError> {
-        let page = TargetPage::of(&gov, &actor, p.year, None, Some(message)).refill(&form);
-        Ok((status, html(&page)?).into_response())
-    };
-    let draft = match draft_of(&form) {
-        Ok(d) => d,
-        Err(m) => return refused(StatusCode::UNPROCESSABLE_ENTITY, m),
-    };
-    match state
-        .store
-        .add_target(gov.name(), p.year, &draft, &who(&actor))
-        .await
-    {
-        Ok(t) => Ok(
-            Redirect::to(&plan_href(gov.name(), p.year, Some(("saved", t.no.get()))))
-                .into_response(),
-        ),
-        Err(e) => {
-            let (status, m) = refusal(e)?;
-            refused(status, m)
-        }
-    }
+    save_form(&state, &gov, &actor, p.year, None, &form).await
 }
 
 /// `POST /work/plan/{year}/targets/{no}`: rewrites the target as the form says.
@@ -731,30 +746,8 @@ pub async fn page_save_target(
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     require(&actor, gov.name(), Action::ManageRounds)?;
-    let current = planned(&state, &gov, p.year, p.no).await?;
-    let refused = |status: StatusCode, message: String| -> Result<Response, PageError> {
-        let page =
-            TargetPage::of(&gov, &actor, p.year, Some(&current), Some(message)).refill(&form);
-        Ok((status, html(&page)?).into_response())
-    };
-    let draft = match draft_of(&form) {
-        Ok(d) => d,
-        Err(m) => return refused(StatusCode::UNPROCESSABLE_ENTITY, m),
-    };
-    match state
-        .store
-        .edit_target(gov.name(), p.year, current.no, &draft, &who(&actor))
-        .await
-    {
-        Ok(t) => Ok(
-            Redirect::to(&plan_href(gov.name(), p.year, Some(("saved", t.no.get()))))
-                .into_response(),
-        ),
-        Err(e) => {
-            let (status, m) = refusal(e)?;
-            refused(status, m)
-        }
-    }
+    let current = planned(&state, &gov, &p).await?;
+    save_form(&state, &gov, &actor, p.year, Some(&current), &form).await
 }
 
 /// `POST /work/plan/{year}/targets/{no}/retire`: retires the target once the box is ticked.
@@ -766,7 +759,7 @@ pub async fn page_retire_target(
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     require(&actor, gov.name(), Action::ManageRounds)?;
-    let current = planned(&state, &gov, p.year, p.no).await?;
+    let current = planned(&state, &gov, &p).await?;
     if !form.iter().any(|(k, v)| k == "confirm" && v == "yes") {
         let page = TargetPage::of(
             &gov,
