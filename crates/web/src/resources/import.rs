@@ -396,6 +396,23 @@ async fn unread(
         .into_response())
 }
 
+/// An upload kept for its uploader between preview and confirmation: its name, the options
+/// it is read with, and its bytes.
+async fn kept(
+    state: &AppState,
+    actor: &duban_core::access::Actor,
+    id: i64,
+) -> Result<(String, Options, Vec<u8>), PageError> {
+    let (file_name, options, bytes) = state
+        .store
+        .upload(id, actor.user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("upload"))?;
+    let options: Options =
+        serde_json::from_str(&options).map_err(|e| PageError(ApiError::internal(&e)))?;
+    Ok((file_name, options, bytes))
+}
+
 /// `POST /work/import/{id}/columns`: reads the kept upload again with its columns as mapped
 /// on the form (`header.N` and `role.N`), and shows the new preview.
 pub async fn import_columns(
@@ -406,13 +423,7 @@ pub async fn import_columns(
 ) -> Result<Response, PageError> {
     require_role(&actor, Action::ManageRounds)?;
     let _permit = upload_permit(&state)?;
-    let (file_name, options, bytes) = state
-        .store
-        .upload(id, actor.user_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("upload"))?;
-    let mut options: Options =
-        serde_json::from_str(&options).map_err(|e| PageError(ApiError::internal(&e)))?;
+    let (file_name, mut options, bytes) = kept(&state, &actor, id).await?;
     let field = |k: String| {
         form.iter()
             .find(|(key, _)| *key == k)
@@ -448,13 +459,7 @@ pub async fn import_confirm(
 ) -> Result<Response, PageError> {
     require_role(&actor, Action::ManageRounds)?;
     let _permit = upload_permit(&state)?;
-    let (file_name, options, bytes) = state
-        .store
-        .upload(id, actor.user_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("upload"))?;
-    let options: Options =
-        serde_json::from_str(&options).map_err(|e| PageError(ApiError::internal(&e)))?;
+    let (file_name, options, bytes) = kept(&state, &actor, id).await?;
     let opts = options
         .to_import()
         .map_err(|e| PageError(ApiError::internal(&e)))?;
