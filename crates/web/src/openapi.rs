@@ -7,8 +7,8 @@
 use crate::ApiError;
 use crate::error::ErrorBody;
 use crate::resources::{
-    comments, directory, extensions, mail, messages, plans, publications, reports, rounds, search,
-    session,
+    comments, directory, extensions, mail, messages, plan_targets, publications, reports, rounds,
+    search, session,
 };
 use axum::body::Body;
 use axum::extract::Path;
@@ -35,11 +35,11 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         session::login,
         session::logout,
         rounds::open_round,
-        plans::api_plan,
-        plans::api_target,
-        plans::api_add,
-        plans::api_edit,
-        plans::api_retire,
+        plan_targets::api_plan,
+        plan_targets::api_target,
+        plan_targets::api_add,
+        plan_targets::api_edit,
+        plan_targets::api_retire,
         rounds::round_reports,
         rounds::close_round,
         rounds::publish,

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::resources::{
     audit, bundle, comments, dashboard, directory, extensions, feeds, home, import, mail, messages,
-    plans, publications, reports, rounds, scorecards, search, session, units, users,
+    plan_targets, plans, publications, reports, rounds, scorecards, search, session, units, users,
 };
 use crate::{assets, openapi};
 use axum::http::Method;
@@ -295,52 +295,52 @@ fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (
             Method::GET,
             "/work/plan/{year}/targets/new",
-            get(plans::page_new_target),
+            get(plan_targets::page_new_target),
         ),
         (
             Method::POST,
             "/work/plan/{year}/targets",
-            post(plans::page_add_target),
+            post(plan_targets::page_add_target),
         ),
         (
             Method::GET,
             "/work/plan/{year}/targets/{no}",
-            get(plans::page_target),
+            get(plan_targets::page_target),
         ),
         (
             Method::POST,
             "/work/plan/{year}/targets/{no}",
-            post(plans::page_save_target),
+            post(plan_targets::page_save_target),
         ),
         (
             Method::POST,
             "/work/plan/{year}/targets/{no}/retire",
-            post(plans::page_retire_target),
+            post(plan_targets::page_retire_target),
         ),
         (
             Method::GET,
             "/api/v1/plans/{year}/targets",
-            get(plans::api_plan),
+            get(plan_targets::api_plan),
         ),
         (
             Method::POST,
             "/api/v1/plans/{year}/targets",
-            post(plans::api_add),
+            post(plan_targets::api_add),
         ),
         (
             Method::GET,
             "/api/v1/plans/{year}/targets/{no}",
-            get(plans::api_target),
+            get(plan_targets::api_target),
         ),
         (
             Method::PUT,
             "/api/v1/plans/{year}/targets/{no}",
-            axum::routing::put(plans::api_edit),
+            axum::routing::put(plan_targets::api_edit),
         ),
         (
             Method::DELETE,
             "/api/v1/plans/{year}/targets/{no}",
-            axum::routing::delete(plans::api_retire),
+            axum::routing::delete(plan_targets::api_retire),
         ),
         (Method::POST, "/api/v1/rounds", post(rounds::open_round)),
         (

@@ -14,6 +14,7 @@ pub mod home;
 pub mod import;
 pub mod mail;
 pub mod messages;
+pub mod plan_targets;
 pub mod plans;
 pub mod publications;
 pub mod reports;
