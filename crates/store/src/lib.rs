@@ -281,6 +281,9 @@ pub trait Plans: Send + Sync {
         government: &str,
         year: i16,
     ) -> Result<Vec<PlanTarget>, StoreError>;
+    /// The years a government has a plan with targets for, newest first: imported, carried
+    /// over or typed in target by target, whether or not a round was opened.
+    async fn plan_years(&self, government: &str) -> Result<Vec<i16>, StoreError>;
     /// Makes the `to` plan from the `from` targets numbered `pick` (renumbered from 1 in their
     /// order), each with its entries, leaders, units and group, and linked to its predecessor.
     /// Refused when the `to` plan already has targets; audited (`target.create` each,

@@ -3119,4 +3119,27 @@ async fn the_office_edits_the_plan_and_the_new_lead_unit_reports(backend: Backen
         .map(|a| a.action)
         .collect();
     assert_eq!(actions, ["target.retire", "target.update", "target.create"]);
+
+    // A target typed into a year with no plan makes that plan: the plan page lists the year
+    // and shows it first, though no round of it is open.
+    let (st, made) = s
+        .call(
+            Method::POST,
+            "/api/v1/plans/2031/targets",
+            admin.as_deref(),
+            Some(json!({"content": "建成口袋公园20处", "deadline": "年底",
+                        "entries": [{"units": ["市财政局"]}]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{made}");
+    let (st, page) = s
+        .call(Method::GET, "/work/plan", admin.as_deref(), None)
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let page = page.as_str().unwrap();
+    assert!(page.contains("建成口袋公园20处"), "{page}");
+    assert!(
+        page.contains("<option selected>2031</option><option>2023</option>"),
+        "the other years stay listed: {page}"
+    );
 }

@@ -28,6 +28,8 @@ contract!(
 
         let new = store.plan_targets(GOV, 2024).await.unwrap();
         assert_eq!(new.len(), ongoing.len());
+        assert_eq!(store.plan_years(GOV).await.unwrap(), [2024, 2023]);
+        assert!(store.plan_years("某市").await.unwrap().is_empty());
         let first_old = heze
             .targets
             .iter()
@@ -305,6 +307,7 @@ contract!(
     a_plan_starts_from_its_first_target,
     |store, _db| async move {
         assert!(store.plan(GOV, 2030).await.unwrap().is_empty());
+        assert!(store.plan_years(GOV).await.unwrap().is_empty());
         let t = store
             .add_target(
                 GOV,
@@ -316,6 +319,8 @@ contract!(
             .await
             .unwrap();
         assert_eq!((t.no.get(), t.deadline.as_str()), (1, "年底"));
+        // The year is a plan's year now, with no round opened yet.
+        assert_eq!(store.plan_years(GOV).await.unwrap(), [2030]);
         store
             .open_round(GOV, period("2030Q1"), date("2099-04-10"), "user:office")
             .await

@@ -59,27 +59,6 @@ async fn government_of(
     Ok(name)
 }
 
-/// The years with a plan, newest first: those with rounds, and those made by a rollover.
-async fn years_of(state: &AppState, government: &str) -> Result<Vec<i16>, ApiError> {
-    let mut years: Vec<i16> = state
-        .store
-        .rounds()
-        .await?
-        .iter()
-        .filter(|r| r.government == government)
-        .map(|r| r.period.year())
-        .collect();
-    // A plan made by a rollover has no round yet; the year after the newest may be one.
-    if let Some(next) = years.iter().max().map(|y| y + 1)
-        && !state.store.plan_targets(government, next).await?.is_empty()
-    {
-        years.push(next);
-    }
-    years.sort_unstable_by(|a, b| b.cmp(a));
-    years.dedup();
-    Ok(years)
-}
-
 #[derive(Default)]
 struct Shown {
     year: Option<i16>,
@@ -96,7 +75,7 @@ async fn page(
     government: String,
     shown: Shown,
 ) -> Result<Html<String>, PageError> {
-    let years = years_of(state, &government).await?;
+    let years = state.store.plan_years(&government).await?;
     let year = shown
         .year
         .or_else(|| years.first().copied())

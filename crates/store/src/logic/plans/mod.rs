@@ -86,6 +86,11 @@ pub(crate) fn refs(rows: Vec<(i16, i64)>) -> Vec<PlanRef> {
 }
 
 /// A plan's targets, or one of them (`$3`, NULL for all), retired ones too.
+/// A government's years with a plan that has targets, newest first.
+pub(crate) const PLAN_YEARS_SQL: &str = "SELECT p.year FROM plans p WHERE p.government = $1
+       AND EXISTS (SELECT 1 FROM targets t WHERE t.plan_id = p.id)
+     ORDER BY p.year DESC";
+
 pub(crate) const PLANNED_TARGETS_SQL: &str =
     "SELECT t.id, t.no, t.content, t.deadline, t.groups, t.retired_at,
             pp.year AS predecessor_year, pt.no AS predecessor_no
@@ -300,6 +305,13 @@ macro_rules! plans_impl {
                         .fetch_all(&self.pool)
                         .await?,
                 )
+            }
+
+            async fn plan_years(&self, government: &str) -> Result<Vec<i16>, crate::StoreError> {
+                Ok(sqlx::query_scalar(crate::logic::plans::PLAN_YEARS_SQL)
+                    .bind(government)
+                    .fetch_all(&self.pool)
+                    .await?)
             }
 
             async fn rollover(
