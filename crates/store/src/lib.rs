@@ -347,6 +347,17 @@ pub trait Plans: Send + Sync {
         no: TargetNo,
         actor: &str,
     ) -> Result<PlannedTarget, StoreError>;
+    /// Undoes a retirement (恢复): the target and the entries retired with it are live again
+    /// and get draft reports in the plan's rounds still collecting. Reports the retirement
+    /// withdrew are not brought back (their text is in its audit record). Refused when the
+    /// target is live (`target_not_retired`); audited (`target.restore`).
+    async fn restore_target(
+        &self,
+        government: &str,
+        year: i16,
+        no: TargetNo,
+        actor: &str,
+    ) -> Result<PlannedTarget, StoreError>;
 }
 
 /// Units by other names: the office's aliases (the built-in short forms are

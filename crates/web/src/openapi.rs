@@ -40,6 +40,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         plan_targets::api_add,
         plan_targets::api_edit,
         plan_targets::api_retire,
+        plan_targets::api_restore,
         rounds::round_reports,
         rounds::close_round,
         rounds::publish,

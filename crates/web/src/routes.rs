@@ -318,6 +318,11 @@ fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(plan_targets::page_retire_target),
         ),
         (
+            Method::POST,
+            "/work/plan/{year}/targets/{no}/restore",
+            post(plan_targets::page_restore_target),
+        ),
+        (
             Method::GET,
             "/api/v1/plans/{year}/targets",
             get(plan_targets::api_plan),
@@ -341,6 +346,11 @@ fn scoped() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::DELETE,
             "/api/v1/plans/{year}/targets/{no}",
             axum::routing::delete(plan_targets::api_retire),
+        ),
+        (
+            Method::POST,
+            "/api/v1/plans/{year}/targets/{no}/restore",
+            post(plan_targets::api_restore),
         ),
         (Method::POST, "/api/v1/rounds", post(rounds::open_round)),
         (

@@ -835,6 +835,18 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
         ),
         (
             Method::POST,
+            "/work/plan/{year}/targets/{no}/restore",
+            [
+                S::SEE_OTHER,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::SEE_OTHER,
+            ],
+        ),
+        (
+            Method::POST,
             "/work/plan/{year}/targets/{no}/retire",
             [
                 S::SEE_OTHER,
@@ -884,6 +896,18 @@ fn matrix_rows() -> Vec<(Method, &'static str, [StatusCode; 6])> {
         (
             Method::PUT,
             "/api/v1/plans/{year}/targets/{no}",
+            [
+                S::UNAUTHORIZED,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                OK,
+            ],
+        ),
+        (
+            Method::POST,
+            "/api/v1/plans/{year}/targets/{no}/restore",
             [
                 S::UNAUTHORIZED,
                 S::FORBIDDEN,
@@ -1500,6 +1524,18 @@ async fn matrix_cell(backend: Backend, cell: Cell) {
     if pattern.ends_with("/reopen") {
         s.store
             .publish(common::HEZE_GOV, "2023Q4".parse().unwrap(), "test")
+            .await
+            .unwrap();
+    }
+    // Only a retired target can be restored.
+    if pattern.ends_with("/restore") {
+        s.store
+            .retire_target(
+                common::HEZE_GOV,
+                2023,
+                duban_core::TargetNo::new(6).unwrap(),
+                "test",
+            )
             .await
             .unwrap();
     }
@@ -3119,6 +3155,54 @@ async fn the_office_edits_the_plan_and_the_new_lead_unit_reports(backend: Backen
         .map(|a| a.action)
         .collect();
     assert_eq!(actions, ["target.retire", "target.update", "target.create"]);
+
+    // Restored through its page: back on the plan, and its lead unit is asked again.
+    let (st, page) = s
+        .call(
+            Method::GET,
+            &format!("/work/plan/2023/targets/{next}"),
+            admin.as_deref(),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(page.as_str().unwrap().contains("/restore\""), "{page}");
+    let back = s
+        .http
+        .post(format!("{}/work/plan/2023/targets/{next}/restore", s.base))
+        .bearer_auth(admin.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    let plan = s
+        .http
+        .get(format!(
+            "{}{}",
+            s.base,
+            back.headers()["location"].to_str().unwrap()
+        ))
+        .bearer_auth(admin.as_deref().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(plan.contains(&format!("已恢复第 {next} 项目标")), "{plan}");
+    assert_eq!(reports_of(unit_a.clone()).await.len(), 1);
+    let (st, again) = s
+        .call(
+            Method::POST,
+            &format!("{path}/restore"),
+            admin.as_deref(),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (st, again["error"].as_str()),
+        (StatusCode::CONFLICT, Some("target_not_retired"))
+    );
 
     // A target typed into a year with no plan makes that plan: the plan page lists the year
     // and shows it first, though no round of it is open.

@@ -330,3 +330,69 @@ contract!(
         assert_eq!(reports[0].units[0].as_str(), "市住房城乡建设局");
     }
 );
+
+contract!(
+    /// A retirement undone: the target and the entries retired with it are live again and
+    /// asked for in the rounds still collecting, the one opened while it was retired too; an
+    /// entry dropped before stays dropped; the withdrawn draft is not brought back.
+    a_retired_target_is_restored_with_the_entries_retired_with_it,
+    |store, _db| async move {
+        round_q4(&*store).await;
+        let t = store
+            .add_target(
+                GOV,
+                2023,
+                &draft(serde_json::json!({"content": "新建城市书房10处", "deadline": "年底",
+                    "entries": [{"units": ["市文化和旅游局"]}, {"units": ["市财政局"]},
+                                {"units": ["市审计局"]}]})),
+                "user:office",
+            )
+            .await
+            .unwrap();
+        let n = t.no;
+        // The third entry is dropped by an edit first.
+        let mut two = serde_json::to_value(&t).unwrap();
+        two["entries"].as_array_mut().unwrap().truncate(2);
+        two.as_object_mut().unwrap().remove("no");
+        store.edit_target(GOV, 2023, n, &draft(two), "user:office").await.unwrap();
+        // Entries retired with the target are told apart by the moment: not the edit's.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let q4 = store.reports(GOV, period("2023Q4")).await.unwrap();
+        let first = q4.iter().find(|r| r.target_no == n.get()).unwrap();
+        store
+            .save_report(first, &edit("已选址6处", Some(first.version)), "user:clerk")
+            .await
+            .unwrap();
+        assert_conflict(store.restore_target(GOV, 2023, n, "x").await, "target_not_retired");
+        store.retire_target(GOV, 2023, n, "user:office").await.unwrap();
+        store
+            .open_round(GOV, period("2023M12"), date("2099-01-10"), "user:office")
+            .await
+            .unwrap();
+
+        let back = store.restore_target(GOV, 2023, n, "user:office").await.unwrap();
+        assert!(back.retired_at.is_none());
+        assert_eq!(back.entries.len(), 2, "the dropped entry stays dropped");
+        assert_eq!(back.entries[1].units[0].as_str(), "市财政局");
+        for p in ["2023Q4", "2023M12"] {
+            let of_n: Vec<_> = store
+                .reports(GOV, period(p))
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.target_no == n.get())
+                .collect();
+            assert_eq!(of_n.len(), 2, "{p}: a report for each live entry");
+            assert!(
+                of_n.iter().all(|r| r.state == ReportState::Draft && r.progress.is_empty()),
+                "{p}: fresh drafts: {of_n:?}"
+            );
+        }
+        assert!(store.plan_targets(GOV, 2023).await.unwrap().iter().any(|t| t.no == i64::from(n.get())));
+        let record = &trail(&*store, &format!("target:{GOV}/2023/{n}")).await[0];
+        assert_eq!(record.action, "target.restore");
+        assert!(record.before.as_ref().unwrap()["retired_at"].is_string());
+        assert_conflict(store.restore_target(GOV, 2023, n, "x").await, "target_not_retired");
+        assert_not_found(store.restore_target(GOV, 2023, no(999), "x").await);
+    }
+);

@@ -201,6 +201,42 @@ pub async fn api_retire(
     Ok(Json(retired))
 }
 
+/// Restores a retired target (恢复): it and the entries retired with it are live again, with
+/// draft reports in the rounds still collecting. Reports the retirement withdrew stay in its
+/// audit record. Audited as `target.restore` (office).
+#[utoipa::path(
+    post,
+    path = "/api/v1/plans/{year}/targets/{no}/restore",
+    tag = "work",
+    security(("bearer" = [])),
+    params(
+        ("year" = i16, Path, description = "The plan's year"),
+        ("no" = u32, Path, description = "The target's number"),
+    ),
+    responses(
+        (status = 200, description = "The target, live again", body = PlannedTarget),
+        (status = 401, description = "No or bad token (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Not yours to do (`forbidden`)", body = ErrorBody),
+        (status = 422, description = "A path parameter is not a number (`invalid_path`)", body = ErrorBody),
+        (status = 404, description = "No such target (`not_found`)", body = ErrorBody),
+        (status = 409, description = "The target is not retired (`target_not_retired`)", body = ErrorBody),
+    ),
+)]
+pub async fn api_restore(
+    State(state): State<AppState>,
+    gov: Gov,
+    ApiActor(actor): ApiActor,
+    ApiPath(p): ApiPath<PlanTargetPath>,
+) -> Result<Json<PlannedTarget>, ApiError> {
+    require(&actor, gov.name(), Action::ManageRounds)?;
+    let no = p.no()?;
+    let restored = state
+        .store
+        .restore_target(gov.name(), p.year, no, &who(&actor))
+        .await?;
+    Ok(Json(restored))
+}
+
 /// One entry's fields on the target form: names as typed, separated by spaces or 、.
 struct EntryFields {
     units: String,
@@ -542,6 +578,34 @@ pub async fn page_retire_target(
             gov.name(),
             p.year,
             Some(("retired", t.no.get())),
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, m) = refusal(e)?;
+            let page = TargetPage::of(&gov, &actor, p.year, Some(&current), Some(m));
+            Ok((status, html(&page)?).into_response())
+        }
+    }
+}
+
+/// `POST /work/plan/{year}/targets/{no}/restore`: brings a retired target back.
+pub async fn page_restore_target(
+    State(state): State<AppState>,
+    gov: Gov,
+    PageActor(actor): PageActor,
+    PagePath(p): PagePath<PlanTargetPath>,
+) -> Result<Response, PageError> {
+    require(&actor, gov.name(), Action::ManageRounds)?;
+    let current = planned(&state, &gov, &p).await?;
+    match state
+        .store
+        .restore_target(gov.name(), p.year, current.no, &who(&actor))
+        .await
+    {
+        Ok(t) => Ok(Redirect::to(&plan_href(
+            gov.name(),
+            p.year,
+            Some(("restored", t.no.get())),
         ))
         .into_response()),
         Err(e) => {

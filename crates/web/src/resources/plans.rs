@@ -36,7 +36,7 @@ struct PlanPage {
     error: Option<String>,
     /// The plan just made: (year, how many targets).
     made: Option<(i16, usize)>,
-    /// What the office just did to a target: ("saved" or "retired", its number).
+    /// What the office just did to a target: ("saved", "retired" or "restored", its number).
     done: Option<(&'static str, u32)>,
     /// Where the government's target forms live (its prefix when the site holds several).
     base: String,
@@ -130,6 +130,9 @@ pub struct PlanQuery {
     /// Set after a target was retired: its number.
     #[serde(default)]
     retired: Option<u32>,
+    /// Set after a retired target was restored: its number.
+    #[serde(default)]
+    restored: Option<u32>,
 }
 
 pub async fn page_plan(
@@ -142,7 +145,8 @@ pub async fn page_plan(
     let done = q
         .saved
         .map(|n| ("saved", n))
-        .or(q.retired.map(|n| ("retired", n)));
+        .or(q.retired.map(|n| ("retired", n)))
+        .or(q.restored.map(|n| ("restored", n)));
     let shown = Shown {
         year: q.year,
         made,

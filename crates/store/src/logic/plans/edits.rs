@@ -51,6 +51,19 @@ pub(crate) const WITHDRAW_REPORTS_SQL: &str = "DELETE FROM reports WHERE entry_i
 
 pub(crate) const RETIRE_ENTRY_SQL: &str = "UPDATE entries SET retired_at = $2 WHERE id = $1";
 
+/// The entries retired with their target (at the same moment), made live again.
+pub(crate) const RESTORE_ENTRIES_SQL: &str =
+    "UPDATE entries SET retired_at = NULL WHERE target_id = $1 AND retired_at = $2 RETURNING id";
+
+pub(crate) const RESTORE_TARGET_SQL: &str = "UPDATE targets SET retired_at = NULL WHERE id = $1";
+
+/// A restored entry's reports in the rounds still collecting, where it has none: a round
+/// reopened for a correction kept the reports it had when the target was retired.
+pub(crate) const MISSING_REPORTS_SQL: &str =
+    "INSERT INTO reports (round_id, entry_id, progress, state, updated_at)
+     SELECT r.id, $1, '', 'draft', $2 FROM rounds r WHERE r.plan_id = $3 AND r.state <> 'published'
+       AND NOT EXISTS (SELECT 1 FROM reports x WHERE x.round_id = r.id AND x.entry_id = $1)";
+
 pub(crate) const RETIRE_TARGET_SQL: &str = "UPDATE targets SET retired_at = $2 WHERE id = $1";
 
 /// A report a retirement withdraws, as its audit record keeps it.
@@ -80,6 +93,16 @@ pub(crate) fn entry_details(
             .collect(),
         leaders_unstated: draft.leaders.is_empty() && unstated,
     }))
+}
+
+/// Refuses a restoration of a live target.
+pub(crate) fn not_retired(year: i16, no: TargetNo) -> StoreError {
+    StoreError::conflict(
+        "target_not_retired",
+        format!(
+            "{year} 年计划第 {no} 项目标未撤销 / target {no} of the {year} plan is not retired"
+        ),
+    )
 }
 
 /// Refuses an edit of a retired target.
@@ -369,6 +392,58 @@ macro_rules! edits_impl {
                     &format!("target:{government}/{year}/{no}"),
                     Some(edit_record(&before.view, &withdrawn)),
                     Some(serde_json::json!({"retired_at": at})),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(after.view)
+            }
+
+            /// Brings target `no` of plan `year` back with the entries retired with it.
+            async fn restore_planned_target(
+                &self,
+                government: &str,
+                year: i16,
+                no: duban_core::TargetNo,
+                actor: &str,
+            ) -> Result<crate::PlannedTarget, crate::StoreError> {
+                use crate::logic::plans::{edits::*, *};
+                let mut tx = self.structure_write().await?;
+                let before = Self::plan_target_row(&mut tx, government, year, no).await?;
+                let Some(retired_at) = before.view.retired_at.clone() else {
+                    return Err(not_retired(year, no));
+                };
+                let plan: i64 = sqlx::query_scalar(PLAN_ID_SQL)
+                    .bind(government)
+                    .bind(year)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let entries: Vec<i64> = sqlx::query_scalar(RESTORE_ENTRIES_SQL)
+                    .bind(before.id)
+                    .bind(&retired_at)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                sqlx::query(RESTORE_TARGET_SQL)
+                    .bind(before.id)
+                    .execute(&mut *tx)
+                    .await?;
+                let at = crate::logic::now();
+                for entry in entries {
+                    sqlx::query(MISSING_REPORTS_SQL)
+                        .bind(entry)
+                        .bind(&at)
+                        .bind(plan)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let after = Self::plan_target_row(&mut tx, government, year, no).await?;
+                audit(
+                    &mut tx,
+                    Some(government),
+                    actor,
+                    "target.restore",
+                    &format!("target:{government}/{year}/{no}"),
+                    Some(serde_json::json!({"retired_at": retired_at})),
+                    Some(serde_json::to_value(&after.view).unwrap_or_default()),
                 )
                 .await?;
                 tx.commit().await?;

@@ -412,6 +412,17 @@ macro_rules! plans_impl {
                 self.retire_planned_target(government, year, no, actor)
                     .await
             }
+
+            async fn restore_target(
+                &self,
+                government: &str,
+                year: i16,
+                no: duban_core::TargetNo,
+                actor: &str,
+            ) -> Result<crate::PlannedTarget, crate::StoreError> {
+                self.restore_planned_target(government, year, no, actor)
+                    .await
+            }
         }
     };
 }
