@@ -7,7 +7,7 @@ use crate::indicator::{Comparator, Direction, Indicator, IndicatorKind, indicato
 use crate::periods::{find_period_words, stale_in};
 use crate::text::{Grams, has_substance, permille};
 use crate::verdict::{IndicatorVerdict, Verdict, judge_indicator};
-use duban_core::{Period, Table};
+use duban_core::{Deadline, Period, Table};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -57,6 +57,12 @@ pub(crate) struct EntryCtx<'a> {
     pub all: Grams,
     pub topic: Grams,
     pub actuals: Vec<Actual>,
+    /// 形象进度 as the table gives it (80 for "80%（…）").
+    pub percent: Option<Decimal>,
+    /// When the entry is due: an approved extension's date, else the target's deadline.
+    pub due: Deadline,
+    /// Whether `due` comes from an extension.
+    pub extended: bool,
 }
 
 pub(crate) struct Ctx<'a> {
@@ -89,6 +95,15 @@ impl<'a> Ctx<'a> {
                     all: Grams::of(&plain),
                     topic: Grams::content(&plain),
                     actuals: actuals(&e.progress, year),
+                    percent: e
+                        .progress_percent
+                        .as_ref()
+                        .and_then(|n| n.to_string().parse().ok()),
+                    due: e
+                        .extension
+                        .as_ref()
+                        .map_or(t.deadline, |x| Deadline::Date(x.deadline)),
+                    extended: e.extension.is_some(),
                 });
             }
         }
@@ -481,14 +496,14 @@ pub(crate) fn verdicts(ctx: &Ctx<'_>) -> Vec<IndicatorVerdict> {
     out
 }
 
-fn percent(d: Decimal) -> String {
+pub(crate) fn percent(d: Decimal) -> String {
     (d * Decimal::ONE_HUNDRED)
         .round_dp(1)
         .normalize()
         .to_string()
 }
 
-fn share_f64(d: Option<Decimal>) -> Option<f64> {
+pub(crate) fn share_f64(d: Option<Decimal>) -> Option<f64> {
     d.and_then(|d| d.round_dp(4).to_f64())
 }
 

@@ -402,3 +402,139 @@ fn odd_text_never_panics() {
         }
     }
 }
+
+/// One 民生实事 entry with a declared percentage: the findings the checks make of it.
+fn declared(
+    period: &str,
+    deadline: Deadline,
+    extension: Option<&str>,
+    progress: &str,
+    on_schedule: Option<bool>,
+) -> Vec<(Rule, Severity)> {
+    let mut t = table(period, &[("新建幼儿园3所", progress, on_schedule)]);
+    t.targets[0].deadline = deadline;
+    let e = &mut t.targets[0].entries[0];
+    e.progress_percent = duban_core::table::leading_percent(progress);
+    assert!(e.progress_percent.is_some(), "{progress}");
+    e.extension = extension.map(|d| duban_core::Extension {
+        deadline: d.parse().unwrap(),
+        reason: "土地手续".into(),
+        approved_at: "2023-07-01T00:00:00Z".into(),
+    });
+    let r = check_table(&t);
+    let claims: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == Rule::ClaimNotSupported)
+        .collect();
+    if let Some(f) = claims.first() {
+        assert_eq!(f.evidence.metric.as_deref(), Some("形象进度"), "{f:#?}");
+        assert!(f.message.contains("形象进度"), "{}", f.message);
+        assert_eq!(r.summary.claims_not_supported, 1);
+    }
+    claims.iter().map(|f| (f.rule, f.severity)).collect()
+}
+
+#[test]
+fn a_declared_percentage_below_100_past_the_deadline_does_not_support_yes() {
+    let date = |s: &str| Deadline::Date(s.parse().unwrap());
+    let err = vec![(Rule::ClaimNotSupported, Severity::Error)];
+    // 年底 in the year-end round, a June date in Q3: due, and not finished.
+    assert_eq!(
+        declared(
+            "2023Q4",
+            Deadline::YearEnd,
+            None,
+            "80%（新区实验幼儿园滞后）",
+            Some(true)
+        ),
+        err
+    );
+    assert_eq!(
+        declared("2023Q3", date("2023-06-30"), None, "90%", Some(true)),
+        err
+    );
+    // Due on the last day of the round's period counts as due.
+    assert_eq!(
+        declared("2023Q3", date("2023-09-30"), None, "95%", Some(true)),
+        err
+    );
+    // Finished, answered 否, or not answered: nothing claimed falsely.
+    assert_eq!(
+        declared("2023Q3", date("2023-06-30"), None, "100%", Some(true)),
+        vec![]
+    );
+    assert_eq!(
+        declared("2023Q3", date("2023-06-30"), None, "90%", Some(false)),
+        vec![]
+    );
+    assert_eq!(
+        declared("2023Q3", date("2023-06-30"), None, "90%", None),
+        vec![]
+    );
+    // An approved extension to the year end moves the deadline: 70% in Q3 is within a month
+    // of the 75% elapsed.
+    assert_eq!(
+        declared(
+            "2023Q3",
+            date("2023-06-30"),
+            Some("2023-12-31"),
+            "70%",
+            Some(true)
+        ),
+        vec![]
+    );
+    let f = check_table(&{
+        let mut t = table("2023Q4", &[("新建幼儿园3所", "60%", Some(true))]);
+        t.targets[0].entries[0].progress_percent = duban_core::table::leading_percent("60%");
+        t
+    });
+    assert!(
+        f.findings[0].message.contains("年底"),
+        "{}",
+        f.findings[0].message
+    );
+    assert_eq!(f.findings[0].evidence.expected_share, Some(1.0));
+    assert_eq!(f.findings[0].evidence.share, Some(0.6));
+}
+
+#[test]
+fn a_declared_percentage_behind_the_time_elapsed_is_a_question_not_proof() {
+    let date = |s: &str| Deadline::Date(s.parse().unwrap());
+    let warn = vec![(Rule::ClaimNotSupported, Severity::Warning)];
+    // Q3 against 年底: 75% of the time has passed; one month's slack leaves 66.7%.
+    assert_eq!(
+        declared("2023Q3", Deadline::YearEnd, None, "50%", Some(true)),
+        warn
+    );
+    assert_eq!(
+        declared("2023Q3", Deadline::YearEnd, None, "66%", Some(true)),
+        warn
+    );
+    assert_eq!(
+        declared("2023Q3", Deadline::YearEnd, None, "67%", Some(true)),
+        vec![]
+    );
+    // Q1 against the end of June: half the time has passed, a sixth of slack.
+    assert_eq!(
+        declared("2023Q1", date("2023-06-30"), None, "30%", Some(true)),
+        warn
+    );
+    assert_eq!(
+        declared("2023Q1", date("2023-06-30"), None, "34%", Some(true)),
+        vec![]
+    );
+    // Due after the round's year, ongoing, or no deadline at all: not judged.
+    assert_eq!(
+        declared("2023Q3", date("2024-06-30"), None, "10%", Some(true)),
+        vec![]
+    );
+    assert_eq!(
+        declared("2023Q3", Deadline::Ongoing, None, "10%", Some(true)),
+        vec![]
+    );
+    assert_eq!(
+        declared("2023Q3", Deadline::Unstated, None, "10%", Some(true)),
+        vec![]
+    );
+}

@@ -937,6 +937,42 @@ async fn a_table_beyond_the_seven_columns_shows_every_column_it_has() {
     }
 }
 
+/// 核查 reads a 民生实事 table's declared percentages: a 是 with 60% past a year-end deadline is
+/// noted under its target and counted in the summary; a 是 with 100% is not.
+#[tokio::test]
+async fn a_yes_with_a_declared_percentage_short_of_a_passed_deadline_is_noted() {
+    let s = site(Duration::from_secs(2)).await;
+    let t = any_table(
+        "某某区人民政府2024年民生实事项目四季度推进情况一览表\n\
+         序号,项目内容,完成时限,形象进度,牵头单位,是否按计划完成进度\n\
+         1,新建城市书房10处,年底,60%（3处未开放）,区文旅局,是\n\
+         2,改造老旧小区12个,年底,100%,区住建局,是\n"
+            .as_bytes(),
+    );
+    assert_eq!(t.targets[0].entries[0].progress_percent, Some(60.into()));
+    s.store.import_table(&t, "test").await.unwrap();
+    let html = s
+        .get(
+            &format!("/g/{}/tables/2024Q4", urlencoding(&t.government)),
+            &[],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(
+            "完成时限为年底，至2024年四季度末已到期，形象进度为60%，尚未完成，但填报为“是”。"
+        ),
+        "{html}"
+    );
+    assert_eq!(html.matches("形象进度为").count(), 1, "{html}");
+    assert!(
+        html.contains("自动核查：1 个填报“是”的条目与其自身数据不符"),
+        "{html}"
+    );
+}
+
 fn urlencoding(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
