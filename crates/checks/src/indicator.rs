@@ -51,6 +51,9 @@ pub enum IndicatorKind {
     /// A number of things with no verb saying whether they are new this year or a total
     /// (推动20个重点镇): met when reached, otherwise not judged.
     Count,
+    /// 形象进度 a table declares for an entry ("80%"), compared with the time to the entry's
+    /// deadline. Never read from a target's text: the `declared` module judges it.
+    DeclaredProgress,
 }
 
 impl IndicatorKind {
@@ -61,6 +64,7 @@ impl IndicatorKind {
             IndicatorKind::Level => "level",
             IndicatorKind::Share => "share",
             IndicatorKind::Count => "count",
+            IndicatorKind::DeclaredProgress => "declared_progress",
         }
     }
 
@@ -71,6 +75,7 @@ impl IndicatorKind {
             IndicatorKind::Level => "达到水平",
             IndicatorKind::Share => "比率",
             IndicatorKind::Count => "数量",
+            IndicatorKind::DeclaredProgress => "形象进度",
         }
     }
 }

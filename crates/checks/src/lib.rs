@@ -34,10 +34,11 @@
 //!   unit, not proof. The finding says so by quoting both shares.
 //! - **Counts with no verb** saying whether they are new this year or a total (推动20个重点镇)
 //!   are `met` when reached and otherwise not judged.
-//! - A **declared percentage** (形象进度 "80%", the table's `progress_percent`) is compared
-//!   with the entry's deadline (or its approved extension): below 100% once the deadline has
-//!   passed is behind; before it, the elapsed share of the time to a deadline in the same year
-//!   is expected, with one month's slack, and falling short is only a warning (the `declared` module says why).
+//! - A **declared percentage** (形象进度 "80%", the table's `progress_percent`) gets a verdict
+//!   of kind `declared_progress` against the entry's deadline (or its approved extension):
+//!   below 100% once the deadline has passed is `behind`; before a deadline in the same year,
+//!   the elapsed share of the time to it is expected, with one month's slack. Under a 是, the
+//!   first is an error and the second only a warning (the `declared` module says why).
 //! - When nothing comparable is reported, or two equally fitting figures lead to different
 //!   verdicts, the verdict is `unverifiable` — never a guess. Only `behind` on an entry marked 是
 //!   makes a `claim_not_supported` finding.
@@ -109,7 +110,7 @@ pub fn check_table(table: &Table) -> CheckReport {
     rules::progress_restates_target(&ctx, &mut findings);
     rules::progress_off_topic(&ctx, &mut findings);
     rules::claims(&ctx, &indicators, &mut findings);
-    declared::declared_percent(&ctx, &mut findings);
+    declared::claims(&ctx, &indicators, &mut findings);
     rules::stale_period(&ctx, &mut findings);
     findings.sort_by_key(|f| (f.target_no, f.entry, f.rule));
 

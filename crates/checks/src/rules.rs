@@ -486,12 +486,13 @@ pub(crate) fn verdicts(ctx: &Ctx<'_>) -> Vec<IndicatorVerdict> {
     let mut out = Vec::new();
     for e in &ctx.entries {
         let t = &ctx.targets[e.target];
-        if !has_substance(e.text) {
-            continue;
+        if has_substance(e.text) {
+            for ind in &t.indicators {
+                out.push(judge_indicator(t.no, e.entry, ind, &e.actuals, ctx.round));
+            }
         }
-        for ind in &t.indicators {
-            out.push(judge_indicator(t.no, e.entry, ind, &e.actuals, ctx.round));
-        }
+        // A declared 形象进度 is read even when the text says nothing else ("100%").
+        out.extend(crate::declared::judge(ctx, e));
     }
     out
 }
@@ -511,10 +512,12 @@ pub(crate) fn share_f64(d: Option<Decimal>) -> Option<f64> {
 pub(crate) fn claims(ctx: &Ctx<'_>, verdicts: &[IndicatorVerdict], out: &mut Vec<Finding>) {
     for e in &ctx.entries {
         let t = &ctx.targets[e.target];
-        // `verdicts` holds one verdict per indicator of each entry, in the target's order.
+        // `verdicts` holds one verdict per indicator of each entry, in the target's order (a
+        // declared 形象进度 has no indicator in the text; the `declared` module reads it).
         let mine: Vec<(&Indicator, &IndicatorVerdict)> = verdicts
             .iter()
             .filter(|v| v.target_no == t.no && v.entry == e.entry)
+            .filter(|v| v.kind != IndicatorKind::DeclaredProgress)
             .zip(&t.indicators)
             .map(|(v, i)| (i, v))
             .collect();

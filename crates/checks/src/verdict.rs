@@ -232,6 +232,8 @@ pub(crate) fn judge(ind: &Indicator, a: &Actual, round: Period) -> Judged {
                 Verdict::Behind
             }
         }
+        // Not an indicator of a target's text: the `declared` module judges these.
+        IndicatorKind::DeclaredProgress => Verdict::Unverifiable,
         IndicatorKind::Count => {
             let reached = if higher_better { av >= t } else { av <= t };
             if reached {

@@ -538,3 +538,36 @@ fn a_declared_percentage_behind_the_time_elapsed_is_a_question_not_proof() {
         vec![]
     );
 }
+
+#[test]
+fn every_declared_percentage_gets_a_verdict_whatever_the_answer() {
+    let verdict = |progress: &str, on_schedule: Option<bool>| {
+        let mut t = table("2023Q3", &[("新建幼儿园3所", progress, on_schedule)]);
+        t.targets[0].entries[0].progress_percent = duban_core::table::leading_percent(progress);
+        let r = check_table(&t);
+        let v: Vec<_> = r
+            .indicators
+            .iter()
+            .filter(|v| v.kind == IndicatorKind::DeclaredProgress)
+            .collect();
+        assert_eq!(v.len(), 1, "{:#?}", r.indicators);
+        assert_eq!(v[0].metric, "形象进度");
+        assert_eq!(v[0].expected_share, Some("0.75".parse().unwrap()));
+        v[0].verdict
+    };
+    // Q3 against 年底: 75% of the year has passed.
+    assert_eq!(verdict("100%", Some(true)), Verdict::Met);
+    assert_eq!(verdict("80%", Some(true)), Verdict::Ahead);
+    assert_eq!(verdict("70%", Some(true)), Verdict::OnTrack);
+    assert_eq!(verdict("50%", Some(false)), Verdict::Behind);
+    assert_eq!(verdict("50%", None), Verdict::Behind);
+    // A table that asks no 是否按计划 still has its figures read.
+    let mut t = table("2023Q3", &[("新建幼儿园3所", "40%", None)]);
+    t.targets[0].entries[0].on_schedule = None;
+    t.targets[0].entries[0].progress_percent = duban_core::table::leading_percent("40%");
+    let r = check_table(&t);
+    let declared = r.indicators.last().unwrap();
+    assert_eq!(declared.kind, IndicatorKind::DeclaredProgress);
+    assert_eq!(declared.verdict, Verdict::Behind);
+    assert!(r.findings.iter().all(|f| f.rule != Rule::ClaimNotSupported));
+}

@@ -971,6 +971,33 @@ async fn a_yes_with_a_declared_percentage_short_of_a_passed_deadline_is_noted() 
         html.contains("自动核查：1 个填报“是”的条目与其自身数据不符"),
         "{html}"
     );
+
+    // The overview lists it among the targets whose figures say behind, the filter finds it,
+    // and its page shows the figure read.
+    let base = format!("/g/{}", urlencoding(&t.government));
+    let home = s.get(&base, &[]).await.text().await.unwrap();
+    assert!(
+        home.contains("1. 新建城市书房10处</a> <span class=\"meta\">60% / 100%，完成 60%，按时间应达 100% · 填报为“是”</span>"),
+        "{home}"
+    );
+    assert!(!home.contains("2. 改造老旧小区12个</a>"), "{home}");
+    let behind = s
+        .get(&format!("{base}/tables/2024Q4?verdict=behind"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(behind.contains("显示 1 / 2 项目标"), "{behind}");
+    let page = s
+        .get(&format!("{base}/targets/2024/1"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("指标「形象进度」：目标 100% · 实际 60% · 完成 60% · 按时间应达 100% · <strong class=\"verdict\">"),
+        "{page}"
+    );
 }
 
 fn urlencoding(s: &str) -> String {
