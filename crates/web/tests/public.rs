@@ -916,6 +916,15 @@ async fn a_table_beyond_the_seven_columns_shows_every_column_it_has() {
     assert!(html.contains("本表未设“是否按计划完成进度”一栏"));
     assert!(html.contains("<strong>备注</strong>：新区实验幼儿园因用地调整滞后"));
     assert!(html.contains("colspan=\"4\">一、教育</th>"));
+    // Its home page counts no answers it never asked for, and charts what the figures say.
+    let home = s.get(&base(&minsheng), &[]).await.text().await.unwrap();
+    assert!(
+        home.contains("本表未设“是否按计划完成进度”一栏，下图按数据核查结果统计。"),
+        "{home}"
+    );
+    assert!(!home.contains("条填报“是”"), "{home}");
+    assert!(!home.contains("各分管领导的条目状态"), "{home}");
+    assert!(home.contains("各牵头单位的条目状态"), "{home}");
 
     // The JSON is the table exactly; the CSV download reads back to it.
     for t in [&renwu, &minsheng] {

@@ -1,7 +1,10 @@
 //! A government's overview: its latest round at a glance, for the top of its home page — the
 //! counts of 是 / 否 / 未报送, how many 是 the figures do not support, the targets whose figures
 //! say behind, and status by leader and by lead unit as charts ([`crate::view::chart`]) whose
-//! bars link to the table filtered to them. Pure: built from a publication's table and checks.
+//! bars link to the table filtered to them. A table that asks no 是否按计划 (a 民生实事 table)
+//! has no answers to count: its charts count what the checks read of its figures instead
+//! (完成 / 按进度 / 滞后 / 未判断), and have none to show when the checks are off.
+//! Pure: built from a publication's table and checks.
 
 use crate::view::chart::{self, Bar, Series};
 use crate::view::i18n::Lang;
@@ -15,6 +18,9 @@ use std::collections::BTreeMap;
 pub struct Overview {
     pub period: String,
     pub title: String,
+    /// Whether the table asks 是否按计划 at all; when not, the answer counts are not shown and
+    /// the charts count verdicts.
+    pub asked: bool,
     pub targets: usize,
     pub entries: usize,
     pub yes: usize,
@@ -99,6 +105,54 @@ fn series(lang: Lang) -> [Series; 4] {
     }
 }
 
+/// Series of the charts of a table that asks no 是否按计划: what its figures say.
+fn verdict_series(lang: Lang) -> [Series; 4] {
+    let names = match lang {
+        Lang::Zh => ["已完成", "按进度", "数据显示滞后", "未判断"],
+        Lang::En => ["done", "on schedule", "figures behind", "not judged"],
+    };
+    let [met, on, behind, none] = names;
+    [
+        Series {
+            name: met,
+            class: "met",
+            colour: "#2f6f9f",
+        },
+        Series {
+            name: on,
+            class: "yes",
+            colour: "#4c9a5f",
+        },
+        Series {
+            name: behind,
+            class: "unsupported",
+            colour: "#e0a030",
+        },
+        Series {
+            name: none,
+            class: "missing",
+            colour: "#b8bec6",
+        },
+    ]
+}
+
+/// Which of [`verdict_series`] an entry counts in, from the verdicts on its figures: behind
+/// if any is, else on schedule if any is ahead or on track, else done if any is met.
+fn verdict_slot(verdicts: &[Verdict]) -> usize {
+    if verdicts.contains(&Verdict::Behind) {
+        2
+    } else if verdicts
+        .iter()
+        .any(|v| matches!(v, Verdict::Ahead | Verdict::OnTrack))
+    {
+        1
+    } else if verdicts.contains(&Verdict::Met) {
+        0
+    } else {
+        3
+    }
+}
+
 /// Which series an entry counts in; none for an entry of a table that asks no 是否按计划.
 fn slot(entry: &TableEntry, unsupported: bool) -> Option<usize> {
     match entry.on_schedule? {
@@ -121,12 +175,31 @@ pub fn overview(lang: Lang, base: &str, table: &Table, checks: Option<&CheckRepo
     let mut units: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut behind = Vec::new();
     let mut not_supported = 0;
+    let asked = table
+        .targets
+        .iter()
+        .flat_map(|t| &t.entries)
+        .any(TableEntry::is_asked);
     for t in &table.targets {
         for (i, e) in t.entries.iter().enumerate() {
             let verdict = behind_at(t.no.get(), i);
             let unsupported = verdict.is_some() && e.answer() == Some(true);
             not_supported += usize::from(unsupported);
-            if let Some(s) = slot(e, unsupported) {
+            let slot = match (asked, checks) {
+                (true, _) => slot(e, unsupported),
+                (false, Some(c)) => {
+                    let mine: Vec<Verdict> = c
+                        .indicators
+                        .iter()
+                        .filter(|v| v.target_no == t.no.get() && v.entry == i)
+                        .map(|v| v.verdict)
+                        .collect();
+                    Some(verdict_slot(&mine))
+                }
+                // Nothing to chart: no answers, and the checks are not shown.
+                (false, None) => None,
+            };
+            if let Some(s) = slot {
                 for l in e.leaders() {
                     leaders
                         .entry(l.as_str().to_owned())
@@ -173,7 +246,11 @@ pub fn overview(lang: Lang, base: &str, table: &Table, checks: Option<&CheckRepo
         }
     }
     let c = table.schedule_counts();
-    let series = series(lang);
+    let series = if asked {
+        series(lang)
+    } else {
+        verdict_series(lang)
+    };
     let link = |key: &str, name: &str| {
         let q = form_urlencoded::Serializer::new(String::new())
             .append_pair(key, name)
@@ -194,9 +271,16 @@ pub fn overview(lang: Lang, base: &str, table: &Table, checks: Option<&CheckRepo
     };
     let leader_rows: Vec<(String, Vec<usize>)> = leaders.into_iter().collect();
     let mut unit_rows: Vec<(String, Vec<usize>)> = units.into_iter().collect();
-    // Most to say first: entries not plainly 是, then entries.
+    // Most to say first: entries not plainly 是 (without answers: figures behind, then the rest
+    // not done), then entries.
     unit_rows.sort_by(|a, b| {
-        let off = |c: &Vec<usize>| c[1] + c[2] + c[3];
+        let off = |c: &Vec<usize>| {
+            if asked {
+                (c[1] + c[2] + c[3], 0)
+            } else {
+                (c[2], c[1] + c[3])
+            }
+        };
         off(&b.1)
             .cmp(&off(&a.1))
             .then_with(|| b.1.iter().sum::<usize>().cmp(&a.1.iter().sum::<usize>()))
@@ -209,12 +293,13 @@ pub fn overview(lang: Lang, base: &str, table: &Table, checks: Option<&CheckRepo
     };
     Overview {
         title: table.title.clone(),
+        asked,
         targets: table.targets.len(),
         entries: table.entry_count(),
         yes: c.yes,
         no: c.no,
         missing: c.missing,
-        not_supported: checks.map(|_| not_supported),
+        not_supported: checks.filter(|_| asked).map(|_| not_supported),
         behind,
         by_leader: chart::stacked_bars(leader_title, &series, &bars_of(&leader_rows, "leader")),
         by_unit: chart::stacked_bars(unit_title, &series, &bars_of(charted, "unit")),
@@ -234,10 +319,14 @@ pub fn front_page(table: &Table, checks: Option<&CheckReport>) -> duban_formats:
     let mut counts = vec![
         ("责任目标".to_owned(), format!("{} 项", o.targets)),
         ("承办条目".to_owned(), format!("{} 条", o.entries)),
-        ("是".to_owned(), o.yes.to_string()),
-        ("否".to_owned(), o.no.to_string()),
-        ("未报送".to_owned(), o.missing.to_string()),
     ];
+    if o.asked {
+        counts.extend([
+            ("是".to_owned(), o.yes.to_string()),
+            ("否".to_owned(), o.no.to_string()),
+            ("未报送".to_owned(), o.missing.to_string()),
+        ]);
+    }
     if let Some(n) = o.not_supported {
         counts.push(("填报“是”但数据显示滞后".to_owned(), n.to_string()));
     }
@@ -251,10 +340,14 @@ pub fn front_page(table: &Table, checks: Option<&CheckReport>) -> duban_formats:
     };
     FrontPage {
         counts,
-        series: series(Lang::Zh)
-            .iter()
-            .map(|s| (s.name.to_owned(), s.colour.to_owned()))
-            .collect(),
+        series: if o.asked {
+            series(Lang::Zh)
+        } else {
+            verdict_series(Lang::Zh)
+        }
+        .iter()
+        .map(|s| (s.name.to_owned(), s.colour.to_owned()))
+        .collect(),
         charts: vec![
             FrontChart {
                 title: "各分管领导的条目状态".to_owned(),
@@ -264,8 +357,12 @@ pub fn front_page(table: &Table, checks: Option<&CheckReport>) -> duban_formats:
                 title: units_title,
                 bars: o.unit_rows.into_iter().take(UNITS_CHARTED).collect(),
             },
-        ],
-        note: if o.not_supported.is_some() {
+        ]
+        .into_iter()
+        // A table without leaders (or a 民生实事 table with the checks off) has nothing to chart.
+        .filter(|c| !c.bars.is_empty())
+        .collect(),
+        note: if o.not_supported.is_some() || (!o.asked && checks.is_some()) {
             "“数据显示滞后”由系统根据公开文字中的数字自动核查得出，供阅读参考，不代表官方结论。"
                 .to_owned()
         } else {
@@ -309,5 +406,46 @@ mod tests {
             .sum();
         assert_eq!(by_unit, o.entries);
         assert!(o.by_leader.contains("/tables/2023Q3?leader="));
+    }
+
+    #[test]
+    fn a_table_that_asks_no_yes_or_no_charts_what_its_figures_say() {
+        let table = duban_formats::import(
+            "某某区人民政府2024年民生实事项目四季度推进情况一览表\n\
+             序号,项目内容,完成时限,当前进度,牵头单位\n\
+             1,新建城市书房10处,年底,60%（3处未开放）,区文旅局\n\
+             2,改造老旧小区12个,年底,100%,区住建局\n\
+             3,建设口袋公园,长期坚持,进行中,区城管局\n"
+                .as_bytes(),
+            Some("t.csv"),
+            &Default::default(),
+        )
+        .unwrap()
+        .table;
+        let checks = duban_checks::check_table(&table);
+        let o = overview(Lang::Zh, "", &table, Some(&checks));
+        assert!(!o.asked);
+        // No 是 to contradict, so no count of them; the behind list still names target 1.
+        assert_eq!(o.not_supported, None);
+        assert_eq!(o.behind.len(), 1);
+        assert_eq!((o.behind[0].no, o.behind[0].claimed), (1, false));
+        assert_eq!(o.series, ["已完成", "按进度", "数据显示滞后", "未判断"]);
+        let rows: BTreeMap<&str, &[usize]> = o
+            .unit_rows
+            .iter()
+            .map(|(u, c)| (u.as_str(), c.as_slice()))
+            .collect();
+        assert_eq!(rows["区文旅局"], [0, 0, 1, 0]);
+        assert_eq!(rows["区住建局"], [1, 0, 0, 0]);
+        assert_eq!(rows["区城管局"], [0, 0, 0, 1]);
+        assert_eq!(o.unit_rows[0].0, "区文旅局", "behind first");
+        // No leaders: no leader chart on the PDF's first page, and no 是/否/未报送 counts.
+        assert!(o.leader_rows.is_empty());
+        let front = front_page(&table, Some(&checks));
+        assert_eq!(front.charts.len(), 1);
+        assert!(front.counts.iter().all(|(k, _)| k != "是" && k != "未报送"));
+        // With the checks off there is nothing to chart.
+        let o = overview(Lang::Zh, "", &table, None);
+        assert!(o.unit_rows.is_empty() && o.behind.is_empty());
     }
 }
