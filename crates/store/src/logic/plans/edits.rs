@@ -49,11 +49,14 @@ pub(crate) const WITHDRAW_REPORTS_SQL: &str = "DELETE FROM reports WHERE entry_i
        AND round_id IN (SELECT rd.id FROM rounds rd WHERE rd.state <> 'published'
            AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.round_id = rd.id))";
 
-pub(crate) const RETIRE_ENTRY_SQL: &str = "UPDATE entries SET retired_at = $2 WHERE id = $1";
+/// `$3` marks an entry retired with its whole target, which restoring the target brings back.
+pub(crate) const RETIRE_ENTRY_SQL: &str =
+    "UPDATE entries SET retired_at = $2, retired_with_target = $3 WHERE id = $1";
 
-/// The entries retired with their target (at the same moment), made live again.
+/// The entries retired with their target, made live again (not those an edit retired before).
 pub(crate) const RESTORE_ENTRIES_SQL: &str =
-    "UPDATE entries SET retired_at = NULL WHERE target_id = $1 AND retired_at = $2 RETURNING id";
+    "UPDATE entries SET retired_at = NULL, retired_with_target = NULL
+     WHERE target_id = $1 AND retired_at IS NOT NULL AND retired_with_target RETURNING id";
 
 pub(crate) const RESTORE_TARGET_SQL: &str = "UPDATE targets SET retired_at = NULL WHERE id = $1";
 
@@ -198,7 +201,7 @@ macro_rules! edits_impl {
                 }
                 let mut withdrawn = Vec::new();
                 for (id, _) in existing.iter().skip(drafts.len()) {
-                    Self::retire_entry(&mut *conn, *id, at, &mut withdrawn).await?;
+                    Self::retire_entry(&mut *conn, *id, at, false, &mut withdrawn).await?;
                 }
                 Ok(withdrawn)
             }
@@ -208,6 +211,7 @@ macro_rules! edits_impl {
                 conn: &mut $conn,
                 entry: i64,
                 at: &str,
+                with_target: bool,
                 withdrawn: &mut Vec<crate::logic::plans::edits::WithdrawnReport>,
             ) -> Result<(), crate::StoreError> {
                 use crate::logic::plans::edits::*;
@@ -223,6 +227,7 @@ macro_rules! edits_impl {
                 sqlx::query(RETIRE_ENTRY_SQL)
                     .bind(entry)
                     .bind(at)
+                    .bind(with_target.then_some(true))
                     .execute(&mut *conn)
                     .await?;
                 Ok(())
@@ -376,7 +381,7 @@ macro_rules! edits_impl {
                 let at = crate::logic::now();
                 let mut withdrawn = Vec::new();
                 for (id, _) in &before.entries {
-                    Self::retire_entry(&mut tx, *id, &at, &mut withdrawn).await?;
+                    Self::retire_entry(&mut tx, *id, &at, true, &mut withdrawn).await?;
                 }
                 sqlx::query(RETIRE_TARGET_SQL)
                     .bind(before.id)
@@ -419,7 +424,6 @@ macro_rules! edits_impl {
                     .await?;
                 let entries: Vec<i64> = sqlx::query_scalar(RESTORE_ENTRIES_SQL)
                     .bind(before.id)
-                    .bind(&retired_at)
                     .fetch_all(&mut *tx)
                     .await?;
                 sqlx::query(RESTORE_TARGET_SQL)
