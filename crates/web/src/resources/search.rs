@@ -56,20 +56,25 @@ async fn resolve_aliases(state: &AppState, query: &mut SearchQuery) -> Result<()
     Ok(())
 }
 
-/// How many hits the search page counts one by one; past it, it says "more than".
-const COUNT_CAP: usize = 1000;
+/// How many hits the search page counts one by one at least; past it, it says "more than".
+/// Counting costs a check per hit: at 100,000 published entries a count to 1,000 took 11–43 ms
+/// at p50 and a count to 200 3–12 ms, about a third (`cargo bench -p duban-store --bench
+/// search`, both backends), for a page whose top 20 take about a millisecond.
+const COUNT_AT_LEAST: usize = 200;
 
-/// How many hits a search has in all, up to [`COUNT_CAP`], and whether there are more. Each
-/// hit must be checked to contain the words whole (the index finds candidates by characters
-/// and pairs), so counting costs as many checks as there are hits: the page counts, the API
-/// (whose goal is the top 20 in a few milliseconds) says only whether more follow.
+/// How many hits a search has in all, up to [`COUNT_AT_LEAST`] or the end of the page shown
+/// (a reader deep in the results is told at least how far they go), and whether there are
+/// more. Each hit must be checked to contain the words whole (the index finds candidates by
+/// characters and pairs), so counting costs as many checks as there are hits: the page counts,
+/// the API (whose goal is the top 20 in a few milliseconds) says only whether more follow.
 async fn count(state: &AppState, query: &SearchQuery) -> Result<(usize, bool), ApiError> {
+    let cap = COUNT_AT_LEAST.max(query.offset + query.limit);
     let mut all = query.clone();
     resolve_aliases(state, &mut all).await?;
     all.offset = 0;
-    all.limit = COUNT_CAP + 1;
+    all.limit = cap + 1;
     let n = state.store.search(&all).await?.len();
-    Ok((n.min(COUNT_CAP), n > COUNT_CAP))
+    Ok((n.min(cap), n > cap))
 }
 
 /// A page of hits, and whether another follows (asked for by reading one hit more).
@@ -239,7 +244,8 @@ struct SearchPage {
     from: usize,
     to: usize,
     more: bool,
-    /// How many hits in all (at most [`COUNT_CAP`]), and whether there are more than that.
+    /// How many hits in all (at most [`COUNT_AT_LEAST`] or the page's end), and whether there
+    /// are more than that.
     total: usize,
     total_capped: bool,
     previous: Option<String>,
