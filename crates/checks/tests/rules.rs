@@ -435,55 +435,62 @@ fn declared(
     claims.iter().map(|f| (f.rule, f.severity)).collect()
 }
 
+/// (period, deadline, approved extension, progress, answer, the findings expected).
+type DeclaredCase<'a> = (
+    &'a str,
+    Deadline,
+    Option<&'a str>,
+    &'a str,
+    Option<bool>,
+    Vec<(Rule, Severity)>,
+);
+
+fn date(s: &str) -> Deadline {
+    Deadline::Date(s.parse().unwrap())
+}
+
+fn assert_declared(cases: Vec<DeclaredCase<'_>>) {
+    for (period, deadline, extension, progress, answer, expected) in cases {
+        assert_eq!(
+            declared(period, deadline, extension, progress, answer),
+            expected,
+            "{period}, due {deadline}, extended to {extension:?}: {progress} answered {answer:?}"
+        );
+    }
+}
+
 #[test]
 fn a_declared_percentage_below_100_past_the_deadline_does_not_support_yes() {
-    let date = |s: &str| Deadline::Date(s.parse().unwrap());
-    let err = vec![(Rule::ClaimNotSupported, Severity::Error)];
-    // 年底 in the year-end round, a June date in Q3: due, and not finished.
-    assert_eq!(
-        declared(
+    let err = || vec![(Rule::ClaimNotSupported, Severity::Error)];
+    let june = date("2023-06-30");
+    assert_declared(vec![
+        // 年底 in the year-end round, a June date in Q3: due, and not finished.
+        (
             "2023Q4",
             Deadline::YearEnd,
             None,
             "80%（新区实验幼儿园滞后）",
-            Some(true)
+            Some(true),
+            err(),
         ),
-        err
-    );
-    assert_eq!(
-        declared("2023Q3", date("2023-06-30"), None, "90%", Some(true)),
-        err
-    );
-    // Due on the last day of the round's period counts as due.
-    assert_eq!(
-        declared("2023Q3", date("2023-09-30"), None, "95%", Some(true)),
-        err
-    );
-    // Finished, answered 否, or not answered: nothing claimed falsely.
-    assert_eq!(
-        declared("2023Q3", date("2023-06-30"), None, "100%", Some(true)),
-        vec![]
-    );
-    assert_eq!(
-        declared("2023Q3", date("2023-06-30"), None, "90%", Some(false)),
-        vec![]
-    );
-    assert_eq!(
-        declared("2023Q3", date("2023-06-30"), None, "90%", None),
-        vec![]
-    );
-    // An approved extension to the year end moves the deadline: 70% in Q3 is within a month
-    // of the 75% elapsed.
-    assert_eq!(
-        declared(
+        ("2023Q3", june, None, "90%", Some(true), err()),
+        // Due on the last day of the round's period counts as due.
+        ("2023Q3", date("2023-09-30"), None, "95%", Some(true), err()),
+        // Finished, answered 否, or not answered: nothing claimed falsely.
+        ("2023Q3", june, None, "100%", Some(true), vec![]),
+        ("2023Q3", june, None, "90%", Some(false), vec![]),
+        ("2023Q3", june, None, "90%", None, vec![]),
+        // An approved extension to the year end moves the deadline: 70% in Q3 is within a
+        // month of the 75% elapsed.
+        (
             "2023Q3",
-            date("2023-06-30"),
+            june,
             Some("2023-12-31"),
             "70%",
-            Some(true)
+            Some(true),
+            vec![],
         ),
-        vec![]
-    );
+    ]);
     let f = check_table(&{
         let mut t = table("2023Q4", &[("新建幼儿园3所", "60%", Some(true))]);
         t.targets[0].entries[0].progress_percent = duban_core::table::leading_percent("60%");
@@ -500,43 +507,35 @@ fn a_declared_percentage_below_100_past_the_deadline_does_not_support_yes() {
 
 #[test]
 fn a_declared_percentage_behind_the_time_elapsed_is_a_question_not_proof() {
-    let date = |s: &str| Deadline::Date(s.parse().unwrap());
-    let warn = vec![(Rule::ClaimNotSupported, Severity::Warning)];
-    // Q3 against 年底: 75% of the time has passed; one month's slack leaves 66.7%.
-    assert_eq!(
-        declared("2023Q3", Deadline::YearEnd, None, "50%", Some(true)),
-        warn
-    );
-    assert_eq!(
-        declared("2023Q3", Deadline::YearEnd, None, "66%", Some(true)),
-        warn
-    );
-    assert_eq!(
-        declared("2023Q3", Deadline::YearEnd, None, "67%", Some(true)),
-        vec![]
-    );
-    // Q1 against the end of June: half the time has passed, a sixth of slack.
-    assert_eq!(
-        declared("2023Q1", date("2023-06-30"), None, "30%", Some(true)),
-        warn
-    );
-    assert_eq!(
-        declared("2023Q1", date("2023-06-30"), None, "34%", Some(true)),
-        vec![]
-    );
-    // Due after the round's year, ongoing, or no deadline at all: not judged.
-    assert_eq!(
-        declared("2023Q3", date("2024-06-30"), None, "10%", Some(true)),
-        vec![]
-    );
-    assert_eq!(
-        declared("2023Q3", Deadline::Ongoing, None, "10%", Some(true)),
-        vec![]
-    );
-    assert_eq!(
-        declared("2023Q3", Deadline::Unstated, None, "10%", Some(true)),
-        vec![]
-    );
+    let warn = || vec![(Rule::ClaimNotSupported, Severity::Warning)];
+    let june = date("2023-06-30");
+    assert_declared(vec![
+        // Q3 against 年底: 75% of the time has passed; one month's slack leaves 66.7%.
+        ("2023Q3", Deadline::YearEnd, None, "50%", Some(true), warn()),
+        ("2023Q3", Deadline::YearEnd, None, "66%", Some(true), warn()),
+        ("2023Q3", Deadline::YearEnd, None, "67%", Some(true), vec![]),
+        // Q1 against the end of June: half the time has passed, a sixth of slack.
+        ("2023Q1", june, None, "30%", Some(true), warn()),
+        ("2023Q1", june, None, "34%", Some(true), vec![]),
+        // Due after the round's year, ongoing, or no deadline at all: not judged.
+        (
+            "2023Q3",
+            date("2024-06-30"),
+            None,
+            "10%",
+            Some(true),
+            vec![],
+        ),
+        ("2023Q3", Deadline::Ongoing, None, "10%", Some(true), vec![]),
+        (
+            "2023Q3",
+            Deadline::Unstated,
+            None,
+            "10%",
+            Some(true),
+            vec![],
+        ),
+    ]);
 }
 
 #[test]
