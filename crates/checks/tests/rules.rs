@@ -403,6 +403,13 @@ fn odd_text_never_panics() {
     }
 }
 
+/// A one-target round (年底) whose entry declares the percentage its progress opens with.
+fn with_percent(period: &str, progress: &str, on_schedule: Option<bool>) -> Table {
+    let mut t = table(period, &[("新建幼儿园3所", progress, on_schedule)]);
+    t.targets[0].entries[0].progress_percent = duban_core::table::leading_percent(progress);
+    t
+}
+
 /// One 民生实事 entry with a declared percentage: the findings the checks make of it.
 fn declared(
     period: &str,
@@ -411,10 +418,9 @@ fn declared(
     progress: &str,
     on_schedule: Option<bool>,
 ) -> Vec<(Rule, Severity)> {
-    let mut t = table(period, &[("新建幼儿园3所", progress, on_schedule)]);
+    let mut t = with_percent(period, progress, on_schedule);
     t.targets[0].deadline = deadline;
     let e = &mut t.targets[0].entries[0];
-    e.progress_percent = duban_core::table::leading_percent(progress);
     assert!(e.progress_percent.is_some(), "{progress}");
     e.extension = extension.map(|d| duban_core::Extension {
         deadline: d.parse().unwrap(),
@@ -491,11 +497,7 @@ fn a_declared_percentage_below_100_past_the_deadline_does_not_support_yes() {
             vec![],
         ),
     ]);
-    let f = check_table(&{
-        let mut t = table("2023Q4", &[("新建幼儿园3所", "60%", Some(true))]);
-        t.targets[0].entries[0].progress_percent = duban_core::table::leading_percent("60%");
-        t
-    });
+    let f = check_table(&with_percent("2023Q4", "60%", Some(true)));
     assert!(
         f.findings[0].message.contains("年底"),
         "{}",
@@ -541,9 +543,7 @@ fn a_declared_percentage_behind_the_time_elapsed_is_a_question_not_proof() {
 #[test]
 fn every_declared_percentage_gets_a_verdict_whatever_the_answer() {
     let verdict = |progress: &str, on_schedule: Option<bool>| {
-        let mut t = table("2023Q3", &[("新建幼儿园3所", progress, on_schedule)]);
-        t.targets[0].entries[0].progress_percent = duban_core::table::leading_percent(progress);
-        let r = check_table(&t);
+        let r = check_table(&with_percent("2023Q3", progress, on_schedule));
         let v: Vec<_> = r
             .indicators
             .iter()
@@ -561,9 +561,8 @@ fn every_declared_percentage_gets_a_verdict_whatever_the_answer() {
     assert_eq!(verdict("50%", Some(false)), Verdict::Behind);
     assert_eq!(verdict("50%", None), Verdict::Behind);
     // A table that asks no 是否按计划 still has its figures read.
-    let mut t = table("2023Q3", &[("新建幼儿园3所", "40%", None)]);
+    let mut t = with_percent("2023Q3", "40%", None);
     t.targets[0].entries[0].on_schedule = None;
-    t.targets[0].entries[0].progress_percent = duban_core::table::leading_percent("40%");
     let r = check_table(&t);
     let declared = r.indicators.last().unwrap();
     assert_eq!(declared.kind, IndicatorKind::DeclaredProgress);
